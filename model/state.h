@@ -1,0 +1,198 @@
+// The heap of the semantics (SEMANTICS.md 1): objects, regions, LOCALs, cowns.
+//
+// Data layout: objects and regions live in flat vectors indexed by dense ids; id 0 is "None" /
+// "no region". Freed slots are recycled through free lists, so memory follows the live heap; a
+// monotonically growing `serial` gives every object and region a stable name for histories.
+// Members of a region (and of each LOCAL) are kept in intrusive doubly linked lists so that
+// merge, dissolve, collection and close touch only the objects concerned.
+//
+// Counters kept per object: `rc` (every incoming edge: fields, prototype, frame variables, a
+// callee frame's __parent__, operand-stack slots, and +1 for a frame that is live on a call stack)
+// and `local_rc` (the incoming edges whose source is a LOCAL: frame variables, LOCAL objects'
+// fields and prototypes, stack slots). LRC(R) is a counter of the region, maintained by the rules
+// (and deliberately wrong under FrankenScript's freeze); the checker recomputes it from edges.
+#pragma once
+
+#include "model/rules.h"
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace lungfish {
+
+using ObjectId = uint32_t;
+using RegionId = uint32_t;
+using Symbol = uint32_t;
+constexpr ObjectId kNone = 0;
+constexpr RegionId kNoRegion = 0;
+
+/// Interned field and variable names. Process-wide, thread-safe; symbol 0 is the empty name.
+Symbol intern(std::string_view s);
+/// The text of a symbol.
+const std::string &symbol_name(Symbol s);
+/// Three-way comparison of symbols by their text (fields are ordered by name, not by id).
+int compare_symbols(Symbol a, Symbol b);
+
+enum class LocationKind : uint8_t { Local, Region, Immutable, Cown };
+
+/// Where an object lives. `index` is the LOCAL's number (0 = main program, k = behaviour k) for
+/// Local, the region id for Region, and 0 otherwise.
+struct Location {
+  LocationKind kind = LocationKind::Local;
+  uint32_t index = 0;
+  bool operator==(const Location &) const = default;
+  static Location local(uint32_t l) { return {LocationKind::Local, l}; }
+  static Location region(RegionId r) { return {LocationKind::Region, r}; }
+  static Location immutable() { return {LocationKind::Immutable, 0}; }
+  static Location cown() { return {LocationKind::Cown, 0}; }
+  bool is_local() const { return kind == LocationKind::Local; }
+  bool is_region() const { return kind == LocationKind::Region; }
+  bool is_immutable() const { return kind == LocationKind::Immutable; }
+};
+
+enum class ObjectKind : uint8_t {
+  Plain,     // {} and create(p)
+  String,    // "s": payload = the text's symbol
+  Frame,     // a call frame; fields are the variables
+  Function,  // def f: payload = the function's index in the compiled program
+  Cown,      // Cown(v); `status`
+  Iterator,  // for-loop key iterator: field `source`; payload = last key symbol yielded
+  Prototype, // builtin frozen prototypes ([Frame], [RegionObject], ...); payload = BuiltinProto
+  Boolean,   // True / False (frozen strings); payload = 1 for True
+};
+std::string_view object_kind_name(ObjectKind k);
+
+enum class CownStatus : uint8_t { Pending, Released, Acquired };
+std::string_view cown_status_name(CownStatus s);
+
+enum class BuiltinProto : uint8_t { Frame, RegionObject, Cown, String, Function, KeyIterator, Count };
+
+/// A named outgoing edge. `value` is kNone for a field holding None.
+struct Field {
+  Symbol name;
+  ObjectId value;
+  bool operator==(const Field &) const = default;
+};
+
+enum class Freezability : uint8_t { Unset, Yes, No, Explicit };
+
+struct Object {
+  bool live = false;
+  ObjectKind kind = ObjectKind::Plain;
+  CownStatus status = CownStatus::Pending; // cowns only
+  Freezability freezable = Freezability::Unset; // cpython profile
+  Location loc;
+  uint32_t rc = 0;
+  uint32_t local_rc = 0;
+  ObjectId proto = kNone;
+  std::vector<Field> fields; // sorted by field name text (compare_symbols), unique names
+  uint32_t payload = 0;
+  uint64_t serial = 0;       // creation number, never reused
+  uint32_t created_line = 0; // source line of the primitive that created it
+  ObjectId prev = kNone, next = kNone; // intrusive list of the LOCAL / region it lives in
+  bool operator==(const Object &) const = default;
+};
+
+enum class ParentKind : uint8_t { None, Region, Cown };
+
+struct Region {
+  bool live = false;
+  ObjectId bridge = kNone;
+  ParentKind parent_kind = ParentKind::None;
+  uint32_t parent = 0; // a RegionId or the cown's ObjectId
+  int64_t lrc = 0;
+  int64_t sbrc = 0;
+  bool dirty = false; // frankenscript profile: lrc is an upper bound
+  ObjectId first = kNone; // member list
+  uint32_t members = 0;
+  uint64_t serial = 0;
+  uint32_t created_line = 0;
+  uint32_t parent_since_line = 0; // when the current parent was set
+  bool operator==(const Region &) const = default;
+};
+
+/// The heap. Copyable and comparable, so that a rejected primitive can be compared with the state
+/// before it and `--schedules all` can fork.
+class State {
+public:
+  State();
+
+  // ---- objects ----
+  /// Allocates a live object in `loc` with rc 0 and no fields.
+  ObjectId new_object(ObjectKind kind, Location loc, uint32_t line);
+  /// Frees an object: it must have no incoming references left to count (the caller has released
+  /// them); its own outgoing edges must already be cleared.
+  void free_object(ObjectId o);
+  Object &obj(ObjectId o) { return objects_[o]; }
+  const Object &obj(ObjectId o) const { return objects_[o]; }
+  bool is_live(ObjectId o) const { return o != kNone && o < objects_.size() && objects_[o].live; }
+  /// One past the largest object id ever allocated (ids 1..end-1 may be live).
+  ObjectId object_end() const { return static_cast<ObjectId>(objects_.size()); }
+  size_t live_objects() const { return live_objects_; }
+
+  /// The value of an own field, or nullopt if absent.
+  const Field *find_field(ObjectId o, Symbol name) const;
+  Field *find_field(ObjectId o, Symbol name);
+  /// Sets an own field's raw value (no counting); inserts in name order if absent.
+  void set_field_raw(ObjectId o, Symbol name, ObjectId value);
+  /// Moves an object to another location, keeping the membership lists in step (no counting).
+  void relocate(ObjectId o, Location to);
+
+  // ---- regions ----
+  /// Allocates a live region with no members.
+  RegionId new_region(uint32_t line);
+  void free_region(RegionId r);
+  Region &region(RegionId r) { return regions_[r]; }
+  const Region &region(RegionId r) const { return regions_[r]; }
+  bool is_live_region(RegionId r) const {
+    return r != kNoRegion && r < regions_.size() && regions_[r].live;
+  }
+  RegionId region_end() const { return static_cast<RegionId>(regions_.size()); }
+  /// Members of a region, in list order.
+  std::vector<ObjectId> members(RegionId r) const;
+  /// Members of a LOCAL.
+  std::vector<ObjectId> local_members(uint32_t local) const;
+  /// True if the region is open: LRC + SBRC > 0.
+  bool is_open(RegionId r) const { return regions_[r].lrc + regions_[r].sbrc > 0; }
+  /// True if o is the recorded bridge of a live region.
+  bool is_bridge(ObjectId o) const;
+  /// The region of a regional object, or kNoRegion.
+  RegionId region_of(ObjectId o) const;
+  /// The number of LOCALs that exist (main + behaviours ever spawned).
+  uint32_t local_count() const { return static_cast<uint32_t>(local_heads_.size()); }
+  uint32_t add_local();
+
+  // ---- globals ----
+  ObjectId builtin_proto(BuiltinProto p) const { return protos_[static_cast<size_t>(p)]; }
+  ObjectId true_object() const { return true_; }
+  ObjectId false_object() const { return false_; }
+  /// True for the builtin frozen globals (prototypes, True, False).
+  bool is_global(ObjectId o) const;
+
+  /// The object is frozen (or None, which the barrier treats as frozen).
+  bool is_frozen_or_none(ObjectId o) const {
+    return o == kNone || objects_[o].loc.kind == LocationKind::Immutable;
+  }
+
+  bool operator==(const State &) const = default;
+
+private:
+  std::vector<Object> objects_;
+  std::vector<Region> regions_;
+  std::vector<ObjectId> free_objects_;
+  std::vector<RegionId> free_regions_;
+  std::vector<ObjectId> local_heads_; // per LOCAL
+  size_t live_objects_ = 0;
+  uint64_t next_serial_ = 1;
+  uint64_t next_region_serial_ = 1;
+  ObjectId protos_[static_cast<size_t>(BuiltinProto::Count)] = {};
+  ObjectId true_ = kNone, false_ = kNone;
+
+  ObjectId *list_head(Location loc);
+  void link(ObjectId o);
+  void unlink(ObjectId o);
+};
+
+} // namespace lungfish
