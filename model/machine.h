@@ -111,6 +111,11 @@ public:
   uint64_t schedules_explored() const { return schedules_explored_; }
   /// For --schedules all: the schedule (thread picks) that led to the reported outcome.
   const std::vector<uint32_t> &schedule() const { return schedule_; }
+  /// Set when a primitive used or freed an object that was still referenced (a dangling
+  /// reference): the run stops with outcome Violation and this message (invariant I16).
+  const std::optional<std::string> &dangling() const { return dangling_; }
+  /// Cowns written or moved from since the last statement boundary (for the step invariant I15).
+  const std::vector<ObjectId> &written_cowns() const { return written_cowns_; }
 
   /// A name for an object in a programmer's terms: the shortest access path from a frame
   /// (`r1.c`), else `object #serial`.
@@ -123,6 +128,7 @@ public:
 
 private:
   friend struct Impl;
+  friend struct Stepper;
   std::shared_ptr<const CompiledProgram> program_;
   MachineOptions options_;
   World world_;
@@ -136,8 +142,16 @@ private:
   bool limit_hit_ = false;
   uint32_t current_thread_ = 0;
   uint32_t current_line_ = 0;
-  std::vector<RegionId> closed_this_step_; // regions that closed during the current primitive
-  bool need_collect_ = false;
+  struct CollectCandidate {
+    RegionId region;
+    bool strict; // frankenscript, a dropped owning reference: collect only if LRC + SBRC = 0
+  };
+  std::vector<CollectCandidate> collect_candidates_;
+  bool status_dirty_ = false;  // some cown's status may have to be recomputed
+  std::vector<ObjectId> cowns_; // every cown created (dead ones are skipped)
+  bool finished_main_ = false;
+  std::optional<std::string> dangling_; // a freed object was used (reported as I16)
+  std::vector<ObjectId> written_cowns_; // cowns written or moved from in the current statement
 
   Outcome run_default(const Observer &observer);
   Outcome run_all(const Observer &observer);

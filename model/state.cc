@@ -147,14 +147,23 @@ ObjectId State::new_object(ObjectKind kind, Location loc, uint32_t line) {
 }
 
 void State::free_object(ObjectId o) {
+  kill_object(o);
+  recycle(o);
+}
+
+void State::kill_object(ObjectId o) {
   unlink(o);
   Object &ob = objects_[o];
   ob.live = false;
   ob.fields.clear();
   ob.proto = kNone;
+  --live_objects_;
+}
+
+void State::recycle(ObjectId o) {
+  Object &ob = objects_[o];
   ob.rc = ob.local_rc = 0;
   free_objects_.push_back(o);
-  --live_objects_;
 }
 
 const Field *State::find_field(ObjectId o, Symbol name) const {

@@ -125,6 +125,11 @@ public:
   /// Frees an object: it must have no incoming references left to count (the caller has released
   /// them); its own outgoing edges must already be cleared.
   void free_object(ObjectId o);
+  /// Destroys an object that is still referenced (a defect or a mutant): it stops being live but
+  /// its slot is not reused until `recycle`, so dangling references stay detectable (I16).
+  void kill_object(ObjectId o);
+  /// Returns a killed object's slot to the free list (its last dangling reference is gone).
+  void recycle(ObjectId o);
   Object &obj(ObjectId o) { return objects_[o]; }
   const Object &obj(ObjectId o) const { return objects_[o]; }
   bool is_live(ObjectId o) const { return o != kNone && o < objects_.size() && objects_[o].live; }
