@@ -48,6 +48,8 @@ enum class Op : uint8_t {
   DefFunction, // a = function index; push the new function object
   Spawn,       // a = when index
   Halt,
+  External,    // replay: the body of a function whose statements come from a recording
+  Yield,       // replay: the end of one recorded statement's code
 };
 std::string_view op_name(Op op);
 
@@ -91,6 +93,22 @@ struct CompiledProgram {
 
 /// Compiles a parsed program. Never fails: unknown names are runtime errors.
 std::shared_ptr<const CompiledProgram> compile(const Program &program);
+
+/// Replay: compiles one statement into function `function` of `into` (replacing its code),
+/// ending in Yield; `def` bodies become External functions appended to `into`.
+void compile_statement(const Stmt &stmt, CompiledProgram &into, uint32_t function);
+
+/// Replay: one of the recorded steps of a `for` loop (FrankenScript's desugaring).
+enum class ForStep : uint8_t { Create, Next };
+/// Replay: compiles the code of one `for` step into function `function`, ending in Yield: Create
+/// evaluates the object and stores the iterator `_iter_<iter>`; Next advances it and, if a key
+/// remains, binds key and value (the statement event says "(Next)" or "(Break)").
+void compile_for_step(const Stmt &for_stmt, ForStep step, uint32_t iter, CompiledProgram &into,
+                      uint32_t function);
+
+/// Replay: appends a function whose body is External (its statements come from a recording).
+uint32_t add_external_function(CompiledProgram &into, const std::string &name,
+                               const std::vector<std::string> &params);
 
 /// The builtins (SEMANTICS.md 3), resolved when no variable of that name is in scope.
 enum class Builtin : uint8_t {

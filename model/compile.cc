@@ -12,7 +12,8 @@ std::string_view op_name(Op op) {
       "LoadField",  "LoadIndex", "StoreVar",   "StoreField", "StoreIndex", "StoreProto",
       "SwapVar",    "SwapField", "SwapIndex",  "Eq",         "Ne",        "JumpIfFalse",
       "Jump",       "Call",      "CallMethod", "Return",     "Pop",       "Statement",
-      "IterNew",    "IterNext",  "DefFunction", "Spawn",     "Halt"};
+      "IterNew",    "IterNext",  "DefFunction", "Spawn",     "Halt",      "External",
+      "Yield"};
   return names[static_cast<size_t>(op)];
 }
 
@@ -44,7 +45,15 @@ namespace {
 class Compiler {
 public:
   explicit Compiler(CompiledProgram &out) : out_(out) {
-    out_.statements.push_back({}); // index 0: synthetic
+    if (out_.statements.empty()) out_.statements.push_back({}); // index 0: synthetic
+  }
+
+  /// Replay: one statement as function `fn`'s whole code; a `def` gets an External body.
+  void compile_one(const Stmt &s, uint32_t fn) {
+    out_.functions[fn].code.clear();
+    external_defs_ = true;
+    compile_stmt(fn, s);
+    emit(fn, Op::Yield, s.loc.line);
   }
 
   void compile_main(const Program &p) {
@@ -56,6 +65,7 @@ public:
 private:
   CompiledProgram &out_;
   uint32_t iter_counter_ = 0;
+  bool external_defs_ = false; // replay: function bodies come from the recording
 
   uint32_t emit(uint32_t fn, Op op, uint32_t line, uint32_t a = 0, uint32_t b = 0,
                 uint32_t c = 0) {
@@ -203,7 +213,8 @@ private:
       }
       case StmtKind::For: compile_for(fn, s); break;
       case StmtKind::Def: {
-        uint32_t index = compile_function(s, /*behaviour=*/false);
+        uint32_t index = external_defs_ ? add_external_function(out_, s.name, s.params)
+                                        : compile_function(s, /*behaviour=*/false);
         emit(fn, Op::DefFunction, line, index);
         emit(fn, Op::StoreVar, line, intern(s.name));
         emit_statement(fn, line, header(s));
@@ -236,6 +247,40 @@ private:
     }
   }
 
+public:
+  /// Replay: the code of one recorded `for` step.
+  void compile_for_step(const Stmt &s, ForStep step, uint32_t iter_number, uint32_t fn) {
+    out_.functions[fn].code.clear();
+    uint32_t line = s.loc.line;
+    std::string iter = "_iter_" + std::to_string(iter_number);
+    Symbol iter_sym = intern(iter), key = intern(s.params[0]), value = intern(s.params[1]);
+    if (step == ForStep::Create) {
+      compile_expr(fn, s.target);
+      emit(fn, Op::IterNew, line);
+      emit(fn, Op::StoreVar, line, iter_sym);
+      emit_statement(fn, line, "create " + iter);
+    } else {
+      emit(fn, Op::LoadVar, line, iter_sym);
+      emit(fn, Op::IterNext, line);
+      emit(fn, Op::StoreVar, line, key);
+      emit(fn, Op::LoadVar, line, key);
+      emit(fn, Op::PushNone, line);
+      emit(fn, Op::Ne, line);
+      uint32_t jump_break = emit(fn, Op::JumpIfFalse, line);
+      emit(fn, Op::LoadVar, line, iter_sym);
+      emit(fn, Op::LoadField, line, intern("source"));
+      emit(fn, Op::LoadVar, line, key);
+      emit(fn, Op::LoadIndex, line);
+      emit(fn, Op::StoreVar, line, value);
+      emit_statement(fn, line, header(s) + " (Next)");
+      emit(fn, Op::Yield, line);
+      patch(fn, jump_break, here(fn));
+      emit_statement(fn, line, header(s) + " (Break)");
+    }
+    emit(fn, Op::Yield, line);
+  }
+
+private:
   void compile_for(uint32_t fn, const Stmt &s) {
     // FrankenScript's desugaring: an iterator variable `_iter_N` whose `source` is the object,
     // `key = next(it)` until None, `value = it.source[key]`, then synthetic drops at line 1.
@@ -319,6 +364,31 @@ private:
 };
 
 } // namespace
+
+uint32_t add_external_function(CompiledProgram &into, const std::string &name,
+                               const std::vector<std::string> &params) {
+  Function f;
+  f.name = name;
+  for (const auto &p : params) f.params.push_back(intern(p));
+  f.code.push_back(Instr{Op::External, 0, 0, 0, 0});
+  into.functions.push_back(std::move(f));
+  return static_cast<uint32_t>(into.functions.size() - 1);
+}
+
+void compile_for_step(const Stmt &for_stmt, ForStep step, uint32_t iter, CompiledProgram &into,
+                      uint32_t function) {
+  if (into.statements.empty()) into.statements.push_back({});
+  while (into.functions.size() <= function) into.functions.push_back(Function{});
+  Compiler c(into);
+  c.compile_for_step(for_stmt, step, iter, function);
+}
+
+void compile_statement(const Stmt &stmt, CompiledProgram &into, uint32_t function) {
+  if (into.statements.empty()) into.statements.push_back({});
+  while (into.functions.size() <= function) into.functions.push_back(Function{});
+  Compiler c(into);
+  c.compile_one(stmt, function);
+}
 
 std::shared_ptr<const CompiledProgram> compile(const Program &program) {
   auto out = std::make_shared<CompiledProgram>();

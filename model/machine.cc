@@ -2,6 +2,8 @@
 #include "model/machine_impl.h"
 
 #include <algorithm>
+#include <cstdio>
+#include <cstdlib>
 #include <deque>
 #include <unordered_map>
 
@@ -182,7 +184,7 @@ void Machine::Impl::ret(bool has_value) {
 // One primitive
 
 namespace {
-enum class StepResult { Continue, Statement, ThreadDone, MainDone, Stop };
+enum class StepResult { Continue, Statement, ThreadDone, MainDone, Stop, Entered, Yielded };
 }
 
 struct Stepper {
@@ -211,6 +213,10 @@ StepResult Stepper::exec(Machine &m, uint32_t t, Event &event) {
   }
   ++m.steps_;
   act.pc++;
+  static const bool trace_ops = std::getenv("LUNGFISH_TRACE_OPS") != nullptr;
+  if (trace_ops)
+    std::fprintf(stderr, "[op] thread %u fn %u pc %u %s a=%u stack=%zu\n", t, act.function,
+                 act.pc - 1, std::string(op_name(in.op)).c_str(), in.a, th.stack.size());
   StepResult result = StepResult::Continue;
   State &h = m.world_.heap;
   try {
@@ -327,6 +333,14 @@ StepResult Stepper::exec(Machine &m, uint32_t t, Event &event) {
         m.finished_main_ = true;
         result = StepResult::MainDone;
         break;
+      case Op::External:
+        act.pc--; // the body's statements come from outside
+        result = StepResult::Entered;
+        break;
+      case Op::Yield:
+        act.pc--;
+        result = StepResult::Yielded;
+        break;
     }
     im.end_of_primitive();
   } catch (Rejection &r) {
@@ -336,6 +350,79 @@ StepResult Stepper::exec(Machine &m, uint32_t t, Event &event) {
   }
   if (m.dangling_) return StepResult::Stop;
   return result;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Replay support
+
+std::pair<uint32_t, uint32_t> Machine::redirect(uint32_t t, uint32_t function) {
+  Activation &a = world_.threads[t].calls.back();
+  std::pair<uint32_t, uint32_t> saved{a.function, a.pc};
+  a.function = function;
+  a.pc = 0;
+  return saved;
+}
+
+void Machine::restore(uint32_t t, std::pair<uint32_t, uint32_t> saved) {
+  Activation &a = world_.threads[t].calls.back();
+  a.function = saved.first;
+  a.pc = saved.second;
+}
+
+Machine::Pause Machine::run_until_pause(uint32_t t, Event &event) {
+  for (;;) {
+    StepResult r = Stepper::exec(*this, t, event);
+    switch (r) {
+      case StepResult::Continue: continue;
+      case StepResult::Statement:
+        last_event_ = event;
+        written_cowns_.clear();
+        return Pause::Statement;
+      case StepResult::Entered: return Pause::Entered;
+      case StepResult::Yielded:
+      case StepResult::MainDone:
+      case StepResult::ThreadDone: return Pause::Yielded;
+      case StepResult::Stop: return Pause::Stopped;
+    }
+  }
+}
+
+void Machine::adopt(World w) {
+  for (size_t t = 0; t < w.threads.size() && t < world_.threads.size(); ++t) {
+    auto &to = w.threads[t].calls;
+    const auto &from = world_.threads[t].calls;
+    for (size_t d = 0; d < to.size() && d < from.size(); ++d) {
+      ObjectId frame = to[d].frame;
+      uint32_t base = to[d].stack_base;
+      to[d] = from[d];
+      to[d].frame = frame;
+      to[d].stack_base = base;
+    }
+  }
+  world_ = std::move(w);
+  cowns_.clear();
+  for (ObjectId o = 1; o < world_.heap.object_end(); ++o)
+    if (world_.heap.is_live(o) && world_.heap.obj(o).kind == ObjectKind::Cown) cowns_.push_back(o);
+  collect_candidates_.clear();
+  error_.reset();
+  dangling_.reset();
+}
+
+bool Machine::return_from(uint32_t t, bool has_value) {
+  Impl im(*this);
+  current_thread_ = t;
+  try {
+    if (has_value) {
+      const Field *f = world_.heap.find_field(im.frame(), intern("return"));
+      im.push(f ? f->value : kNone);
+    }
+    im.ret(has_value);
+    im.end_of_primitive();
+  } catch (Rejection &r) {
+    error_ = std::move(r.error);
+    return false;
+  }
+  return true;
 }
 
 // ---------------------------------------------------------------------------------------------

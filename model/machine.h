@@ -117,6 +117,33 @@ public:
   /// Cowns written or moved from since the last statement boundary (for the step invariant I15).
   const std::vector<ObjectId> &written_cowns() const { return written_cowns_; }
 
+  // ---- replay support: recorded statements are compiled and executed one at a time ----
+
+  /// Why run_until_pause stopped.
+  enum class Pause : uint8_t {
+    Statement, // a statement boundary (`event` is set)
+    Entered,   // a call entered an External function; the callee's frame is on top
+    Yielded,   // the redirected code reached its end
+    Stopped,   // a rejection (error()), a dangling reference (dangling()) or a limit
+  };
+  /// Replaces the program (replay appends recorded statements and functions to its own copy).
+  void set_program(std::shared_ptr<const CompiledProgram> program) { program_ = std::move(program); }
+  /// Points thread t's top activation at function `function`, pc 0, keeping its frame; returns
+  /// the previous (function, pc) for restore().
+  std::pair<uint32_t, uint32_t> redirect(uint32_t t, uint32_t function);
+  /// Undoes redirect().
+  void restore(uint32_t t, std::pair<uint32_t, uint32_t> saved);
+  /// Runs thread t's primitives until a pause; `event` describes a Statement pause.
+  Pause run_until_pause(uint32_t t, Event &event);
+  /// The Return primitive on thread t's top activation (its value: the variable `return` when
+  /// has_value); false if it was rejected (error()).
+  bool return_from(uint32_t t, bool has_value);
+  /// Replay: replaces the world with a runtime's (after a divergence), keeping the machine's
+  /// activations' code positions for the frames at the same depths.
+  void adopt(World w);
+  /// Runs the end-of-run collection and the End event (replay calls this after the last step).
+  bool finish_run(const Observer &observer) { return finish(observer); }
+
   /// A name for an object in a programmer's terms: the shortest access path from a frame
   /// (`r1.c`), else `object #serial`.
   std::string describe(ObjectId o) const;

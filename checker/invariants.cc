@@ -1,0 +1,218 @@
+// The public face of the checker: names and descriptions, one entry point per invariant, the
+// whole-state check and the rendering of violations. The invariants themselves live in
+// heap_invariants.cc, region_invariants.cc and cown_invariants.cc over a shared Analysis.
+#include "checker/analysis.h"
+
+#include <array>
+#include <cctype>
+
+namespace lungfish {
+
+namespace {
+
+using checker_detail::Analysis;
+using checker_detail::Reporter;
+
+struct InvariantInfo {
+  std::string_view name;
+  std::string_view title;
+  std::string_view description;
+};
+
+constexpr std::array<InvariantInfo, static_cast<size_t>(Invariant::Count)> kInvariants = {{
+    {"I1", "location",
+     "location: every live object is in exactly one place (a LOCAL, a live region, IMM or COWN) "
+     "and the member lists agree with it"},
+    {"I2", "deep immutability",
+     "deep immutability: a frozen object references only None, frozen objects and cowns"},
+    {"I3", "local isolation",
+     "local isolation: an object of a LOCAL is referenced only from that same LOCAL"},
+    {"I4", "region entry",
+     "region entry: an edge from region R into another region S targets S's bridge, and S is a "
+     "child of R"},
+    {"I5", "single owner",
+     "single owner: a region with a parent is referenced by exactly one owning reference"},
+    {"I6", "region forest",
+     "region forest: following parents never cycles and ends at no parent or at a live cown"},
+    {"I7", "bridge",
+     "bridge: each live region has one live bridge inside it, and only recorded bridges act as "
+     "bridges"},
+    {"I8", "LRC",
+     "LRC: a clean region's LRC is exactly the number of LOCAL references into its objects; a "
+     "dirty one's is at least that"},
+    {"I9", "SBRC", "SBRC: a region's SBRC is the number of its direct children that are open"},
+    {"I10", "closed",
+     "closed: no LOCAL reference points directly into a closed region or any of its "
+     "descendants"},
+    {"I11", "liveness",
+     "liveness: a region with no parent and LRC 0 does not survive (it is collected)"},
+    {"I12", "cown contents",
+     "cown contents: a cown's fields hold only None, frozen objects, cowns, or bridges of "
+     "regions that cown owns"},
+    {"I13", "release",
+     "release: every region a Released cown owns, directly or through ancestors, is closed"},
+    {"I14", "opacity",
+     "opacity: no LOCAL reference reaches into a region a Released cown owns, and no LOCAL "
+     "prototype chain passes through a Released cown"},
+    {"I15", "cown ownership",
+     "cown ownership (step): only a write to a cown, or a move out of it, changes the parent of "
+     "a region it owns; nothing merges or dissolves such a region"},
+    {"I16", "reference counts",
+     "reference counts: rc and local_rc equal the incoming references (all, and from LOCAL), "
+     "and no reference points to a freed object"},
+    {"I17", "isolation of behaviours",
+     "isolation of behaviours: two LOCALs never share a mutable object or a region, and a "
+     "running behaviour reaches only free regions and regions of cowns it holds"},
+    {"I18", "frozen SCC counts",
+     "frozen SCC counts: an SCC representative's count is the number of references into the "
+     "SCC from outside it"},
+    {"I19", "freezability",
+     "freezability: no frozen object is unfreezable, and an explicit-only object is frozen only "
+     "as a root of its freeze"},
+    {"I20", "no leak",
+     "no leak: at the end of the run every live object is reachable from a root, a reachable "
+     "region's bridge or a reachable cown"},
+}};
+
+const InvariantInfo &info(Invariant i) {
+  return kInvariants[static_cast<size_t>(i)];
+}
+
+using StateCheck = void (*)(Analysis &, Reporter &);
+
+/// The state invariants in check_state's order.
+constexpr std::array<StateCheck, 16> kStateChecks = {
+    checker_detail::check_location,
+    checker_detail::check_deep_immutability,
+    checker_detail::check_local_isolation,
+    checker_detail::check_region_entry,
+    checker_detail::check_single_owner,
+    checker_detail::check_region_forest,
+    checker_detail::check_bridge,
+    checker_detail::check_lrc,
+    checker_detail::check_sbrc,
+    checker_detail::check_closed,
+    checker_detail::check_liveness,
+    checker_detail::check_cown_contents,
+    checker_detail::check_release,
+    checker_detail::check_opacity,
+    checker_detail::check_reference_counts,
+    checker_detail::check_behaviour_isolation,
+};
+
+std::vector<Violation> run_one(StateCheck check, const World &w, const CheckContext &c) {
+  std::vector<Violation> out;
+  Analysis a(w, c);
+  Reporter rep(a, out);
+  check(a, rep);
+  return out;
+}
+
+} // namespace
+
+std::string_view invariant_name(Invariant i) {
+  return info(i).name;
+}
+
+std::string_view invariant_description(Invariant i) {
+  return info(i).description;
+}
+
+std::optional<Invariant> parse_invariant(std::string_view s) {
+  for (size_t k = 0; k < kInvariants.size(); ++k) {
+    std::string_view n = kInvariants[k].name;
+    if (s.size() != n.size()) continue;
+    bool same = true;
+    for (size_t j = 0; j < s.size() && same; ++j)
+      same = std::toupper(static_cast<unsigned char>(s[j])) == n[j];
+    if (same) return static_cast<Invariant>(k);
+  }
+  return std::nullopt;
+}
+
+std::vector<Violation> check_location(const World &w, const CheckContext &c) {
+  return run_one(checker_detail::check_location, w, c);
+}
+std::vector<Violation> check_deep_immutability(const World &w, const CheckContext &c) {
+  return run_one(checker_detail::check_deep_immutability, w, c);
+}
+std::vector<Violation> check_local_isolation(const World &w, const CheckContext &c) {
+  return run_one(checker_detail::check_local_isolation, w, c);
+}
+std::vector<Violation> check_region_entry(const World &w, const CheckContext &c) {
+  return run_one(checker_detail::check_region_entry, w, c);
+}
+std::vector<Violation> check_single_owner(const World &w, const CheckContext &c) {
+  return run_one(checker_detail::check_single_owner, w, c);
+}
+std::vector<Violation> check_region_forest(const World &w, const CheckContext &c) {
+  return run_one(checker_detail::check_region_forest, w, c);
+}
+std::vector<Violation> check_bridge(const World &w, const CheckContext &c) {
+  return run_one(checker_detail::check_bridge, w, c);
+}
+std::vector<Violation> check_lrc(const World &w, const CheckContext &c) {
+  return run_one(checker_detail::check_lrc, w, c);
+}
+std::vector<Violation> check_sbrc(const World &w, const CheckContext &c) {
+  return run_one(checker_detail::check_sbrc, w, c);
+}
+std::vector<Violation> check_closed(const World &w, const CheckContext &c) {
+  return run_one(checker_detail::check_closed, w, c);
+}
+std::vector<Violation> check_liveness(const World &w, const CheckContext &c) {
+  return run_one(checker_detail::check_liveness, w, c);
+}
+std::vector<Violation> check_cown_contents(const World &w, const CheckContext &c) {
+  return run_one(checker_detail::check_cown_contents, w, c);
+}
+std::vector<Violation> check_release(const World &w, const CheckContext &c) {
+  return run_one(checker_detail::check_release, w, c);
+}
+std::vector<Violation> check_opacity(const World &w, const CheckContext &c) {
+  return run_one(checker_detail::check_opacity, w, c);
+}
+std::vector<Violation> check_reference_counts(const World &w, const CheckContext &c) {
+  return run_one(checker_detail::check_reference_counts, w, c);
+}
+std::vector<Violation> check_behaviour_isolation(const World &w, const CheckContext &c) {
+  return run_one(checker_detail::check_behaviour_isolation, w, c);
+}
+std::vector<Violation> check_no_leak(const World &w, const CheckContext &c) {
+  return run_one(checker_detail::check_no_leak, w, c);
+}
+
+std::vector<Violation> check_state(const World &w, const CheckContext &c, bool first_only) {
+  std::vector<Violation> out;
+  Analysis a(w, c); // shared, so the counts and the forest are computed once for all
+  Reporter rep(a, out);
+  for (StateCheck check : kStateChecks) {
+    check(a, rep);
+    if (first_only && !out.empty()) break;
+  }
+  return out;
+}
+
+std::string format_violation(const World &w, const Violation &v) {
+  CheckContext c;
+  Analysis a(w, c); // names only: nothing is computed
+  std::string out = std::string(info(v.invariant).name) + " (" +
+                    std::string(info(v.invariant).title) + ") broken: " + v.message;
+  const Witness &wit = v.witness;
+  std::string parts;
+  if (!wit.objects.empty()) {
+    parts += "objects: ";
+    for (size_t k = 0; k < wit.objects.size(); ++k)
+      parts += (k ? ", " : "") + a.name_at(wit.objects[k]);
+  }
+  if (!wit.regions.empty()) {
+    parts += parts.empty() ? "regions: " : "; regions: ";
+    for (size_t k = 0; k < wit.regions.size(); ++k)
+      parts += (k ? ", " : "") + a.region_name(wit.regions[k]);
+  }
+  if (!wit.path.empty()) parts += (parts.empty() ? "path: " : "; path: ") + wit.path;
+  if (!parts.empty()) out += " [" + parts + "]";
+  return out;
+}
+
+} // namespace lungfish

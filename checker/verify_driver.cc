@@ -1,0 +1,387 @@
+// The queries: bounded model checking, induction with classification of counterexamples to
+// induction, vacuity, the shortest counterexample under disabled checks; decoding of Z3 models
+// into programs and their replay through the model.
+//
+// A trace is s0 (empty) -> s1 -> ... -> sK. Every step but the last picks any operation (or
+// `skip`, so shorter traces are included) with symbolic arguments; the intermediate states
+// satisfy every invariant, so a counterexample's last state is the first to break one.
+#include "checker/verify_encoding.h"
+#include "checker/verify_model.h"
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+
+namespace lungfish {
+
+using namespace verify_detail;
+
+std::string_view verdict_name(Verdict v) {
+  switch (v) {
+    case Verdict::Proved: return "proved";
+    case Verdict::Counterexample: return "counterexample";
+    case Verdict::Unknown: return "unknown";
+  }
+  return "unknown";
+}
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+double since(Clock::time_point t) {
+  return std::chrono::duration<double>(Clock::now() - t).count();
+}
+
+/// One Z3 context and the encoder over it.
+struct Session {
+  z3::context ctx;
+  Bound bound;
+  std::unique_ptr<Encoder> enc;
+  explicit Session(const VerifyOptions &o) : bound(o.bound) {
+    z3::set_param("smt.random_seed", 0);
+    z3::set_param("sat.random_seed", 0);
+    enc = std::make_unique<Encoder>(ctx, o.bound, o.disabled);
+  }
+};
+
+void configure(z3::solver &s, const VerifyOptions &o) {
+  z3::params p(s.ctx());
+  p.set("random_seed", 0u);
+  if (o.solver_timeout > 0) p.set("timeout", static_cast<unsigned>(o.solver_timeout * 1000));
+  s.set(p);
+}
+
+void dump(const VerifyOptions &o, z3::solver &s, const std::string &name) {
+  if (o.dump_smt.empty()) return;
+  std::filesystem::create_directories(o.dump_smt);
+  std::ofstream(std::filesystem::path(o.dump_smt) / (name + ".smt2")) << s.to_smt2();
+}
+
+Verdict verdict_of(z3::check_result r, bool sat_is_bad = true) {
+  if (r == z3::unknown) return Verdict::Unknown;
+  return (r == z3::sat) == sat_is_bad ? Verdict::Counterexample : Verdict::Proved;
+}
+
+std::vector<OpKind> selected_ops(const VerifyOptions &o) {
+  std::vector<OpKind> out;
+  for (int i = 0; i < kOpCount; ++i) {
+    OpKind op = static_cast<OpKind>(i);
+    bool want = o.only_ops.empty();
+    for (const std::string &n : o.only_ops) want = want || n == op_name(op);
+    if (want) out.push_back(op);
+  }
+  return out;
+}
+
+std::vector<Inv> selected_invs(const VerifyOptions &o) {
+  std::vector<Inv> out;
+  for (int i = 0; i < kInvCount; ++i) {
+    Inv inv = static_cast<Inv>(i);
+    bool want = o.only_invariants.empty();
+    for (const std::string &n : o.only_invariants) want = want || n == inv_name(inv);
+    if (want) out.push_back(inv);
+  }
+  return out;
+}
+
+/// A symbolic trace under construction.
+struct Trace {
+  std::vector<SymState> states;
+  std::vector<z3::expr> ops;
+  std::vector<SymArgs> args;
+};
+
+/// Adds a step from the last state: any operation (or skip) with symbolic arguments.
+void add_any_step(Session &S, z3::solver &sol, Trace &tr, bool allow_skip) {
+  Encoder &e = *S.enc;
+  const size_t j = tr.args.size();
+  const SymState &s = tr.states.back();
+  z3::expr o = S.ctx.int_const(("op" + std::to_string(j)).c_str());
+  SymArgs a = e.fresh_args("a" + std::to_string(j));
+  SymState eff = e.fresh_state("e" + std::to_string(j));
+  SymState next = e.fresh_state("s" + std::to_string(j + 1));
+  sol.add(e.args_in_range(a));
+  sol.add(o >= (allow_skip ? -1 : 0) && o < kOpCount);
+  for (int i = 0; i < kOpCount; ++i) {
+    Transition t = e.effect(static_cast<OpKind>(i), s, a);
+    sol.add(z3::implies(o == i, t.pre && e.equal(eff, t.post)));
+  }
+  sol.add(z3::implies(o == -1, e.equal(next, s)));
+  sol.add(z3::implies(o != -1, e.equal(next, e.finish(eff))));
+  tr.ops.push_back(o);
+  tr.args.push_back(a);
+  tr.states.push_back(next);
+}
+
+/// Adds a last step of one operation.
+void add_op_step(Session &S, z3::solver &sol, Trace &tr, OpKind op) {
+  Encoder &e = *S.enc;
+  const size_t j = tr.args.size();
+  SymArgs a = e.fresh_args("a" + std::to_string(j));
+  SymState next = e.fresh_state("s" + std::to_string(j + 1));
+  Transition t = e.step(op, tr.states.back(), a);
+  sol.add(e.args_in_range(a));
+  sol.add(t.pre);
+  sol.add(e.equal(next, t.post));
+  tr.ops.push_back(S.ctx.int_val(static_cast<int>(op)));
+  tr.args.push_back(a);
+  tr.states.push_back(next);
+}
+
+Trace start_trace(Session &S, z3::solver &sol) {
+  Trace tr;
+  tr.states.push_back(S.enc->fresh_state("s0"));
+  sol.add(S.enc->is_empty(tr.states[0]));
+  return tr;
+}
+
+/// Decodes a trace from a model into statements (skips dropped).
+std::vector<std::string> decode(const z3::model &m, const Trace &tr, const Bound &b) {
+  std::vector<std::string> out;
+  for (size_t j = 0; j < tr.ops.size(); ++j) {
+    int op = m.eval(tr.ops[j], true).get_numeral_int();
+    if (op < 0) continue;
+    auto num = [&](const z3::expr &e) { return m.eval(e, true).get_numeral_int(); };
+    const SymArgs &a = tr.args[j];
+    out.push_back(op_text(static_cast<OpKind>(op), num(a.x), num(a.y), num(a.z), field_name(num(a.f))));
+  }
+  (void)b;
+  return out;
+}
+
+VerifyCounterexample make_cex(Session &S, const z3::model &m, const Trace &tr,
+                              const std::vector<Inv> &broken, const VerifyOptions &o) {
+  VerifyCounterexample c;
+  c.statements = decode(m, tr, S.bound);
+  c.program = prelude(S.bound);
+  for (const std::string &s : c.statements) c.program += s + "\n";
+  c.invariant = broken.empty() ? "" : inv_name(broken[0]);
+  std::string what;
+  for (Inv i : broken) {
+    if (replay_breaks(c.program, inv_name(i), o.disabled, &what)) {
+      c.invariant = inv_name(i);
+      c.replayed = true;
+      break;
+    }
+  }
+  c.replay = what;
+  c.pre_state = from_model(m, tr.states.back(), S.bound).to_string();
+  return c;
+}
+
+std::vector<Inv> broken_in(Session &S, const z3::model &m, const SymState &s, Inv first) {
+  std::vector<Inv> out{first};
+  for (int i = 0; i < kInvCount; ++i) {
+    Inv inv = static_cast<Inv>(i);
+    if (inv != first && m.eval(S.enc->invariant(s, inv), true).is_false()) out.push_back(inv);
+  }
+  return out;
+}
+
+void note_bug(VerifyReport &rep, const VerifyResult &r) {
+  if (r.counterexample && !r.counterexample->replayed)
+    rep.encoding_bugs.push_back(r.op + "/" + r.invariant + ": the model does not reproduce\n" +
+                                r.counterexample->program + "(model: " +
+                                r.counterexample->replay + ")");
+}
+
+void run_bmc(const VerifyOptions &o, VerifyReport &rep) {
+  Session S(o);
+  Encoder &e = *S.enc;
+  z3::solver sol(S.ctx);
+  configure(sol, o);
+  Trace tr = start_trace(S, sol);
+  for (int j = 0; j + 1 < o.steps; ++j) {
+    add_any_step(S, sol, tr, /*allow_skip=*/true);
+    sol.add(e.all_invariants(tr.states.back()));
+  }
+  for (OpKind op : selected_ops(o)) {
+    sol.push();
+    Trace t2 = tr;
+    add_op_step(S, sol, t2, op);
+    auto t0 = Clock::now();
+    dump(o, sol, "bmc_" + op_name(op) + "_vacuity");
+    z3::check_result vr = sol.check();
+    rep.vacuity.push_back({op_name(op), vr == z3::sat     ? Verdict::Proved
+                                        : vr == z3::unsat ? Verdict::Counterexample
+                                                          : Verdict::Unknown});
+    for (Inv inv : selected_invs(o)) {
+      VerifyResult r;
+      r.op = op_name(op);
+      r.invariant = inv_name(inv);
+      sol.push();
+      sol.add(!e.invariant(t2.states.back(), inv));
+      dump(o, sol, "bmc_" + r.op + "_" + r.invariant);
+      t0 = Clock::now();
+      z3::check_result cr = vr == z3::unsat ? z3::unsat : sol.check();
+      r.seconds = since(t0);
+      r.verdict = verdict_of(cr);
+      if (cr == z3::sat) {
+        z3::model m = sol.get_model();
+        r.counterexample = make_cex(S, m, t2, broken_in(S, m, t2.states.back(), inv), o);
+        note_bug(rep, r);
+      }
+      sol.pop();
+      rep.results.push_back(std::move(r));
+    }
+    sol.pop();
+  }
+}
+
+/// BMC of one (op, invariant) pair: is a counterexample reachable within K steps?
+z3::check_result bmc_pair(const VerifyOptions &o, OpKind op, Inv inv,
+                          std::optional<VerifyCounterexample> *cex) {
+  Session S(o);
+  z3::solver sol(S.ctx);
+  configure(sol, o);
+  Trace tr = start_trace(S, sol);
+  for (int j = 0; j + 1 < o.steps; ++j) {
+    add_any_step(S, sol, tr, true);
+    sol.add(S.enc->all_invariants(tr.states.back()));
+  }
+  add_op_step(S, sol, tr, op);
+  sol.add(!S.enc->invariant(tr.states.back(), inv));
+  z3::check_result r = sol.check();
+  if (r == z3::sat) {
+    z3::model m = sol.get_model();
+    *cex = make_cex(S, m, tr, broken_in(S, m, tr.states.back(), inv), o);
+  }
+  return r;
+}
+
+void run_induction(const VerifyOptions &o, VerifyReport &rep) {
+  Session S(o);
+  Encoder &e = *S.enc;
+  for (OpKind op : selected_ops(o)) {
+    z3::solver sol(S.ctx);
+    configure(sol, o);
+    SymState s = e.fresh_state("s");
+    SymState next = e.fresh_state("t");
+    SymArgs a = e.fresh_args("a");
+    Transition t = e.step(op, s, a);
+    sol.add(e.well_formed(s));
+    sol.add(e.all_invariants(s));
+    sol.add(e.args_in_range(a));
+    sol.add(t.pre);
+    sol.add(e.equal(next, t.post));
+    dump(o, sol, "ind_" + op_name(op) + "_vacuity");
+    z3::check_result vr = sol.check();
+    rep.vacuity.push_back({op_name(op), vr == z3::sat     ? Verdict::Proved
+                                        : vr == z3::unsat ? Verdict::Counterexample
+                                                          : Verdict::Unknown});
+    for (Inv inv : selected_invs(o)) {
+      VerifyResult r;
+      r.op = op_name(op);
+      r.invariant = inv_name(inv);
+      auto t0 = Clock::now();
+      sol.push();
+      sol.add(!e.invariant(next, inv));
+      dump(o, sol, "ind_" + r.op + "_" + r.invariant);
+      z3::check_result cr = vr == z3::unsat ? z3::unsat : sol.check();
+      if (cr == z3::unsat) {
+        r.verdict = Verdict::Proved;
+        r.classification = "inductive";
+      } else if (cr == z3::unknown) {
+        r.verdict = Verdict::Unknown;
+      } else {
+        std::string cti = from_model(sol.get_model(), s, S.bound).to_string();
+        sol.add(e.auxiliary(s));
+        z3::check_result cr2 = sol.check();
+        if (cr2 == z3::unsat) {
+          r.verdict = Verdict::Proved;
+          r.classification = "inductive with the auxiliary invariants A1-A3";
+        } else if (cr2 == z3::unknown) {
+          r.verdict = Verdict::Unknown;
+          r.classification = "unknown with the auxiliary invariants";
+        } else {
+          cti = from_model(sol.get_model(), s, S.bound).to_string();
+          std::optional<VerifyCounterexample> cex;
+          z3::check_result br = bmc_pair(o, op, inv, &cex);
+          r.verdict = Verdict::Counterexample;
+          if (br == z3::sat) {
+            r.classification = "reachable within " + std::to_string(o.steps) + " steps: a real bug";
+            r.counterexample = cex;
+            note_bug(rep, r);
+          } else {
+            r.classification = br == z3::unsat ? "not reachable within " +
+                                                     std::to_string(o.steps) + " steps (BMC)"
+                                               : "reachability unknown";
+            VerifyCounterexample c;
+            c.invariant = r.invariant;
+            c.pre_state = cti;
+            c.replay = "counterexample to induction from an unreachable state";
+            c.replayed = true;
+            r.counterexample = c;
+          }
+        }
+      }
+      sol.pop();
+      r.seconds = since(t0);
+      rep.results.push_back(std::move(r));
+    }
+  }
+}
+
+} // namespace
+
+VerifyReport run_verify(const VerifyOptions &options) {
+  VerifyReport rep;
+  rep.options = options;
+  auto t0 = Clock::now();
+  if (options.induction) run_induction(options, rep);
+  else run_bmc(options, rep);
+  rep.seconds = since(t0);
+  return rep;
+}
+
+Verdict check_vacuity(const VerifyOptions &o, const std::string &op_name_) {
+  Session S(o);
+  Encoder &e = *S.enc;
+  for (int i = 0; i < kOpCount; ++i) {
+    OpKind op = static_cast<OpKind>(i);
+    if (op_name(op) != op_name_) continue;
+    z3::solver sol(S.ctx);
+    configure(sol, o);
+    SymState s = e.fresh_state("s");
+    SymArgs a = e.fresh_args("a");
+    Transition t = e.step(op, s, a);
+    sol.add(e.well_formed(s) && e.all_invariants(s) && e.args_in_range(a) && t.pre);
+    sol.add(e.all_invariants(t.post) || !e.all_invariants(t.post)); // keep post in the query
+    z3::check_result r = sol.check();
+    return r == z3::sat ? Verdict::Proved : r == z3::unsat ? Verdict::Counterexample : Verdict::Unknown;
+  }
+  return Verdict::Unknown;
+}
+
+std::optional<VerifyCounterexample> find_any_counterexample(const VerifyOptions &o, bool *unknown) {
+  Session S(o);
+  Encoder &e = *S.enc;
+  z3::solver sol(S.ctx);
+  configure(sol, o);
+  Trace tr = start_trace(S, sol);
+  if (unknown) *unknown = false;
+  for (int k = 1; k <= o.steps; ++k) {
+    add_any_step(S, sol, tr, /*allow_skip=*/false);
+    sol.push();
+    sol.add(!e.all_invariants(tr.states.back()));
+    dump(o, sol, "any_" + std::to_string(k));
+    z3::check_result r = sol.check();
+    if (r == z3::sat) {
+      z3::model m = sol.get_model();
+      std::vector<Inv> broken;
+      for (int i = 0; i < kInvCount; ++i)
+        if (m.eval(e.invariant(tr.states.back(), static_cast<Inv>(i)), true).is_false())
+          broken.push_back(static_cast<Inv>(i));
+      VerifyCounterexample c = make_cex(S, m, tr, broken, o);
+      sol.pop();
+      return c;
+    }
+    if (r == z3::unknown && unknown) *unknown = true;
+    sol.pop();
+    sol.add(e.all_invariants(tr.states.back()));
+  }
+  return std::nullopt;
+}
+
+} // namespace lungfish

@@ -1,0 +1,134 @@
+// `lungfish check`: random programs through the model with the invariants checked.
+#include "cli/commands.h"
+#include "cli/options.h"
+
+#include "generators/campaign.h"
+
+#include <nlohmann/json.hpp>
+
+#include <iostream>
+#include <memory>
+#include <random>
+
+#include <unistd.h>
+
+namespace lungfish::cli {
+
+namespace {
+
+struct CheckOptions {
+  uint64_t seed = 0;
+  bool seed_given = false;
+  uint64_t count = 1000;
+  uint64_t max_size = 20;
+  std::string profile;
+  std::vector<std::string> disabled;
+  std::string save_failures = ".lungfish/failures/";
+  bool json = false;
+};
+
+std::string percent(uint64_t a, uint64_t b) {
+  if (!b) return "-";
+  return std::to_string(a * 1000 / b / 10) + "." + std::to_string(a * 1000 / b % 10) + "%";
+}
+
+void print_failure(std::ostream &os, const gen::Counterexample &c) {
+  const gen::ProgramFailure &f = c.failure;
+  os << "FAILED: " << f.property << (f.property == "invariant" ? " " + f.invariant : "")
+     << " (" << c.origin << ")\n";
+  os << "minimal counterexample (" << c.statements << " statements):\n";
+  std::istringstream lines(c.text);
+  int n = 0;
+  for (std::string line; std::getline(lines, line);) os << "  " << ++n << ": " << line << "\n";
+  if (f.line) os << "failing line: " << f.line << (f.event.empty() ? "" : " (" + f.event + ")") << "\n";
+  else if (!f.event.empty()) os << "failing at: " << f.event << "\n";
+  os << f.message << "\n";
+  if (!f.before.empty()) os << "state before:\n" << f.before;
+  if (!f.after.empty()) os << "state after:\n" << f.after;
+  os << "saved: " << c.path << "\n";
+  os << "reproduce: " << c.reproduce << "\n";
+}
+
+/// Runs the campaign and prints its report; exit 0 ok, 1 a failure found.
+int check_command(const CheckOptions &o) {
+  gen::CampaignOptions co;
+  co.seed = o.seed_given ? o.seed : std::random_device{}();
+  co.count = o.count;
+  co.max_size = o.max_size;
+  co.config.profile = to_profile(o.profile);
+  co.config.disabled = to_disabled_checks(o.disabled);
+  co.disabled_names = o.disabled;
+  co.save_dir = o.save_failures;
+  std::cout << "seed=" << co.seed << std::endl;
+
+  bool tty = isatty(STDERR_FILENO);
+  gen::CampaignResult r = gen::run_campaign(co, [&](uint64_t done) {
+    if (tty) std::cerr << "\rcheck: " << done << "/" << o.count << " programs" << std::flush;
+  });
+  if (tty) std::cerr << "\n";
+  if (!r.save_error.empty()) std::cerr << "lungfish check: " << r.save_error << "\n";
+
+  if (o.json) {
+    nlohmann::json j;
+    j["seed"] = co.seed;
+    j["programs"] = r.programs;
+    j["steps"] = r.steps;
+    j["accepted_steps"] = r.accepted_steps;
+    j["rejected_steps"] = r.rejected_steps;
+    j["rule_hits"] = r.rule_hits;
+    j["saved_rerun"] = r.saved;
+    for (auto [name, s] : {std::pair{"biased", r.biased}, std::pair{"raw", r.raw}})
+      j["families"][name] = {{"programs", s.programs},
+                             {"statements", s.statements},
+                             {"accepted_statements", s.accepted}};
+    j["failures"] = nlohmann::json::array();
+    for (const gen::Counterexample &c : r.failures)
+      j["failures"].push_back({{"program", c.text},
+                               {"statements", c.statements},
+                               {"objects", c.objects},
+                               {"invariant", c.failure.invariant},
+                               {"reproduce", c.reproduce}});
+    std::cout << j.dump(2) << "\n";
+  } else {
+    for (const gen::Counterexample &c : r.failures) print_failure(std::cout, c);
+    std::cout << "programs: " << r.programs << " (" << r.saved << " saved, " << r.biased.programs
+              << " biased, " << r.raw.programs << " raw), steps: " << r.steps << "\n";
+    std::cout << "accepted statements: biased " << r.biased.accepted << "/" << r.biased.statements
+              << " (" << percent(r.biased.accepted, r.biased.statements) << "), raw "
+              << r.raw.accepted << "/" << r.raw.statements << " ("
+              << percent(r.raw.accepted, r.raw.statements) << "); rejected runs: "
+              << r.rejected_steps << "\n";
+    std::cout << "rule hits:";
+    for (const auto &[rule, n] : r.rule_hits) std::cout << " " << rule << "=" << n;
+    std::cout << "\n" << (r.failures.empty() ? "ok" : "FAILED") << "\n";
+  }
+  return r.failures.empty() ? kExitOk : kExitViolation;
+}
+
+} // namespace
+
+void add_check_command(CLI::App &app, Handler &handler) {
+  auto o = std::make_shared<CheckOptions>();
+  CLI::App *sub = app.add_subcommand(
+      "check", "Generate random programs, run them and check the invariants after every "
+               "statement; failing cases are shrunk and saved");
+  sub->add_option("--seed", o->seed, "Random seed (printed at start; same seed, same programs)")
+      ->check(CLI::NonNegativeNumber);
+  sub->add_option("--count", o->count, "Number of programs")->check(CLI::NonNegativeNumber);
+  sub->add_option("--max-size", o->max_size, "Maximum statements per program")
+      ->check(CLI::NonNegativeNumber)
+      ->type_name("K");
+  add_profile_option(*sub, o->profile);
+  add_disable_check_option(*sub, o->disabled);
+  sub->add_option("--save-failures", o->save_failures,
+                  "Directory keeping failing cases (run first next time)")
+      ->type_name("DIR")
+      ->capture_default_str();
+  sub->add_flag("--json", o->json, "Print one JSON object (docs/json-output.md)");
+  sub->callback([o, sub, &handler] {
+    o->seed_given = sub->count("--seed") > 0;
+    handler = [o] { return check_command(*o); };
+  });
+}
+
+} // namespace lungfish::cli

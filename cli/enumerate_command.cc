@@ -1,0 +1,136 @@
+// `lungfish enumerate`: exhaustive small-scope exploration.
+#include "cli/commands.h"
+#include "cli/options.h"
+
+#include "generators/explore.h"
+#include "model/program_text.h"
+
+#include <nlohmann/json.hpp>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <memory>
+
+#include <unistd.h>
+
+namespace lungfish::cli {
+
+namespace {
+
+struct EnumerateOptions {
+  uint64_t depth = 4, objects = 3, regions = 2, fields = 2;
+  std::string profile;
+  std::vector<std::string> disabled;
+  std::string schedules = "default";
+  bool json = false;
+};
+
+/// Saves a counterexample as .lungfish/failures/<hash>.lf (temp file + rename) and returns the
+/// one command that reproduces it.
+std::string save_counterexample(const std::string &text, const EnumerateOptions &o) {
+  std::string flags;
+  if (!o.profile.empty() && o.profile != "lungfish") flags += " --profile " + o.profile;
+  for (const std::string &d : o.disabled) flags += " --disable-check " + d;
+  if (o.schedules == "all") flags += " --schedules all";
+  uint64_t h = 0xcbf29ce484222325ULL;
+  for (unsigned char c : text + flags) h = (h ^ c) * 0x100000001b3ULL;
+  char name[40];
+  std::snprintf(name, sizeof name, "enum-%016llx.lf", static_cast<unsigned long long>(h));
+  std::filesystem::path dir = ".lungfish/failures";
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  std::filesystem::path path = dir / name, tmp = dir / (std::string(name) + ".tmp");
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    out << "# lungfish enumerate counterexample\n# options:" << flags << "\n" << text;
+  }
+  std::filesystem::rename(tmp, path, ec);
+  if (ec) std::cerr << "lungfish enumerate: cannot save " << path.string() << "\n";
+  return "lungfish run " + path.string() + flags;
+}
+
+/// Runs the exploration and prints its report; exit 0 ok, 1 a violation found.
+int enumerate_command(const EnumerateOptions &o) {
+  gen::ExploreOptions eo;
+  eo.depth = o.depth;
+  eo.objects = o.objects;
+  eo.regions = o.regions;
+  eo.fields = o.fields;
+  eo.profile = to_profile(o.profile);
+  eo.disabled = to_disabled_checks(o.disabled);
+  eo.schedules = o.schedules == "all" ? ScheduleMode::All : ScheduleMode::Default;
+  bool tty = isatty(STDERR_FILENO);
+  gen::ExploreResult r = gen::explore(eo, [&](size_t depth, uint64_t states) {
+    if (tty) std::cerr << "enumerate: depth " << depth << ", " << states << " states\n";
+  });
+  nlohmann::json violations = nlohmann::json::array();
+  std::vector<std::string> reproduce;
+  for (const gen::ExploreViolation &v : r.violations) {
+    std::string text = print_program(v.program);
+    reproduce.push_back(save_counterexample(text, o));
+    violations.push_back({{"program", text},
+                          {"statements", v.program.body.size()},
+                          {"objects", v.objects},
+                          {"invariant", v.invariant},
+                          {"reproduce", reproduce.back()}});
+  }
+  if (o.json) {
+    nlohmann::json j;
+    j["states"] = r.states;
+    j["transitions"] = r.transitions;
+    j["rejected"] = r.rejected;
+    j["pruned"] = r.pruned;
+    j["depth_reached"] = r.depth_reached;
+    j["complete"] = r.complete;
+    j["bound"] = {{"depth", o.depth},
+                  {"objects", o.objects},
+                  {"regions", o.regions},
+                  {"fields", o.fields}};
+    j["violations"] = violations;
+    std::cout << j.dump(2) << "\n";
+  } else {
+    std::cout << "bound: depth " << o.depth << ", objects " << o.objects << ", regions "
+              << o.regions << ", fields " << o.fields << "\n";
+    std::cout << "states: " << r.states << " (depth reached " << r.depth_reached
+              << (r.complete ? "" : ", stopped at the state limit") << "), transitions "
+              << r.transitions << ", rejected " << r.rejected << ", pruned " << r.pruned << "\n";
+    for (size_t i = 0; i < r.violations.size(); ++i) {
+      const gen::ExploreViolation &v = r.violations[i];
+      std::cout << "VIOLATION " << v.invariant << " (shortest program, "
+                << v.program.body.size() << " statements):\n";
+      std::cout << print_program(v.program);
+      std::cout << "failing line: " << v.line << " (" << v.event << ")\n" << v.message << "\n";
+      std::cout << "reproduce: " << reproduce[i] << "\n";
+    }
+    std::cout << (r.violations.empty() ? "ok" : "FAILED") << "\n";
+  }
+  return r.violations.empty() ? kExitOk : kExitViolation;
+}
+
+} // namespace
+
+void add_enumerate_command(CLI::App &app, Handler &handler) {
+  auto o = std::make_shared<EnumerateOptions>();
+  CLI::App *sub = app.add_subcommand(
+      "enumerate", "Run every program up to the given bounds and check the invariants");
+  sub->add_option("--depth", o->depth, "Statements per program")
+      ->check(CLI::NonNegativeNumber)
+      ->type_name("D");
+  sub->add_option("--objects", o->objects, "Maximum objects")->check(CLI::NonNegativeNumber);
+  sub->add_option("--regions", o->regions, "Maximum regions")
+      ->check(CLI::NonNegativeNumber)
+      ->type_name("R");
+  sub->add_option("--fields", o->fields, "Field names to use")
+      ->check(CLI::NonNegativeNumber)
+      ->type_name("F");
+  add_profile_option(*sub, o->profile);
+  add_disable_check_option(*sub, o->disabled);
+  sub->add_option("--schedules", o->schedules, "Behaviour interleavings: default or all")
+      ->check(CLI::IsMember({"default", "all"}));
+  sub->add_flag("--json", o->json, "Print one JSON object (docs/json-output.md)");
+  sub->callback([o, &handler] { handler = [o] { return enumerate_command(*o); }; });
+}
+
+} // namespace lungfish::cli

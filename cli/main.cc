@@ -1,0 +1,36 @@
+// The `lungfish` command: registers the subcommands (one file each) and runs the chosen one.
+#include "cli/commands.h"
+#include "cli/options.h"
+
+#include <iostream>
+
+int main(int argc, char **argv) {
+  using namespace lungfish::cli;
+  CLI::App app{"lungfish: an executable model of dynamic region ownership (Project Verona's "
+               "Lungfish) and a differential tester built on it.\n"
+               "Exit codes: 0 ok, 1 violation, 2 usage or bad input, 3 limit, 4 rejected."};
+  app.require_subcommand(1);
+  Handler handler;
+  add_run_command(app, handler);
+  add_check_command(app, handler);
+  add_enumerate_command(app, handler);
+  add_verify_command(app, handler);
+  add_replay_command(app, handler);
+  add_diff_command(app, handler);
+  add_mutants_command(app, handler);
+  add_paper_command(app, handler);
+  add_bench_command(app, handler);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp &e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp &e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion &e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError &e) {
+    app.exit(e);
+    return kExitUsage;
+  }
+  return handler ? handler() : kExitUsage;
+}

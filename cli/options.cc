@@ -1,0 +1,87 @@
+#include "cli/options.h"
+
+#include <iostream>
+#include <set>
+
+namespace lungfish::cli {
+
+namespace {
+
+CLI::Validator number_at_least(double min, const std::string &what) {
+  return CLI::Validator(
+      [min, what](std::string &value) -> std::string {
+        size_t used = 0;
+        double d = 0;
+        try {
+          d = std::stod(value, &used);
+        } catch (const std::exception &) {
+          used = 0;
+        }
+        if (used == 0 || used != value.size() || !(d >= min))
+          return "'" + value + "' is not " + what;
+        return "";
+      },
+      ""); // no suffix in --help: the type name says it
+}
+
+} // namespace
+
+const CLI::Validator kNonNegative = number_at_least(0, "a number >= 0");
+const CLI::Validator kPositive = number_at_least(1, "a number >= 1");
+
+CLI::Option *add_profile_option(CLI::App &app, std::string &out) {
+  return app
+      .add_option("--profile", out,
+                  "Runtime whose design choices the model follows: lungfish (default, the "
+                  "reference), frankenscript, cpython or pep795")
+      ->check(CLI::IsMember({"lungfish", "frankenscript", "cpython", "pep795"}))
+      ->type_name("P");
+}
+
+std::string disable_check_help() {
+  std::string rules, codes;
+  std::set<std::string> seen;
+  for (const RuleInfo &r : all_rules()) {
+    if (!r.switchable) continue;
+    rules += "\n  " + std::string(r.name) + " (" + std::string(error_code_name(r.code)) + ")";
+    if (seen.insert(std::string(error_code_name(r.code))).second)
+      codes += (codes.empty() ? "" : ", ") + std::string(error_code_name(r.code));
+  }
+  return "Switch off an ownership check (repeatable): a rule id, or an error code meaning every "
+         "rule with that code. The primitive then proceeds as if its precondition held "
+         "(SEMANTICS.md 5). Language errors cannot be switched off.\nSwitchable codes: " +
+         codes + "\nSwitchable rules:" + rules;
+}
+
+CLI::Option *add_disable_check_option(CLI::App &app, std::vector<std::string> &out) {
+  CLI::Validator valid(
+      [](std::string &value) {
+        DisabledChecks probe;
+        return probe.disable_by_name(value);
+      },
+      "");
+  return app.add_option("--disable-check", out, disable_check_help())
+      ->check(valid)
+      ->type_name("RULE|CODE")
+      ->take_all()
+      ->allow_extra_args(false);
+}
+
+DisabledChecks to_disabled_checks(const std::vector<std::string> &names) {
+  DisabledChecks d;
+  for (const std::string &n : names)
+    d.disable_by_name(n);
+  return d;
+}
+
+Profile to_profile(const std::string &name) {
+  if (name.empty()) return Profile::Lungfish;
+  return parse_profile(name).value_or(Profile::Lungfish);
+}
+
+int not_implemented(const std::string &command) {
+  std::cerr << "lungfish " << command << ": not yet implemented in this build\n";
+  return kExitUsage;
+}
+
+} // namespace lungfish::cli

@@ -1,0 +1,41 @@
+// Options and conventions shared by the subcommands: exit codes, validated flags.
+#pragma once
+
+#include "model/rules.h"
+
+#include <CLI/CLI.hpp>
+
+#include <string>
+#include <vector>
+
+namespace lungfish::cli {
+
+/// Exit codes (DESIGN.md "Outcomes and exit codes").
+enum ExitCode : int {
+  kExitOk = 0,
+  kExitViolation = 1,
+  kExitUsage = 2,
+  kExitLimit = 3,
+  kExitRejected = 4,
+};
+
+/// Validator for counts, seeds and durations: a number >= 0, with a short message otherwise.
+extern const CLI::Validator kNonNegative;
+/// Validator for counts that must be at least 1.
+extern const CLI::Validator kPositive;
+
+/// Adds `--profile P` (lungfish|frankenscript|cpython|pep795) storing into `out`.
+CLI::Option *add_profile_option(CLI::App &app, std::string &out);
+/// Adds the repeatable `--disable-check RULE|CODE`; its help lists every switchable rule id and
+/// error code; unknown names and language errors are rejected at parse time.
+CLI::Option *add_disable_check_option(CLI::App &app, std::vector<std::string> &out);
+/// The help text of --disable-check: the switchable rule ids and codes from all_rules().
+std::string disable_check_help();
+/// Builds the set of switched-off checks (names already validated).
+DisabledChecks to_disabled_checks(const std::vector<std::string> &names);
+/// Parses a profile name already validated by add_profile_option (empty = lungfish).
+Profile to_profile(const std::string &name);
+/// The handler of a subcommand that this build does not implement yet: says so, returns 2.
+int not_implemented(const std::string &command);
+
+} // namespace lungfish::cli

@@ -1,0 +1,87 @@
+// `lungfish replay TRACE`: replay a runtime's trace against the model.
+#include "cli/commands.h"
+#include "cli/options.h"
+
+#include "model/program_text.h"
+#include "traces/replay.h"
+
+#include <iostream>
+#include <memory>
+
+namespace lungfish::cli {
+
+namespace {
+
+struct ReplayOptions {
+  std::string trace;
+  std::string format = "native";
+  std::string profile;
+  bool json = false;
+};
+
+/// Replays the trace and prints the report; exit 1 on any finding, 2 on unreadable input.
+int replay_command(const ReplayOptions &o, bool format_given) {
+  std::string format = o.format;
+  if (!format_given) {
+    if (o.trace.ends_with(".md"))
+      format = "frankenscript";
+    else if (o.trace.ends_with(".json"))
+      format = "cpython";
+  }
+  if (format == "cpython") {
+    std::cerr << "lungfish replay: the cpython format is not supported by this build yet\n";
+    return kExitUsage;
+  }
+  try {
+    traces::ReplayOptions ro;
+    std::vector<traces::RecordedStep> steps;
+    std::string header_profile, runtime_outcome;
+    if (format == "frankenscript") {
+      steps = traces::read_frankenscript_steps(o.trace, &runtime_outcome);
+      header_profile = "frankenscript";
+    } else {
+      steps = traces::read_native_steps(o.trace, &header_profile);
+    }
+    // Profile precedence (DESIGN.md): --profile, else the header's, else the format's own.
+    std::string profile = !o.profile.empty() ? o.profile : header_profile;
+    ro.profile = parse_profile(profile).value_or(format == "frankenscript" ? Profile::Frankenscript
+                                                                           : Profile::Lungfish);
+    traces::ReplayReport report = traces::replay_steps(steps, ro, o.trace);
+    if (!runtime_outcome.empty() && report.runtime_outcome == "ok")
+      report.runtime_outcome = runtime_outcome;
+    if (o.json)
+      std::cout << traces::report_to_json(report).dump(2) << "\n";
+    else
+      std::cout << traces::report_to_text(report);
+    return report.clean() ? kExitOk : kExitViolation;
+  } catch (const InputError &e) {
+    std::cerr << e.what() << "\n";
+    return kExitUsage;
+  }
+}
+
+} // namespace
+
+void add_replay_command(CLI::App &app, Handler &handler) {
+  auto o = std::make_shared<ReplayOptions>();
+  CLI::App *sub = app.add_subcommand(
+      "replay", "Replay a runtime's trace against the model; report every divergence and "
+                "invariant violation");
+  sub->add_option("TRACE", o->trace,
+                  "Trace file (native JSON Lines, FrankenScript mermaid.md "
+                  "or a CPython recording)")
+      ->required();
+  sub->add_option("--format", o->format, "Trace format")
+      ->check(CLI::IsMember({"native", "frankenscript", "cpython"}))
+      ->capture_default_str();
+  add_profile_option(*sub, o->profile)
+      ->description("Profile (default: the trace header's, else the format's own)");
+  sub->add_flag("--json", o->json, "Print one JSON object (docs/json-output.md)");
+  CLI::Option *format_option = sub->get_option("--format");
+  sub->callback([o, &handler, format_option] {
+    bool given = format_option->count() > 0;
+    handler = [o, given] { return replay_command(*o, given); };
+  });
+}
+
+} // namespace lungfish::cli

@@ -1,0 +1,169 @@
+// `lungfish run PROG`: execute one program under the model, checking the state invariants after
+// every statement and the no-leak invariant (I20) at the end.
+#include "cli/commands.h"
+#include "cli/options.h"
+#include "cli/run_report.h"
+
+#include "checker/invariants.h"
+#include "model/code.h"
+#include "model/machine.h"
+#include "model/program_text.h"
+
+#include <iostream>
+#include <memory>
+
+namespace lungfish::cli {
+
+namespace {
+
+struct RunOptions {
+  std::string program;
+  std::string profile;
+  std::vector<std::string> disabled;
+  std::string show;
+  std::string trace;
+  uint64_t max_steps = 0;
+  double timeout = 0;
+  std::string schedules = "default";
+  bool json = false;
+};
+
+/// I15 over one statement: the step invariant holds for each cown written in it, so a change is
+/// reported only if no written cown explains it (the intersection over the written cowns).
+std::vector<Violation> check_statement_step(const World &before, const Machine &m,
+                                            const CheckContext &ctx) {
+  const std::vector<ObjectId> &written = m.written_cowns();
+  if (written.empty()) return check_cown_ownership(before, m.world(), kNone, ctx);
+  std::vector<Violation> common = check_cown_ownership(before, m.world(), written[0], ctx);
+  for (size_t i = 1; i < written.size() && !common.empty(); ++i) {
+    std::vector<Violation> next = check_cown_ownership(before, m.world(), written[i], ctx), kept;
+    for (Violation &v : common)
+      for (const Violation &n : next)
+        if (n.message == v.message) {
+          kept.push_back(std::move(v));
+          break;
+        }
+    common = std::move(kept);
+  }
+  return common;
+}
+
+int exit_code(Outcome o) {
+  switch (o) {
+    case Outcome::Ok:
+      return kExitOk;
+    case Outcome::Violation:
+      return kExitViolation;
+    case Outcome::Limit:
+      return kExitLimit;
+    case Outcome::Rejected:
+      return kExitRejected;
+  }
+  return kExitUsage;
+}
+
+/// Parses, compiles and runs the program; prints the report; returns the exit code.
+int run_command(const RunOptions &o) {
+  Program program;
+  try {
+    program = parse_program_file(o.program);
+  } catch (const InputError &e) {
+    std::cerr << e.what() << "\n";
+    return kExitUsage;
+  }
+  MachineOptions mo;
+  mo.profile = to_profile(o.profile);
+  mo.disabled = to_disabled_checks(o.disabled);
+  mo.max_steps = o.max_steps;
+  mo.timeout_seconds = o.timeout;
+  mo.schedules = o.schedules == "all" ? ScheduleMode::All : ScheduleMode::Default;
+
+  NativeTraceWriter trace;
+  if (!o.trace.empty()) {
+    std::string error;
+    if (!trace.open(o.trace, mo.profile, error)) {
+      std::cerr << "lungfish run: " << error << "\n";
+      return kExitUsage;
+    }
+  }
+
+  Machine machine(compile(program), mo);
+  CheckContext ctx{mo.profile};
+  std::vector<FoundViolation> found;
+  uint64_t events = 0;
+  World before = machine.world(); // the state at the previous statement boundary (for I15)
+  uint64_t last_step = 0;         // --schedules all forks: a smaller step starts another branch
+  std::ostream &show_os = o.json ? std::cerr : std::cout; // --json keeps stdout one object
+  Observer observer = [&](const Machine &m, const Event &e) {
+    ++events;
+    std::vector<Violation> v;
+    if (e.kind == EventKind::Statement) {
+      trace.statement(e);
+      if (!o.show.empty()) show_state(show_os, o.show, m, e);
+      v = check_state(m.world(), ctx, true);
+      if (v.empty() && e.step >= last_step) v = check_statement_step(before, m, ctx);
+      before = m.world();
+      last_step = e.step;
+    } else {
+      v = check_no_leak(m.world(), ctx);
+    }
+    for (Violation &x : v)
+      found.push_back(
+          {std::move(x), e.line, events, e.kind == EventKind::End ? "end of run" : e.message});
+    return v.empty();
+  };
+  Outcome outcome = machine.run(observer);
+  if (outcome == Outcome::Violation && found.empty() && machine.dangling())
+    found.push_back({Violation{Invariant::I16, *machine.dangling(), {}}, machine.last_event().line,
+                     events + 1, "use of a freed object"});
+  if (outcome == Outcome::Rejected && machine.error()) {
+    trace.rejection(machine, *machine.error());
+    if (!o.show.empty()) show_rejection(show_os, o.show, machine, *machine.error());
+  }
+  if (o.json)
+    std::cout << json_report(machine, outcome, found).dump(2) << "\n";
+  else
+    print_text_report(o.show.empty() ? std::cout : std::cerr, machine, outcome, found);
+  return exit_code(outcome);
+}
+
+} // namespace
+
+void add_run_command(CLI::App &app, Handler &handler) {
+  auto o = std::make_shared<RunOptions>();
+  CLI::App *sub = app.add_subcommand(
+      "run", "Run one program under the model, checking the invariants after every statement. "
+             "Exit: 0 ok, 1 invariant violation, 2 bad input, 3 limit, 4 rejected by a check");
+  sub->add_option("PROG", o->program, "Program file (docs/program-format.md)")->required();
+  add_profile_option(*sub, o->profile);
+  add_disable_check_option(*sub, o->disabled);
+  sub->add_option("--show", o->show,
+                  "Print the state after every statement on stdout: text, mermaid (a "
+                  "FrankenScript-style mermaid.md), dot or json (JSON Lines); the final report "
+                  "then goes to stderr (with --json: the states go to stderr instead)")
+      ->check(CLI::IsMember({"text", "mermaid", "dot", "json"}))
+      ->type_name("FORMAT");
+  sub->add_option("--trace", o->trace,
+                  "Write a native trace (JSON Lines: header, then one event per statement)")
+      ->type_name("OUT");
+  sub->add_option("--max-steps", o->max_steps,
+                  "Stop after N primitives with outcome limit (exit 3); 0 = unbounded")
+      ->check(kNonNegative)
+      ->type_name("N");
+  sub->add_option("--timeout", o->timeout,
+                  "Stop after S seconds of wall clock with outcome limit (exit 3); 0 = unbounded")
+      ->check(kNonNegative)
+      ->type_name("S");
+  sub->add_option("--schedules", o->schedules,
+                  "Behaviour schedules: default (spawn order) or all (every interleaving of "
+                  "behaviours with disjoint cowns)")
+      ->check(CLI::IsMember({"default", "all"}))
+      ->type_name("MODE")
+      ->capture_default_str();
+  sub->add_flag("--json", o->json,
+                "Print one JSON object {outcome, steps, error, violations, state} "
+                "(docs/json-output.md)");
+  sub->callback([o, &handler] { handler = [o] { return run_command(*o); }; });
+}
+
+} // namespace lungfish::cli

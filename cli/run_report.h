@@ -1,0 +1,58 @@
+// What `lungfish run` prints: the per-step states of --show, the native trace of --trace, and
+// the final report (text or --json).
+#pragma once
+
+#include "checker/invariants.h"
+#include "model/machine.h"
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <fstream>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <vector>
+
+namespace lungfish::cli {
+
+/// A violation found by the run's observer, with where it was found.
+struct FoundViolation {
+  Violation violation;
+  uint32_t line = 0;
+  uint64_t event = 0;        // 1-based index of the event (statement events, then the end)
+  std::string event_message; // "Line 4: r.f = x", or "end of run"
+};
+
+/// Prints the state after one statement event in the --show format (text|mermaid|dot|json).
+void show_state(std::ostream &os, const std::string &format, const Machine &m, const Event &e);
+/// Prints the state at a rejection in the --show format (mermaid: an `Error:` step).
+void show_rejection(std::ostream &os, const std::string &format, const Machine &m,
+                    const RuleError &err);
+
+/// The minimal native trace (JSON Lines): a header, then one line per statement or rejection.
+class NativeTraceWriter {
+public:
+  /// Opens `path` and writes the header; false (and a message in `error`) if it cannot.
+  bool open(const std::string &path, Profile profile, std::string &error);
+  /// One statement event, outcome "ok".
+  void statement(const Event &e);
+  /// The rejection ending the run: outcome = its error code.
+  void rejection(const Machine &m, const RuleError &err);
+
+private:
+  std::ofstream out_;
+};
+
+/// The text report: outcome line, rejection or violations with the objects involved.
+void print_text_report(std::ostream &os, const Machine &m, Outcome outcome,
+                       const std::vector<FoundViolation> &found);
+/// The --json report: {"outcome","steps","error","violations","state"}.
+nlohmann::json json_report(const Machine &m, Outcome outcome,
+                           const std::vector<FoundViolation> &found);
+/// An error object {"code","rule","line","message"} (docs/json-output.md).
+nlohmann::json error_json(const RuleError &err);
+/// A violation object {"invariant","line","event","message","witness"}.
+nlohmann::json violation_json(const State &heap, const FoundViolation &f);
+
+} // namespace lungfish::cli

@@ -1,0 +1,226 @@
+#include "generators/campaign.h"
+
+#include "generators/ast_build.h"
+#include "generators/rng.h"
+#include "generators/shrink.h"
+#include "model/code.h"
+#include "model/program_text.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+namespace lungfish::gen {
+
+namespace fs = std::filesystem;
+
+std::vector<RuleId> applicable_switchable_rules(Profile p) {
+  std::vector<RuleId> out;
+  for (const RuleInfo &r : all_rules()) {
+    if (!r.switchable) continue;
+    if (r.id == RuleId::FreezeNotFreezable && p != Profile::Cpython && p != Profile::Pep795)
+      continue;
+    if (r.id == RuleId::FreezeNotSelfContained && p != Profile::Pep795) continue;
+    out.push_back(r.id);
+  }
+  return out;
+}
+
+Family campaign_family(uint64_t index) { return index % 5 == 4 ? Family::Raw : Family::Biased; }
+
+namespace {
+
+std::string hex64(uint64_t h) {
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
+  return buf;
+}
+
+uint64_t fnv1a(const std::string &s) {
+  uint64_t h = 0xcbf29ce484222325ULL;
+  for (unsigned char c : s) h = (h ^ c) * 0x100000001b3ULL;
+  return h;
+}
+
+std::string flags(const CampaignOptions &o) {
+  std::string out;
+  if (o.config.profile != Profile::Lungfish)
+    out += " --profile " + std::string(profile_name(o.config.profile));
+  for (const std::string &d : o.disabled_names) out += " --disable-check " + d;
+  return out;
+}
+
+/// Writes `text` to `path` through a temporary file and a rename (atomic on POSIX).
+bool write_atomically(const fs::path &path, const std::string &text, std::string &error) {
+  std::error_code ec;
+  fs::create_directories(path.parent_path(), ec);
+  fs::path tmp = path;
+  tmp += ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    out << text;
+    if (!out) {
+      error = "cannot write " + tmp.string();
+      return false;
+    }
+  }
+  fs::rename(tmp, path, ec);
+  if (ec) error = "cannot rename " + tmp.string() + ": " + ec.message();
+  return !ec;
+}
+
+/// Saves a counterexample: invariant failures as DIR/<hash>.lf (reproduced by `lungfish run`),
+/// the other properties as DIR/<hash>/case.lf (reproduced by a check of that directory alone).
+void save(Counterexample &c, const CampaignOptions &o, std::string &error) {
+  std::string header = "# lungfish check failure: " + c.failure.property + " " +
+                       c.failure.invariant + "\n# options:" + flags(o) + "\n# origin: " +
+                       c.origin + "\n";
+  std::string hash = hex64(fnv1a(c.text + flags(o) + c.failure.invariant));
+  fs::path dir = o.save_dir.empty() ? fs::path(".lungfish/failures") : fs::path(o.save_dir);
+  if (c.failure.property == "invariant") {
+    fs::path p = dir / (hash + ".lf");
+    c.path = p.string();
+    c.reproduce = "lungfish run " + c.path + flags(o);
+    write_atomically(p, header + c.text, error);
+  } else {
+    fs::path d = dir / hash;
+    c.path = (d / "case.lf").string();
+    c.reproduce = "lungfish check --count 0 --save-failures " + d.string() + flags(o);
+    write_atomically(d / "case.lf", header + c.text, error);
+  }
+}
+
+size_t non_global_objects(const Program &p, const CheckConfig &cfg) {
+  // The failing state is not kept by check_program; count the objects the program allocates
+  // up to the failure instead, by re-running it with the same options.
+  Program parsed = parse_program(print_program(p));
+  MachineOptions mo;
+  mo.profile = cfg.profile;
+  mo.disabled = cfg.disabled;
+  mo.max_steps = cfg.max_steps;
+  mo.record_history = false;
+  Machine m(compile(parsed), mo);
+  CheckContext ctx{cfg.profile};
+  size_t objects = 0;
+  m.run([&](const Machine &mm, const Event &e) {
+    const State &h = mm.heap();
+    objects = 0;
+    for (ObjectId o = 1; o < h.object_end(); ++o)
+      if (h.is_live(o) && !h.is_global(o)) ++objects;
+    if (e.kind == EventKind::End) return check_no_leak(mm.world(), ctx).empty();
+    return check_state(mm.world(), ctx, true).empty();
+  });
+  return objects;
+}
+
+Counterexample make_counterexample(const Program &p, const ProgramFailure &f,
+                                   const CampaignOptions &o, std::string origin) {
+  Counterexample c;
+  c.program = p;
+  c.text = print_program(p);
+  c.statements = count_statements(p.body);
+  c.failure = f;
+  c.origin = std::move(origin);
+  try {
+    c.objects = non_global_objects(p, o.config);
+  } catch (const std::exception &) {
+    c.objects = 0;
+  }
+  return c;
+}
+
+void account(CampaignResult &r, const ProgramResult &pr, Family fam, const CheckConfig &cfg) {
+  ++r.programs;
+  r.steps += pr.steps;
+  r.accepted_steps += pr.accepted;
+  FamilyStats &fs = fam == Family::Biased ? r.biased : r.raw;
+  ++fs.programs;
+  fs.statements += pr.statements;
+  fs.accepted += pr.accepted;
+  if (pr.outcome == Outcome::Rejected && pr.error) {
+    ++r.rejected_steps;
+    ++r.rule_hits[std::string(rule_info(pr.error->rule).name)];
+  }
+  // A disabled check "hit": a run where it was off and an invariant broke.
+  if (pr.failure && pr.failure->property == "invariant")
+    for (const RuleInfo &ri : all_rules())
+      if (cfg.disabled.disabled(ri.id)) ++r.rule_hits[std::string(ri.name)];
+}
+
+std::vector<fs::path> saved_cases(const std::string &dir) {
+  std::vector<fs::path> out;
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) return out;
+  for (auto it = fs::recursive_directory_iterator(dir, ec); !ec && it != fs::end(it);
+       it.increment(ec))
+    if (it->is_regular_file() && it->path().extension() == ".lf") out.push_back(it->path());
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+} // namespace
+
+CampaignResult run_campaign(const CampaignOptions &o,
+                            const std::function<void(uint64_t)> &progress) {
+  CampaignResult r;
+  for (RuleId id : applicable_switchable_rules(o.config.profile))
+    r.rule_hits[std::string(rule_info(id).name)] = 0;
+
+  // Saved failures first: each is rerun as it is (it is already minimal).
+  for (const fs::path &path : saved_cases(o.save_dir)) {
+    Program p;
+    try {
+      p = parse_program_file(path.string());
+    } catch (const InputError &) {
+      continue; // not ours, or damaged: ignore
+    }
+    p.file.clear();
+    ++r.saved;
+    ProgramResult pr = check_program(p, o.config);
+    account(r, pr, Family::Biased, o.config);
+    if (pr.failure) {
+      Counterexample c = make_counterexample(p, *pr.failure, o, "saved " + path.string());
+      c.path = path.string();
+      c.reproduce = pr.failure->property == "invariant"
+                        ? "lungfish run " + c.path + flags(o)
+                        : "lungfish check --count 0 --save-failures " +
+                              path.parent_path().string() + flags(o);
+      r.failures.push_back(std::move(c));
+    }
+  }
+  if (!r.failures.empty()) return r;
+
+  for (uint64_t i = 0; i < o.count; ++i) {
+    if (progress && i % 500 == 0) progress(i);
+    Family fam = campaign_family(i);
+    uint64_t seed = derive_seed(o.seed, i);
+    Program p = generate_program(seed, o.max_size, fam, o.config.profile);
+    ProgramResult pr = check_program(p, o.config);
+    account(r, pr, fam, o.config);
+    if (!pr.failure) continue;
+    ProgramFailure want = *pr.failure;
+    Program small = shrink_program(p, [&](const Program &c) {
+      ProgramResult cr = check_program(c, o.config);
+      return cr.failure && cr.failure->same_kind(want);
+    });
+    ProgramResult fr = check_program(small, o.config);
+    if (!fr.failure) { // cannot happen (the shrinker keeps failing programs); be safe
+      small = p;
+      fr = pr;
+    }
+    Counterexample c =
+        make_counterexample(small, *fr.failure, o,
+                            "program #" + std::to_string(i) + " (" +
+                                std::string(family_name(fam)) + ", --seed " +
+                                std::to_string(o.seed) + ")");
+    save(c, o, r.save_error);
+    r.failures.push_back(std::move(c));
+    break;
+  }
+  if (progress) progress(o.count);
+  return r;
+}
+
+} // namespace lungfish::gen

@@ -1,0 +1,61 @@
+#include "generators/emit.h"
+
+#include "generators/ast_build.h"
+#include "model/program_text.h"
+
+namespace lungfish::gen {
+
+std::optional<std::string> emit_frankenscript(const Program &p) {
+  if (has_when(p.body)) return std::nullopt;
+  return print_program(p);
+}
+
+namespace {
+
+/// `x` or `x.f` (one level, as the Python subset's attribute assignments).
+std::optional<std::string> py_lvalue(const Expr &e) {
+  if (e.kind == ExprKind::Var && !is_builtin_name(e.name)) return e.name;
+  if (e.kind == ExprKind::Field && e.args.size() == 1 && e.args[0].kind == ExprKind::Var &&
+      e.name != "__proto__")
+    return e.args[0].name + "." + e.name;
+  return std::nullopt;
+}
+
+std::optional<std::string> py_value(const Expr &e) {
+  switch (e.kind) {
+    case ExprKind::None: return "None";
+    case ExprKind::NewObject: return "Obj()";
+    case ExprKind::Var:
+    case ExprKind::Field: return py_lvalue(e);
+    default: return std::nullopt;
+  }
+}
+
+} // namespace
+
+std::optional<std::string> emit_python(const Program &p) {
+  std::string out = "class Obj:\n    pass\n\n";
+  for (const Stmt &s : p.body) {
+    if (s.kind == StmtKind::Assign) {
+      auto target = py_lvalue(s.target);
+      if (!target) return std::nullopt;
+      if (s.is_drop && s.target.kind == ExprKind::Var) {
+        out += "del " + *target + "\n";
+        continue;
+      }
+      auto value = py_value(s.value);
+      if (!value) return std::nullopt;
+      out += *target + " = " + *value + "\n";
+    } else if (s.kind == StmtKind::Expr && s.value.kind == ExprKind::Call &&
+               s.value.name == "freeze" && s.value.args.size() == 1) {
+      auto arg = py_lvalue(s.value.args[0]);
+      if (!arg) return std::nullopt;
+      out += "freeze(" + *arg + ")\n";
+    } else {
+      return std::nullopt;
+    }
+  }
+  return out;
+}
+
+} // namespace lungfish::gen

@@ -1,0 +1,313 @@
+#include "generators/explore.h"
+
+#include "checker/invariants.h"
+#include "generators/ast_build.h"
+#include "generators/properties.h"
+#include "model/code.h"
+
+#include <algorithm>
+#include <map>
+#include <set>
+#include <unordered_set>
+
+namespace lungfish::gen {
+
+namespace {
+
+const std::vector<std::string> kVars = {"a", "b", "c"};
+
+std::vector<std::string> field_names(size_t n) {
+  static const std::vector<std::string> all = {"f", "g", "h", "i", "j", "k2", "l", "m"};
+  return {all.begin(), all.begin() + static_cast<long>(std::min(n, all.size()))};
+}
+
+} // namespace
+
+std::vector<Stmt> statement_alphabet(size_t fields) {
+  std::vector<Stmt> out;
+  std::vector<std::string> fs = field_names(fields);
+  auto pass = [] { return s_expr(e_call("pass", {})); };
+  for (const std::string &x : kVars) {
+    out.push_back(s_assign(e_var(x), e_new()));
+    out.push_back(s_assign(e_var(x), e_call("Region", {})));
+    out.push_back(s_drop(e_var(x)));
+    out.push_back(s_expr(e_call("freeze", {e_var(x)})));
+    out.push_back(s_expr(e_call("close", {e_var(x)})));
+    out.push_back(s_expr(e_call("dissolve", {e_var(x)})));
+    out.push_back(s_expr(e_move(e_field(e_var(x), "value"))));
+    out.push_back(s_when({x}, {pass()}));
+    out.push_back(s_for("k", "w", e_var(x), {pass()}));
+    for (const std::string &f : fs) out.push_back(s_expr(e_move(e_field(e_var(x), f))));
+    for (const std::string &y : kVars) {
+      for (const std::string &f : fs) {
+        out.push_back(s_assign(e_var(x), e_field(e_var(y), f)));
+        out.push_back(s_assign(e_field(e_var(x), f), e_var(y)));
+      }
+      if (x == y) continue;
+      out.push_back(s_assign(e_var(x), e_var(y)));
+      out.push_back(s_expr(e_call("merge", {e_var(x), e_var(y)})));
+      out.push_back(s_assign(e_var(x), e_call("Cown", {e_move(e_var(y))})));
+      out.push_back(s_assign(e_var(x), e_call("Cown", {e_var(y)})));
+      out.push_back(s_assign(e_field(e_var(x), "value"), e_var(y)));
+      out.push_back(s_assign(e_var(x), e_field(e_var(y), "value")));
+      out.push_back(s_assign(e_field(e_var(x), "__proto__"), e_var(y)));
+      out.push_back(s_when({x}, {s_assign(e_var("t"), e_var(y))}));
+    }
+  }
+  return out;
+}
+
+namespace {
+
+/// Serialises a World under one renaming of variables and fields.
+class Canon {
+public:
+  Canon(const World &w, const std::map<std::string, std::string> &rename) : w_(w), h_(w.heap) {
+    rename_ = rename;
+  }
+
+  std::string run() {
+    // Roots: every frame of every thread, variables in (renamed) name order.
+    for (const Thread &t : w_.threads)
+      for (const Activation &a : t.calls) enqueue_fields(a.frame);
+    for (size_t i = 0; i < order_.size(); ++i) {
+      const Object &o = h_.obj(order_[i]);
+      ref(o.proto);
+      enqueue_fields(order_[i]);
+    }
+    std::string out;
+    for (const Thread &t : w_.threads) {
+      out += "T" + std::to_string(static_cast<int>(t.status)) + "[";
+      for (ObjectId c : t.cowns) out += ref(c) + ",";
+      out += "]";
+      for (const Activation &a : t.calls) out += "F" + ref(a.frame);
+      out += ";";
+    }
+    for (ObjectId id : order_) {
+      const Object &o = h_.obj(id);
+      out += "{" + std::to_string(static_cast<int>(o.kind)) + loc(o.loc) +
+             std::to_string(static_cast<int>(o.status)) + "r" + std::to_string(o.rc) + "p" +
+             ref(o.proto);
+      for (const auto &[name, v] : sorted_fields(id)) out += " " + name + "=" + ref(v);
+      out += "}";
+    }
+    std::vector<std::string> regions;
+    for (RegionId r = 1; r < h_.region_end(); ++r) {
+      if (!h_.is_live_region(r)) continue;
+      const Region &g = h_.region(r);
+      std::string parent = g.parent_kind == ParentKind::None     ? "-"
+                           : g.parent_kind == ParentKind::Region ? region_name(g.parent)
+                                                                 : "C" + ref(g.parent);
+      regions.push_back(region_name(r) + ":" + std::to_string(g.lrc) + "," +
+                        std::to_string(g.sbrc) + "," + (g.dirty ? "d" : "c") + "," + parent +
+                        "," + std::to_string(g.members));
+    }
+    std::sort(regions.begin(), regions.end());
+    for (const std::string &r : regions) out += r + ";";
+    size_t unreached = 0;
+    for (ObjectId o = 1; o < h_.object_end(); ++o)
+      if (h_.is_live(o) && !h_.is_global(o) && !canon_.count(o)) ++unreached;
+    out += "U" + std::to_string(unreached);
+    out += w_.implicit_freezing ? "P" : "";
+    return out;
+  }
+
+private:
+  const World &w_;
+  const State &h_;
+  std::map<std::string, std::string> rename_;
+  std::map<ObjectId, size_t> canon_;
+  std::vector<ObjectId> order_;
+
+  std::string name(Symbol s) const {
+    const std::string &n = symbol_name(s);
+    auto it = rename_.find(n);
+    return it == rename_.end() ? n : it->second;
+  }
+  std::vector<std::pair<std::string, ObjectId>> sorted_fields(ObjectId o) const {
+    std::vector<std::pair<std::string, ObjectId>> out;
+    for (const Field &f : h_.obj(o).fields) out.emplace_back(name(f.name), f.value);
+    std::sort(out.begin(), out.end());
+    return out;
+  }
+  void enqueue_fields(ObjectId o) {
+    if (!h_.is_live(o)) return;
+    ref(o);
+    for (const auto &[n, v] : sorted_fields(o)) ref(v);
+  }
+  std::string ref(ObjectId o) {
+    if (o == kNone) return "N";
+    if (h_.is_global(o)) return "G" + std::to_string(static_cast<int>(h_.obj(o).kind)) + "." +
+                                std::to_string(h_.obj(o).payload);
+    auto it = canon_.find(o);
+    if (it == canon_.end()) {
+      it = canon_.emplace(o, order_.size()).first;
+      order_.push_back(o);
+    }
+    return "#" + std::to_string(it->second);
+  }
+  std::string region_name(RegionId r) {
+    return h_.is_live_region(r) ? "R" + ref(h_.region(r).bridge) : "R?";
+  }
+  std::string loc(const Location &l) {
+    switch (l.kind) {
+      case LocationKind::Local: return "L" + std::to_string(l.index);
+      case LocationKind::Region: return region_name(l.index);
+      case LocationKind::Immutable: return "I";
+      case LocationKind::Cown: return "C";
+    }
+    return "?";
+  }
+};
+
+size_t live_objects(const State &h) {
+  size_t n = 0;
+  for (ObjectId o = 1; o < h.object_end(); ++o)
+    if (h.is_live(o) && !h.is_global(o) && h.obj(o).kind != ObjectKind::Frame) ++n;
+  return n;
+}
+
+size_t live_regions(const State &h) {
+  size_t n = 0;
+  for (RegionId r = 1; r < h.region_end(); ++r) n += h.is_live_region(r);
+  return n;
+}
+
+struct Transition {
+  bool main_done = false; // the sentinel was reached
+  World state;            // at the sentinel
+  std::optional<ExploreViolation> violation;
+  bool rejected = false;
+};
+
+Transition run_transition(const std::vector<Stmt> &body, const ExploreOptions &o) {
+  Program p;
+  p.body = body;
+  p.body.push_back(s_expr(e_call("pass", {})));
+  number_lines(p);
+  uint32_t sentinel = p.body.back().loc.line;
+  MachineOptions mo;
+  mo.profile = o.profile;
+  mo.disabled = o.disabled;
+  mo.schedules = o.schedules;
+  mo.record_history = false;
+  mo.max_steps = 100000;
+  Machine m(compile(p), mo);
+  CheckContext ctx{o.profile};
+  Transition t;
+  World before = m.world();
+  uint64_t last_step = 0;
+  auto violated = [&](const Machine &mm, const Event &e, const Violation &v) {
+    ExploreViolation x;
+    x.program.body = body;
+    x.invariant = std::string(invariant_name(v.invariant));
+    x.message = format_violation(mm.world(), v);
+    x.line = e.line;
+    x.event = e.kind == EventKind::End ? "end of run" : e.message;
+    x.objects = live_objects(mm.heap());
+    t.violation = std::move(x);
+  };
+  Outcome out = m.run([&](const Machine &mm, const Event &e) {
+    if (e.kind == EventKind::End) {
+      std::vector<Violation> v = check_no_leak(mm.world(), ctx);
+      if (!v.empty()) violated(mm, e, v[0]);
+      return v.empty();
+    }
+    if (e.step < last_step) before = World{}; // --schedules all: another branch starts
+    std::vector<Violation> v = check_state(mm.world(), ctx, true);
+    if (v.empty() && e.step >= last_step && !before.threads.empty())
+      v = step_violations(before, mm, ctx);
+    if (!v.empty()) {
+      violated(mm, e, v[0]);
+      return false;
+    }
+    if (e.thread == 0 && e.line == sentinel && mm.world().threads[0].calls.size() == 1 &&
+        !t.main_done) {
+      t.main_done = true;
+      t.state = mm.world();
+    }
+    before = mm.world();
+    last_step = e.step;
+    return true;
+  });
+  if (out == Outcome::Violation && !t.violation) {
+    ExploreViolation x;
+    x.program.body = body;
+    x.invariant = "I16";
+    x.message = m.dangling().value_or("the run stopped with a violation");
+    x.line = m.last_event().line;
+    x.event = "use of a freed object";
+    x.objects = live_objects(m.heap());
+    t.violation = std::move(x);
+  }
+  t.rejected = out == Outcome::Rejected;
+  return t;
+}
+
+} // namespace
+
+std::string canonical_state(const World &w, size_t fields) {
+  std::vector<std::string> vars = kVars, fs = field_names(fields);
+  std::vector<std::string> vperm = vars;
+  std::string best;
+  bool first = true;
+  do {
+    std::vector<std::string> fperm = fs;
+    do {
+      std::map<std::string, std::string> rename;
+      for (size_t i = 0; i < vars.size(); ++i) rename[vars[i]] = vperm[i];
+      for (size_t i = 0; i < fs.size(); ++i) rename[fs[i]] = fperm[i];
+      std::string s = Canon(w, rename).run();
+      if (first || s < best) best = std::move(s);
+      first = false;
+    } while (std::next_permutation(fperm.begin(), fperm.end()));
+  } while (std::next_permutation(vperm.begin(), vperm.end()));
+  return best;
+}
+
+ExploreResult explore(const ExploreOptions &o,
+                      const std::function<void(size_t, uint64_t)> &progress) {
+  ExploreResult res;
+  std::vector<Stmt> alphabet = statement_alphabet(o.fields);
+  std::unordered_set<std::string> seen;
+  Transition start = run_transition({}, o);
+  seen.insert(canonical_state(start.state, o.fields));
+  res.states = 1;
+  std::vector<std::vector<Stmt>> frontier{{}};
+  for (size_t depth = 1; depth <= o.depth && !frontier.empty(); ++depth) {
+    std::vector<std::vector<Stmt>> next;
+    std::set<std::string> reported;
+    for (const std::vector<Stmt> &prog : frontier) {
+      for (const Stmt &s : alphabet) {
+        std::vector<Stmt> body = prog;
+        body.push_back(s);
+        Transition t = run_transition(body, o);
+        ++res.transitions;
+        if (t.rejected && !t.main_done) ++res.rejected;
+        if (t.violation && reported.insert(t.violation->invariant).second) {
+          number_lines(t.violation->program);
+          res.violations.push_back(std::move(*t.violation));
+        }
+        if (!t.main_done) continue;
+        if (live_objects(t.state.heap) > o.objects || live_regions(t.state.heap) > o.regions) {
+          ++res.pruned;
+          continue;
+        }
+        if (!seen.insert(canonical_state(t.state, o.fields)).second) continue;
+        ++res.states;
+        res.depth_reached = depth;
+        if (res.states >= o.max_states) {
+          res.complete = false;
+          return res;
+        }
+        next.push_back(std::move(body));
+      }
+    }
+    if (progress) progress(depth, res.states);
+    if (!res.violations.empty()) break; // the shortest counterexamples are found
+    frontier = std::move(next);
+  }
+  return res;
+}
+
+} // namespace lungfish::gen

@@ -1,0 +1,74 @@
+// The model as an oracle for the biased generator: run a candidate program up to a sentinel at
+// its end and look at the heap there (which variables hold what, regions, cowns).
+#pragma once
+
+#include "model/machine.h"
+#include "model/rules.h"
+#include "model/world.h"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace lungfish::gen {
+
+/// What one oracle run found.
+struct OracleRun {
+  bool completed = false;          // the main thread reached the sentinel: nothing was rejected
+  std::optional<RuleError> error;  // the rejection, if any
+  World world;                     // the state at the sentinel (valid when completed)
+};
+
+/// Runs `body` followed by a sentinel `pass()` under the profile's default checks and stops at
+/// the sentinel, before any behaviour runs (behaviours only run after the main program).
+OracleRun run_oracle(const std::vector<Stmt> &body, Profile profile);
+
+/// What a variable or field holds, as the biased generator sees it.
+enum class Cls : uint8_t {
+  None,
+  Local,    // a mutable object of the main LOCAL
+  Function, // a function object (kept out of ordinary picks)
+  Bridge,   // the recorded bridge of a live region
+  Regional, // any other object of a region
+  Frozen,
+  CownPending,
+  CownReleased, // Released (or Acquired, which the main program never sees)
+};
+
+/// A read-only view of a World for choosing statements.
+class HeapView {
+public:
+  explicit HeapView(const World &w);
+  /// The main program's global variables, in name order (dropped ones hold kNone).
+  const std::vector<std::pair<std::string, ObjectId>> &vars() const { return vars_; }
+  /// Variables whose value has class c.
+  std::vector<std::string> vars_of(Cls c) const;
+  /// The value of variable `name` (kNone if absent).
+  ObjectId value(const std::string &name) const;
+  Cls cls(ObjectId o) const;
+  /// The region of a regional object (kNoRegion otherwise).
+  RegionId region(ObjectId o) const;
+  /// The parent kind of o's region (o a bridge).
+  ParentKind parent_kind(ObjectId o) const;
+  /// The root of a region's tree (following region parents; a cown parent ends the walk).
+  RegionId root(RegionId r) const;
+  bool open(RegionId r) const { return w_.heap.is_open(r); }
+  /// Own field names of o whose value is not None, in name order.
+  std::vector<std::string> fields(ObjectId o) const;
+  /// The value of o's own field (kNone if absent).
+  ObjectId field(ObjectId o, const std::string &name) const;
+  /// What a pull of local object y into region a would meet first among the rules' cases:
+  /// nullopt when it is accepted, else the rule that would reject it.
+  std::optional<RuleId> pull_result(ObjectId y, RegionId a) const;
+  /// True if some LOCAL object has a prototype edge into region r or one of its descendants.
+  bool local_proto_into(RegionId r) const;
+  /// Number of LOCAL references (variables, LOCAL fields) into region r: the LRC.
+  int64_t lrc(RegionId r) const { return w_.heap.region(r).lrc; }
+  const World &world() const { return w_; }
+
+private:
+  const World &w_;
+  std::vector<std::pair<std::string, ObjectId>> vars_;
+};
+
+} // namespace lungfish::gen

@@ -1,0 +1,25 @@
+// Internal helpers shared by the renderers (model/render*.cc); not part of the public interface.
+#pragma once
+
+#include "model/world.h"
+
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace lungfish::render_detail {
+
+/// Live objects in serial (creation) order.
+std::vector<ObjectId> live_objects_by_serial(const State &h);
+/// Live regions in serial order.
+std::vector<RegionId> live_regions_by_serial(const State &h);
+/// FrankenScript's name of a builtin prototype ("[Frame]").
+std::string_view proto_name(BuiltinProto p);
+/// "local", "local:2", "region", "immutable", "cown".
+std::string location_string(const Location &l);
+/// The operand-stack slots that belong to a frame's activation, named `_stack[i]` as
+/// FrankenScript names them.
+std::vector<std::pair<std::string, ObjectId>> stack_slots(const World &w, ObjectId frame);
+
+} // namespace lungfish::render_detail

@@ -1,0 +1,247 @@
+// End-to-end tests of the `lungfish` binary (LUNGFISH_BINARY): exit codes, text and JSON output,
+// flag validation, --help.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <sys/wait.h>
+#include <unistd.h>
+
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Result {
+  int code = -1;
+  std::string out, err;
+};
+
+class CliTest : public ::testing::Test {
+protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("lungfish_cli_test_" + std::to_string(getpid()) + "_" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  std::string write(const std::string &name, const std::string &text) {
+    fs::path p = dir_ / name;
+    std::ofstream(p) << text;
+    return p.string();
+  }
+
+  static std::string slurp(const fs::path &p) {
+    std::ifstream in(p);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+  }
+
+  // Runs `lungfish ARGS` (args are shell words; paths here contain no spaces).
+  Result run(const std::string &args) {
+    fs::path out = dir_ / "stdout.txt", err = dir_ / "stderr.txt";
+    std::string cmd = std::string(LUNGFISH_BINARY) + " " + args + " >" + out.string() + " 2>" +
+                      err.string() + " </dev/null";
+    int status = std::system(cmd.c_str());
+    Result r;
+    r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    r.out = slurp(out);
+    r.err = slurp(err);
+    return r;
+  }
+
+  fs::path dir_;
+};
+
+const char *kOk = "r = Region()\nr.f = {}\nx = r.f\ndrop x\n";
+// c gets a second owner: rejected by barrier.has_parent; with the check off, I4/I5 break.
+const char *kDoubleOwner = "a = Region()\nb = Region()\nc = Region()\na.f = c\nb.f = c\n";
+
+TEST_F(CliTest, OkProgramExitsZero) {
+  Result r = run("run " + write("ok.lf", kOk));
+  EXPECT_EQ(r.code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("outcome: ok"), std::string::npos) << r.out;
+}
+
+TEST_F(CliTest, RejectionExitsFourAndNamesTheRule) {
+  Result r = run("run " + write("rej.lf", kDoubleOwner));
+  EXPECT_EQ(r.code, 4) << r.out << r.err;
+  EXPECT_NE(r.out.find("rejected at line 5: barrier.has_parent (E_HAS_PARENT): "),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("object #"), std::string::npos) << "objects involved: " << r.out;
+}
+
+TEST_F(CliTest, DisabledCheckGivesViolationExitOne) {
+  std::string prog = write("rej.lf", kDoubleOwner);
+  for (const char *what : {"barrier.has_parent", "E_HAS_PARENT"}) {
+    Result r = run("run --disable-check " + std::string(what) + " " + prog);
+    EXPECT_EQ(r.code, 1) << what << ": " << r.out << r.err;
+    EXPECT_NE(r.out.find("violation at line 5"), std::string::npos) << r.out;
+  }
+}
+
+TEST_F(CliTest, MaxStepsGivesLimitExitThree) {
+  Result r = run("run --max-steps 2 " + write("ok.lf", kOk));
+  EXPECT_EQ(r.code, 3) << r.out << r.err;
+  EXPECT_NE(r.out.find("outcome: limit"), std::string::npos) << r.out;
+}
+
+TEST_F(CliTest, SyntaxErrorGivesFileLineColAndExitTwo) {
+  std::string prog = write("bad.lf", "x = {}\ny = = {}\n");
+  Result r = run("run " + prog);
+  EXPECT_EQ(r.code, 2);
+  EXPECT_EQ(r.err.rfind(prog + ":2:", 0), 0u) << r.err;
+}
+
+TEST_F(CliTest, MissingFileExitsTwo) {
+  Result r = run("run " + (dir_ / "absent.lf").string());
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("absent.lf"), std::string::npos) << r.err;
+}
+
+TEST_F(CliTest, BadFlagValuesExitTwo) {
+  std::string prog = write("ok.lf", kOk);
+  for (const char *flags :
+       {"--profile nope", "--max-steps -1", "--max-steps x", "--timeout -2", "--show svg",
+        "--schedules some", "--disable-check no.such_rule", "--disable-check E_UNDEFINED",
+        "--disable-check read.undefined_name", "--no-such-flag"}) {
+    Result r = run("run " + std::string(flags) + " " + prog);
+    EXPECT_EQ(r.code, 2) << flags << ": " << r.out << r.err;
+    EXPECT_FALSE(r.err.empty()) << flags;
+  }
+  EXPECT_EQ(run("").code, 2);
+  EXPECT_EQ(run("frobnicate").code, 2);
+  EXPECT_EQ(run("run").code, 2);
+}
+
+TEST_F(CliTest, JsonHasTheDocumentedKeys) {
+  Result ok = run("run --json " + write("ok.lf", kOk));
+  ASSERT_EQ(ok.code, 0) << ok.err;
+  auto j = nlohmann::json::parse(ok.out);
+  for (const char *k : {"outcome", "steps", "error", "violations", "state"})
+    EXPECT_TRUE(j.contains(k)) << k;
+  EXPECT_EQ(j["outcome"], "ok");
+  EXPECT_TRUE(j["error"].is_null());
+  EXPECT_TRUE(j["violations"].empty());
+  for (const char *k : {"objects", "regions", "cowns"})
+    EXPECT_TRUE(j["state"].contains(k)) << k;
+  ASSERT_FALSE(j["state"]["regions"].empty());
+  for (const char *k : {"id", "bridge", "parent", "lrc", "sbrc", "dirty"})
+    EXPECT_TRUE(j["state"]["regions"][0].contains(k)) << k;
+  for (const auto &o : j["state"]["objects"])
+    for (const char *k : {"id", "kind", "location", "fields", "rc"})
+      EXPECT_TRUE(o.contains(k)) << k;
+
+  std::string prog = write("rej.lf", kDoubleOwner);
+  auto rej = nlohmann::json::parse(run("run --json " + prog).out);
+  EXPECT_EQ(rej["outcome"], "rejected");
+  EXPECT_EQ(rej["error"]["code"], "E_HAS_PARENT");
+  EXPECT_EQ(rej["error"]["rule"], "barrier.has_parent");
+  EXPECT_EQ(rej["error"]["line"], 5);
+  EXPECT_TRUE(rej["error"]["message"].is_string());
+
+  Result vr = run("run --json --disable-check E_HAS_PARENT " + prog);
+  EXPECT_EQ(vr.code, 1);
+  auto vio = nlohmann::json::parse(vr.out);
+  EXPECT_EQ(vio["outcome"], "violation");
+  ASSERT_FALSE(vio["violations"].empty());
+  for (const char *k : {"invariant", "line", "event", "message", "witness"})
+    EXPECT_TRUE(vio["violations"][0].contains(k)) << k;
+  EXPECT_EQ(vio["violations"][0]["line"], 5);
+}
+
+TEST_F(CliTest, ShowMermaidWritesFrankenScriptSteps) {
+  Result r = run("run --show mermaid " + write("ok.lf", kOk));
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.out.rfind("<pre><code>Line 1: r = Region()</code></pre>\n", 0), 0u) << r.out;
+  EXPECT_NE(r.out.find("<pre><code>Line 4: drop x</code></pre>"), std::string::npos);
+  EXPECT_NE(r.out.find("[\\"), std::string::npos) << "a bridge trapezoid";
+  EXPECT_EQ(r.out.find("outcome:"), std::string::npos) << "the report goes to stderr";
+  EXPECT_NE(r.err.find("outcome: ok"), std::string::npos);
+}
+
+TEST_F(CliTest, ShowJsonAndTextAndDot) {
+  std::string prog = write("ok.lf", kOk);
+  Result j = run("run --show json " + prog);
+  ASSERT_EQ(j.code, 0);
+  std::istringstream lines(j.out);
+  std::string line;
+  int n = 0;
+  while (std::getline(lines, line)) {
+    auto step = nlohmann::json::parse(line);
+    EXPECT_TRUE(step.contains("state"));
+    ++n;
+  }
+  EXPECT_EQ(n, 4);
+  EXPECT_NE(run("run --show text " + prog).out.find("== Line 2: r.f = {} =="), std::string::npos);
+  EXPECT_NE(run("run --show dot " + prog).out.find("subgraph cluster_r"), std::string::npos);
+}
+
+TEST_F(CliTest, TraceWritesHeaderAndOneLinePerStatement) {
+  fs::path out = dir_ / "t.jsonl";
+  Result r = run("run --trace " + out.string() + " " + write("rej.lf", kDoubleOwner));
+  EXPECT_EQ(r.code, 4);
+  std::ifstream in(out);
+  std::string line;
+  std::vector<nlohmann::json> events;
+  while (std::getline(in, line))
+    events.push_back(nlohmann::json::parse(line));
+  ASSERT_EQ(events.size(), 6u);
+  EXPECT_EQ(events[0]["lungfish_trace"], 1);
+  EXPECT_EQ(events[0]["profile"], "lungfish");
+  EXPECT_EQ(events[1]["outcome"], "ok");
+  EXPECT_EQ(events[1]["message"], "Line 1: a = Region()");
+  EXPECT_EQ(events[5]["outcome"], "E_HAS_PARENT");
+  EXPECT_EQ(events[5]["line"], 5);
+}
+
+TEST_F(CliTest, HelpListsEveryOption) {
+  Result top = run("--help");
+  EXPECT_EQ(top.code, 0);
+  for (const char *c :
+       {"run", "check", "enumerate", "verify", "replay", "diff", "mutants", "paper", "bench"})
+    EXPECT_NE(top.out.find(c), std::string::npos) << c;
+  Result r = run("run --help");
+  EXPECT_EQ(r.code, 0);
+  for (const char *o : {"PROG", "--profile", "--disable-check", "--show", "--trace", "--max-steps",
+                        "--timeout", "--schedules", "--json", "barrier.has_parent", "E_HAS_PARENT",
+                        "E_OTHER_REGION", "pull.other_region"})
+    EXPECT_NE(r.out.find(o), std::string::npos) << o;
+  EXPECT_EQ(r.out.find("read.undefined_name"), std::string::npos)
+      << "language errors are not listed";
+  struct Sub {
+    const char *name;
+    std::vector<const char *> flags;
+  };
+  for (const Sub &s :
+       std::vector<Sub>{{"check",
+                         {"--seed", "--count", "--max-size", "--profile", "--disable-check",
+                          "--save-failures", "--json"}},
+                        {"enumerate",
+                         {"--depth", "--objects", "--regions", "--fields", "--profile",
+                          "--disable-check", "--schedules", "--json"}},
+                        {"verify",
+                         {"--objects", "--regions", "--fields", "--steps", "--induction",
+                          "--solver-timeout", "--disable-check", "--dump-smt", "--json"}},
+                        {"replay", {"TRACE", "--format", "--profile", "--json"}},
+                        {"diff", {"--runtime", "--cmd", "--count", "--seed", "--jobs", "--json"}},
+                        {"mutants", {"--profile", "--seed", "--budget-programs", "--json"}},
+                        {"paper", {"--out", "--seed"}},
+                        {"bench", {"--frankenscript", "--json"}}}) {
+    Result h = run(std::string(s.name) + " --help");
+    EXPECT_EQ(h.code, 0) << s.name;
+    for (const char *f : s.flags)
+      EXPECT_NE(h.out.find(f), std::string::npos) << s.name << " " << f;
+  }
+}
+
+} // namespace

@@ -1,0 +1,130 @@
+#include "traces/defects.h"
+
+namespace lungfish::traces {
+
+namespace {
+const std::string kStaleSbrcFreeze = "stale SBRC after freeze (I9)";
+const std::string kStaleSbrcRecount = "stale SBRC after LRC recount (I9)";
+const std::string kStaleSbrcMerge = "stale SBRC after merge (I9)";
+const std::string kStaleSbrcImplicit = "stale SBRC after implicit freeze (I9)";
+const std::string kDoubleCount = "LRC recount double-counts (I8)";
+const std::string kMergeDirty = "merge leaves the sink dirty";
+const std::string kCownLatch = "cown status latch not updated (I13)";
+const std::string kReleasedProto = "released cown readable through a prototype (I14)";
+const std::string kFakeBridge = "fake bridge by prototype (I7)";
+const std::string kPullCown = "pull rejects a reachable cown";
+const std::string kFreezeAbort = "freeze destroys a referenced object (abort)";
+const std::string kHeadless = "bridge freed while its region lives (I7)";
+const std::string kCloseAbort = "close stops scanning early (abort)";
+const std::string kLeak = "leak at exit (I20)";
+
+bool has(const std::string &s, const char *what) { return s.find(what) != std::string::npos; }
+
+// The statement most likely responsible for a persisting finding: this one, or the latest
+// statement before it that could have caused it.
+std::string cause(const std::vector<RecordedStep> &steps, size_t i,
+                  std::initializer_list<const char *> causes) {
+  for (size_t k = i + 1; k-- > 0;) {
+    if (steps[k].kind != "Line") continue;
+    for (const char *c : causes)
+      if (has(steps[k].stmt, c)) return c;
+  }
+  return "";
+}
+} // namespace
+
+const std::vector<std::string> &known_defects() {
+  static const std::vector<std::string> all = {
+      kStaleSbrcFreeze, kStaleSbrcRecount, kStaleSbrcMerge, kStaleSbrcImplicit, kDoubleCount,
+      kMergeDirty,      kCownLatch,        kReleasedProto,  kFakeBridge,        kPullCown,
+      kFreezeAbort,     kHeadless,         kCloseAbort,     kLeak};
+  return all;
+}
+
+std::optional<std::string> classify_violation(const Violation &v, const RecordedStep &step,
+                                              const std::vector<RecordedStep> &steps, size_t i) {
+  switch (v.invariant) {
+    case Invariant::I9: {
+      std::string c = cause(steps, i, {"freeze(", "is_closed(", "close(", "merge(", "."});
+      if (c == "freeze(") return kStaleSbrcFreeze;
+      if (c == "is_closed(" || c == "close(") return kStaleSbrcRecount;
+      if (c == "merge(") return kStaleSbrcMerge;
+      for (size_t k = 0; k <= i; ++k)
+        if (has(steps[k].stmt, "pragma_enable_implicit_freezing")) return kStaleSbrcImplicit;
+      return std::nullopt;
+    }
+    case Invariant::I8: {
+      std::string c = cause(steps, i, {"is_closed(", "close("});
+      if (!c.empty()) return kDoubleCount;
+      return std::nullopt;
+    }
+    case Invariant::I13: return kCownLatch;
+    case Invariant::I14: return kReleasedProto;
+    case Invariant::I7:
+    case Invariant::I4:
+      if (!cause(steps, i, {"__proto__"}).empty()) return kFakeBridge;
+      if (v.invariant == Invariant::I7) return kHeadless;
+      return std::nullopt;
+    case Invariant::I20: return kLeak;
+    default: return std::nullopt;
+  }
+  (void)step;
+}
+
+std::optional<std::string> classify_difference(const std::vector<Difference> &diffs,
+                                               const RecordedStep &step,
+                                               const std::vector<Violation> &violations) {
+  for (const Difference &d : diffs) {
+    if (d.kind == DiffKind::Status && d.expected == "Pending" && d.actual == "Released")
+      return kCownLatch;
+    if (d.kind == DiffKind::Dirty && d.expected == "true" && has(step.stmt, "is_closed"))
+      return kMergeDirty;
+  }
+  for (const Violation &v : violations) {
+    if (v.invariant == Invariant::I9) {
+      if (has(step.stmt, "freeze(")) return kStaleSbrcFreeze;
+      if (has(step.stmt, "close(")) return kStaleSbrcRecount;
+      if (has(step.stmt, "merge(")) return kStaleSbrcMerge;
+    }
+    if (v.invariant == Invariant::I8 && has(step.stmt, "close(")) return kDoubleCount;
+    if (v.invariant == Invariant::I13) return kCownLatch;
+    if (v.invariant == Invariant::I14) return kReleasedProto;
+  }
+  for (const Difference &d : diffs) {
+    if (d.kind == DiffKind::Sbrc) {
+      if (has(step.stmt, "freeze(")) return kStaleSbrcFreeze;
+      if (has(step.stmt, "close(")) return kStaleSbrcRecount;
+      if (has(step.stmt, "merge(")) return kStaleSbrcMerge;
+    }
+    if (d.kind == DiffKind::Dirty && has(step.stmt, "merge(")) return kMergeDirty;
+    if (d.kind == DiffKind::Lrc && has(step.stmt, "close(")) return kDoubleCount;
+    if ((d.kind == DiffKind::MissingObject || d.kind == DiffKind::ExtraObject) &&
+        has(step.stmt, "freeze("))
+      return std::nullopt;
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> classify_rejection(const std::optional<RuleError> &error,
+                                              const RecordedStep &step) {
+  if (!error) return std::nullopt;
+  switch (error->rule) {
+    case RuleId::ReadOpaque: return kReleasedProto;
+    case RuleId::BarrierOtherRegion:
+    case RuleId::PullOtherRegion:
+    case RuleId::MergeSourceNotRegion:
+    case RuleId::MergeSinkNotRegion:
+    case RuleId::DissolveNotRegion: return kFakeBridge;
+    default: return std::nullopt;
+  }
+  (void)step;
+}
+
+std::optional<std::string> classify_abort(const std::string &message) {
+  if (has(message, "still has references")) return kFreezeAbort;
+  if (has(message, "region.cc") || has(message, "Assertion") || has(message, "close"))
+    return kCloseAbort;
+  return std::nullopt;
+}
+
+} // namespace lungfish::traces

@@ -1,0 +1,33 @@
+// Classification of replay findings as the runtime defects of SEMANTICS.md 9.
+//
+// A finding is matched against each known defect's signature: the invariant or difference it
+// produces and the statement that produced it. Unmatched findings stay unclassified (a new bug,
+// in the runtime or in the model, to investigate).
+#pragma once
+
+#include "model/machine.h"
+#include "traces/replay.h"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace lungfish::traces {
+
+/// Every defect name replay can report, in SEMANTICS.md 9 order.
+const std::vector<std::string> &known_defects();
+
+/// The defect an invariant broken by the runtime's snapshot at step i shows, if any.
+std::optional<std::string> classify_violation(const Violation &v, const RecordedStep &step,
+                                              const std::vector<RecordedStep> &steps, size_t i);
+/// The defect a snapshot difference shows, if any.
+std::optional<std::string> classify_difference(const std::vector<Difference> &diffs,
+                                               const RecordedStep &step,
+                                               const std::vector<Violation> &violations);
+/// The defect behind "the runtime accepted what the model rejects", if any.
+std::optional<std::string> classify_rejection(const std::optional<RuleError> &error,
+                                              const RecordedStep &step);
+/// The defect behind a runtime abort, if any.
+std::optional<std::string> classify_abort(const std::string &message);
+
+} // namespace lungfish::traces
