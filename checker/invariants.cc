@@ -8,6 +8,11 @@
 
 namespace lungfish {
 
+namespace checker_detail { // checker/cpython_invariants.cc
+void check_frozen_scc_counts(Analysis &a, Reporter &r); // I18
+void check_freezability(Analysis &a, Reporter &r);      // I19
+} // namespace checker_detail
+
 namespace {
 
 using checker_detail::Analysis;
@@ -190,6 +195,13 @@ std::vector<Violation> check_state(const World &w, const CheckContext &c, bool f
     check(a, rep);
     if (first_only && !out.empty()) break;
   }
+  // I18 and I19 belong to the cpython profiles (checker/cpython_invariants.cc).
+  if (c.profile == Profile::Cpython || c.profile == Profile::Pep795)
+    for (StateCheck check : {checker_detail::check_frozen_scc_counts,
+                             checker_detail::check_freezability}) {
+      if (first_only && !out.empty()) break;
+      check(a, rep);
+    }
   return out;
 }
 

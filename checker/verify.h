@@ -19,6 +19,7 @@
 #include "model/rules.h"
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -40,6 +41,10 @@ struct VerifyOptions {
   /// Restricts the run to these operations / invariants (names); empty = all.
   std::vector<std::string> only_ops, only_invariants;
 };
+
+struct VerifyResult;
+/// Called after each query (progress lines).
+using VerifyProgress = std::function<void(const VerifyResult &)>;
 
 /// A decoded counterexample: the statements after the variable prelude.
 struct VerifyCounterexample {
@@ -74,7 +79,7 @@ struct VerifyReport {
 };
 
 /// Runs the whole verification (bmc or induction) and the vacuity checks.
-VerifyReport run_verify(const VerifyOptions &options);
+VerifyReport run_verify(const VerifyOptions &options, const VerifyProgress &progress = {});
 
 /// For --disable-check: the shortest trace (by statements, up to `steps`) breaking any invariant
 /// under the disabled checks, decoded and replayed; nullopt if none (the check is masked within

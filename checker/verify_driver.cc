@@ -186,7 +186,7 @@ void note_bug(VerifyReport &rep, const VerifyResult &r) {
                                 r.counterexample->replay + ")");
 }
 
-void run_bmc(const VerifyOptions &o, VerifyReport &rep) {
+void run_bmc(const VerifyOptions &o, VerifyReport &rep, const VerifyProgress &progress) {
   Session S(o);
   Encoder &e = *S.enc;
   z3::solver sol(S.ctx);
@@ -206,7 +206,19 @@ void run_bmc(const VerifyOptions &o, VerifyReport &rep) {
     rep.vacuity.push_back({op_name(op), vr == z3::sat     ? Verdict::Proved
                                         : vr == z3::unsat ? Verdict::Counterexample
                                                           : Verdict::Unknown});
-    for (Inv inv : selected_invs(o)) {
+    // One query for all invariants first: unsat proves every pair of this operation at once
+    // (each pair is then reported with that query's time); otherwise one query per pair.
+    std::vector<Inv> invs = selected_invs(o);
+    Exprs broken;
+    for (Inv inv : invs) broken.push_back(!e.invariant(t2.states.back(), inv));
+    sol.push();
+    sol.add(e.any(broken));
+    dump(o, sol, "bmc_" + op_name(op) + "_all");
+    t0 = Clock::now();
+    z3::check_result all = vr == z3::unsat ? z3::unsat : sol.check();
+    double all_seconds = since(t0);
+    sol.pop();
+    for (Inv inv : invs) {
       VerifyResult r;
       r.op = op_name(op);
       r.invariant = inv_name(inv);
@@ -214,8 +226,8 @@ void run_bmc(const VerifyOptions &o, VerifyReport &rep) {
       sol.add(!e.invariant(t2.states.back(), inv));
       dump(o, sol, "bmc_" + r.op + "_" + r.invariant);
       t0 = Clock::now();
-      z3::check_result cr = vr == z3::unsat ? z3::unsat : sol.check();
-      r.seconds = since(t0);
+      z3::check_result cr = all == z3::unsat ? z3::unsat : sol.check();
+      r.seconds = all == z3::unsat ? all_seconds : since(t0);
       r.verdict = verdict_of(cr);
       if (cr == z3::sat) {
         z3::model m = sol.get_model();
@@ -223,6 +235,7 @@ void run_bmc(const VerifyOptions &o, VerifyReport &rep) {
         note_bug(rep, r);
       }
       sol.pop();
+      if (progress) progress(r);
       rep.results.push_back(std::move(r));
     }
     sol.pop();
@@ -250,7 +263,7 @@ z3::check_result bmc_pair(const VerifyOptions &o, OpKind op, Inv inv,
   return r;
 }
 
-void run_induction(const VerifyOptions &o, VerifyReport &rep) {
+void run_induction(const VerifyOptions &o, VerifyReport &rep, const VerifyProgress &progress) {
   Session S(o);
   Encoder &e = *S.enc;
   for (OpKind op : selected_ops(o)) {
@@ -318,6 +331,7 @@ void run_induction(const VerifyOptions &o, VerifyReport &rep) {
       }
       sol.pop();
       r.seconds = since(t0);
+      if (progress) progress(r);
       rep.results.push_back(std::move(r));
     }
   }
@@ -325,12 +339,12 @@ void run_induction(const VerifyOptions &o, VerifyReport &rep) {
 
 } // namespace
 
-VerifyReport run_verify(const VerifyOptions &options) {
+VerifyReport run_verify(const VerifyOptions &options, const VerifyProgress &progress) {
   VerifyReport rep;
   rep.options = options;
   auto t0 = Clock::now();
-  if (options.induction) run_induction(options, rep);
-  else run_bmc(options, rep);
+  if (options.induction) run_induction(options, rep, progress);
+  else run_bmc(options, rep, progress);
   rep.seconds = since(t0);
   return rep;
 }

@@ -19,7 +19,10 @@ namespace verify_detail {
 
 std::string field_name(int f) {
   static const char *kNames[] = {"value", "f", "g", "h", "k", "m"};
-  return f < 6 ? kNames[f] : "f" + std::to_string(f);
+  if (f < 6) return kNames[f];
+  std::string s("f");
+  s += std::to_string(f);
+  return s;
 }
 std::string var_name(int v) { return std::string(1, static_cast<char>('a' + v)); }
 

@@ -3,6 +3,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cstdio>
 #include <map>
 #include <sstream>
@@ -92,17 +93,15 @@ std::string format_report_text(const VerifyReport &r) {
     double secs = 0;
     for (const std::string &i : invs) {
       const VerifyResult *x = cell[{op, i}];
-      std::string mark = "-";
+      const char *mark = "-";
       if (x) {
         secs += x->seconds;
-        mark = x->verdict == Verdict::Proved
-                   ? (x->classification.find("auxiliary") != std::string::npos ? "P+" : "P")
-               : x->verdict == Verdict::Unknown ? "?"
-                                                : (x->counterexample && !x->counterexample->program.empty()
-                                                       ? "C"
-                                                       : "c");
+        if (x->verdict == Verdict::Proved)
+          mark = x->classification.find("auxiliary") != std::string::npos ? "P+" : "P";
+        else if (x->verdict == Verdict::Unknown) mark = "?";
+        else mark = x->counterexample && !x->counterexample->program.empty() ? "C" : "c";
       }
-      std::snprintf(buf, sizeof buf, "%5s", mark.c_str());
+      std::snprintf(buf, sizeof buf, "%5s", mark);
       o << buf;
     }
     std::snprintf(buf, sizeof buf, "%10.2f", secs);
@@ -112,7 +111,12 @@ std::string format_report_text(const VerifyReport &r) {
        "c counterexample to induction from an unreachable state, ? unknown\n";
   for (auto &[op, v] : r.vacuity)
     if (v != Verdict::Proved)
-      o << "vacuity: " << op << " is " << (v == Verdict::Unknown ? "unknown" : "never enabled")
+      o << "vacuity: " << op << " is "
+        << (v == Verdict::Unknown ? std::string("unknown")
+            : r.options.induction
+                ? std::string("never enabled on a state satisfying the invariants")
+                : "not enabled on any state reachable in " + std::to_string(r.options.steps - 1) +
+                      " statements")
         << "\n";
   for (const VerifyResult &x : r.results) {
     if (!x.counterexample) continue;

@@ -373,13 +373,22 @@ std::vector<int> ConcreteState::flat() const {
 }
 
 std::string ConcreteState::to_string() const {
+  // Streams only (GCC 12 warns falsely on `"lit" + std::string` at -O3).
   std::ostringstream o;
-  auto val = [](int v) { return v == 0 ? std::string("None") : "o" + std::to_string(v - 1); };
+  auto val = [](int v) {
+    std::ostringstream s;
+    if (v == 0) s << "None";
+    else s << "o" << v - 1;
+    return s.str();
+  };
   for (size_t i = 0; i < alive.size(); ++i) {
     if (!alive[i]) continue;
     o << "o" << i << "@";
     int l = loc[i];
-    o << (l == kLocal ? "LOCAL" : l == kImm ? "IMM" : l == kCown ? "COWN" : "r" + std::to_string(l - kReg0));
+    if (l == kLocal) o << "LOCAL";
+    else if (l == kImm) o << "IMM";
+    else if (l == kCown) o << "COWN";
+    else o << "r" << l - kReg0;
     if (released[i]) o << "(released)";
     o << " {";
     for (size_t f = 0; f < fld[i].size(); ++f)
@@ -388,9 +397,11 @@ std::string ConcreteState::to_string() const {
   }
   for (size_t r = 0; r < ralive.size(); ++r) {
     if (!ralive[r]) continue;
-    o << "r" << r << "[bridge " << val(bridge[r]) << ", parent "
-      << (pk[r] == 0 ? "none" : pk[r] == 1 ? "r" + std::to_string(par[r]) : val(par[r]))
-      << ", lrc " << lrc[r] << ", sbrc " << sbrc[r] << "] ";
+    o << "r" << r << "[bridge " << val(bridge[r]) << ", parent ";
+    if (pk[r] == 0) o << "none";
+    else if (pk[r] == 1) o << "r" << par[r];
+    else o << val(par[r]);
+    o << ", lrc " << lrc[r] << ", sbrc " << sbrc[r] << "] ";
   }
   o << "vars:";
   for (int v : var) o << " " << val(v);

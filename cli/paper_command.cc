@@ -2,6 +2,9 @@
 #include "cli/commands.h"
 #include "cli/options.h"
 
+#include "generators/paper.h"
+
+#include <iostream>
 #include <memory>
 
 namespace lungfish::cli {
@@ -11,11 +14,32 @@ namespace {
 struct PaperOptions {
   std::string out = "paper/generated";
   uint64_t seed = 0;
+  uint64_t budget_programs = 3000;
+  int verify_steps = 2;
 };
 
-/// Writes the generated files. Not yet implemented in this build.
-int paper_command(const PaperOptions &) {
-  return not_implemented("paper");
+/// Writes the generated files; 1 if a mutant survived (the files are written anyway), 2 if a
+/// file could not be written.
+int paper_command(const PaperOptions &po) {
+  gen::PaperOptions o;
+  o.out = po.out;
+  o.seed = po.seed;
+  o.budget_programs = po.budget_programs;
+  o.verify_steps = po.verify_steps;
+  o.run_verify = po.verify_steps > 0;
+  std::cerr << "lungfish paper: seed " << o.seed << ", " << o.budget_programs
+            << " programs per mutant, writing " << o.out << "\n";
+  gen::PaperResult r = gen::write_paper(o);
+  if (!r.error.empty()) {
+    std::cerr << "lungfish paper: " << r.error << "\n";
+    return kExitUsage;
+  }
+  std::cout << r.files.size() << " files written to " << o.out << "\n";
+  if (r.survived) {
+    std::cout << r.survived << " mutant(s) survived: see " << o.out << "/mutants.tex\n";
+    return kExitViolation;
+  }
+  return kExitOk;
 }
 
 } // namespace
@@ -26,6 +50,17 @@ void add_paper_command(CLI::App &app, Handler &handler) {
       "paper", "Regenerate the paper's tables and figures (deterministic for a seed)");
   sub->add_option("--out", o->out, "Output directory")->type_name("DIR")->capture_default_str();
   sub->add_option("--seed", o->seed, "Random seed")->check(kNonNegative)->type_name("S");
+  sub->add_option("--budget-programs", o->budget_programs,
+                  "Programs tried per mutant (a short budget for CI; `lungfish mutants` runs "
+                  "the long campaign)")
+      ->check(kNonNegative)
+      ->type_name("N")
+      ->capture_default_str();
+  sub->add_option("--verify-steps", o->verify_steps,
+                  "Statements of the bounded Z3 run in verify.tex (0: not run)")
+      ->check(kNonNegative)
+      ->type_name("K")
+      ->capture_default_str();
   sub->callback([o, &handler] { handler = [o] { return paper_command(*o); }; });
 }
 

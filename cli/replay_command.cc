@@ -3,6 +3,7 @@
 #include "cli/options.h"
 
 #include "model/program_text.h"
+#include "traces/cpython_steps.h"
 #include "traces/replay.h"
 
 #include <iostream>
@@ -41,6 +42,9 @@ int replay_command(const ReplayOptions &o, bool format_given) {
       header_profile = "frankenscript";
     } else {
       steps = traces::read_native_steps(o.trace, &header_profile);
+      // The CPython recorder writes Python statements: map them through the subset parser.
+      if (header_profile == "cpython" || header_profile == "pep795")
+        steps = traces::python_steps_to_model(steps, o.trace);
     }
     // Profile precedence (DESIGN.md): --profile, else the header's, else the format's own.
     std::string profile = !o.profile.empty() ? o.profile : header_profile;

@@ -8,6 +8,7 @@
 #include "model/code.h"
 #include "model/machine.h"
 #include "model/program_text.h"
+#include "model/python_subset.h"
 
 #include <iostream>
 #include <memory>
@@ -20,6 +21,7 @@ struct RunOptions {
   std::string program;
   std::string profile;
   std::vector<std::string> disabled;
+  std::vector<std::string> mutants; // rule mutants (docs/mutants.md), for `lungfish mutants`
   std::string show;
   std::string trace;
   uint64_t max_steps = 0;
@@ -65,15 +67,21 @@ int exit_code(Outcome o) {
 /// Parses, compiles and runs the program; prints the report; returns the exit code.
 int run_command(const RunOptions &o) {
   Program program;
+  bool python = false;
   try {
-    program = parse_program_file(o.program);
+    // The Python subset (SEMANTICS.md 7) for the cpython profiles or a .py file.
+    bool native = o.program.ends_with(".lf") || o.program.ends_with(".frank");
+    python = o.program.ends_with(".py") ||
+             (!native && (o.profile == "cpython" || o.profile == "pep795"));
+    program = python ? parse_python_subset_file(o.program) : parse_program_file(o.program);
   } catch (const InputError &e) {
     std::cerr << e.what() << "\n";
     return kExitUsage;
   }
   MachineOptions mo;
-  mo.profile = to_profile(o.profile);
+  mo.profile = o.profile.empty() && python ? Profile::Cpython : to_profile(o.profile);
   mo.disabled = to_disabled_checks(o.disabled);
+  for (const std::string &m : o.mutants) mo.mutants.set(static_cast<size_t>(*find_mutant(m)));
   mo.max_steps = o.max_steps;
   mo.timeout_seconds = o.timeout;
   mo.schedules = o.schedules == "all" ? ScheduleMode::All : ScheduleMode::Default;
@@ -98,7 +106,7 @@ int run_command(const RunOptions &o) {
     ++events;
     std::vector<Violation> v;
     if (e.kind == EventKind::Statement) {
-      trace.statement(e);
+      trace.statement(m, e);
       if (!o.show.empty()) show_state(show_os, o.show, m, e);
       v = check_state(m.world(), ctx, true);
       if (v.empty() && e.step >= last_step) v = check_statement_step(before, m, ctx);
@@ -120,6 +128,11 @@ int run_command(const RunOptions &o) {
     trace.rejection(machine, *machine.error());
     if (!o.show.empty()) show_rejection(show_os, o.show, machine, *machine.error());
   }
+  std::string trace_error;
+  if (!trace.close(trace_error)) {
+    std::cerr << "lungfish run: " << trace_error << "\n";
+    return kExitUsage;
+  }
   if (o.json)
     std::cout << json_report(machine, outcome, found).dump(2) << "\n";
   else
@@ -137,6 +150,15 @@ void add_run_command(CLI::App &app, Handler &handler) {
   sub->add_option("PROG", o->program, "Program file (docs/program-format.md)")->required();
   add_profile_option(*sub, o->profile);
   add_disable_check_option(*sub, o->disabled);
+  sub->add_option("--mutant", o->mutants,
+                  "Repeatable; switch on a rule mutant, a deliberate mistake in a rule's effect "
+                  "(docs/mutants.md), as `lungfish mutants` reproduces its counterexamples")
+      ->check(CLI::Validator(
+          [](std::string &s) {
+            return find_mutant(s) ? std::string() : "unknown rule mutant '" + s + "'";
+          },
+          "MUTANT"))
+      ->type_name("NAME");
   sub->add_option("--show", o->show,
                   "Print the state after every statement on stdout: text, mermaid (a "
                   "FrankenScript-style mermaid.md), dot or json (JSON Lines); the final report "

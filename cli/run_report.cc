@@ -1,8 +1,12 @@
 #include "cli/run_report.h"
 
 #include "model/render.h"
+#include "traces/native_trace.h"
+#include "traces/snapshot.h"
 
 #include <algorithm>
+#include <cstring>
+#include <filesystem>
 
 namespace lungfish::cli {
 
@@ -68,39 +72,82 @@ void show_rejection(std::ostream &os, const std::string &format, const Machine &
   }
 }
 
+struct NativeTraceWriter::Impl {
+  std::string path, temp;
+  std::ofstream out;
+  std::unique_ptr<traces::NativeTraceWriter> writer;
+  uint64_t step = 0;
+};
+
+NativeTraceWriter::NativeTraceWriter() : impl_(std::make_unique<Impl>()) {}
+NativeTraceWriter::~NativeTraceWriter() = default;
+
 bool NativeTraceWriter::open(const std::string &path, Profile profile, std::string &error) {
-  out_.open(path, std::ios::out | std::ios::trunc);
-  if (!out_) {
+  impl_->path = path;
+  impl_->temp = path + ".tmp";
+  impl_->out.open(impl_->temp, std::ios::out | std::ios::trunc);
+  if (!impl_->out) {
     error = "cannot write trace file " + path;
     return false;
   }
-  out_ << nlohmann::json{{"lungfish_trace", 1},
-                         {"runtime", "lungfish"},
-                         {"profile", profile_name(profile)}}
-              .dump()
-       << "\n";
+  traces::TraceHeader header;
+  header.runtime = "lungfish";
+  header.profile = std::string(profile_name(profile));
+  impl_->writer = std::make_unique<traces::NativeTraceWriter>(impl_->out, header);
   return true;
 }
 
-void NativeTraceWriter::statement(const Event &e) {
-  if (!out_.is_open()) return;
-  out_ << nlohmann::json{{"step", e.step},
-                         {"line", e.line},
-                         {"message", e.message},
-                         {"outcome", "ok"}}
-              .dump()
-       << "\n";
+namespace {
+// "Line 4: r.f = x (True)" -> "r.f = x": the statement as the program text has it.
+std::string statement_text(const std::string &message) {
+  std::string text = message;
+  if (text.rfind("Line ", 0) == 0) {
+    auto colon = text.find(": ");
+    if (colon != std::string::npos) text = text.substr(colon + 2);
+  }
+  for (const char *m : {" (True)", " (False)", " (Next)", " (Break)", " (Enter)", " (Exit)"})
+    if (text.size() > std::strlen(m) && text.ends_with(m)) text.resize(text.size() - std::strlen(m));
+  return text;
+}
+} // namespace
+
+void NativeTraceWriter::statement(const Machine &m, const Event &e) {
+  if (!impl_->writer) return;
+  traces::TraceEvent ev;
+  ev.step = ++impl_->step;
+  ev.line = e.line;
+  ev.message = e.message;
+  ev.stmt = statement_text(e.message);
+  ev.outcome = "ok";
+  ev.snapshot = traces::snapshot_of(m.world(), e.thread);
+  impl_->writer->write(ev);
 }
 
 void NativeTraceWriter::rejection(const Machine &m, const RuleError &err) {
-  if (!out_.is_open()) return;
+  if (!impl_->writer) return;
   std::string message = statement_message(m, err.line);
-  out_ << nlohmann::json{{"step", m.steps()},
-                         {"line", err.line},
-                         {"message", message.empty() ? err.message : message},
-                         {"outcome", error_code_name(err.code)}}
-              .dump()
-       << "\n";
+  traces::TraceEvent ev;
+  ev.step = ++impl_->step;
+  ev.line = err.line;
+  ev.message = message.empty() ? "Error: " + err.message : message;
+  ev.stmt = message.empty() ? "" : statement_text(message);
+  ev.outcome = std::string(error_code_name(err.code));
+  ev.detail = err.message;
+  impl_->writer->write(ev);
+}
+
+bool NativeTraceWriter::close(std::string &error) {
+  if (!impl_->writer) return true;
+  impl_->out.flush();
+  bool ok = static_cast<bool>(impl_->out);
+  impl_->out.close();
+  std::error_code ec;
+  if (ok) std::filesystem::rename(impl_->temp, impl_->path, ec);
+  if (!ok || ec) {
+    error = "cannot write trace file " + impl_->path;
+    return false;
+  }
+  return true;
 }
 
 nlohmann::json error_json(const RuleError &err) {

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <fstream>
+#include <memory>
 #include <optional>
 #include <ostream>
 #include <string>
@@ -30,18 +31,24 @@ void show_state(std::ostream &os, const std::string &format, const Machine &m, c
 void show_rejection(std::ostream &os, const std::string &format, const Machine &m,
                     const RuleError &err);
 
-/// The minimal native trace (JSON Lines): a header, then one line per statement or rejection.
+/// The native trace of a run (docs/trace-format.md): a header, then one event per statement
+/// with the statement and the model's snapshot, so that replaying it is the identity.
 class NativeTraceWriter {
 public:
+  NativeTraceWriter();
+  ~NativeTraceWriter();
   /// Opens `path` and writes the header; false (and a message in `error`) if it cannot.
   bool open(const std::string &path, Profile profile, std::string &error);
-  /// One statement event, outcome "ok".
-  void statement(const Event &e);
-  /// The rejection ending the run: outcome = its error code.
+  /// One statement event, outcome "ok", with the state after it.
+  void statement(const Machine &m, const Event &e);
+  /// The rejection ending the run: outcome = its error code, with the state at the rejection.
   void rejection(const Machine &m, const RuleError &err);
+  /// Flushes and renames the temporary file into place (written atomically).
+  bool close(std::string &error);
 
 private:
-  std::ofstream out_;
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
 };
 
 /// The text report: outcome line, rejection or violations with the objects involved.

@@ -3,8 +3,11 @@
 #include "cli/commands.h"
 #include "cli/options.h"
 
+#include <cstdio>
 #include <iostream>
 #include <memory>
+
+#include <unistd.h>
 
 namespace lungfish::cli {
 
@@ -36,7 +39,13 @@ int verify_command(const VerifyOptions &o) {
   vo.disabled = to_disabled_checks(o.disabled);
   vo.dump_smt = o.dump_smt;
   std::cerr << "lungfish verify: z3 random seed 0\n";
-  VerifyReport rep = run_verify(vo);
+  VerifyProgress progress;
+  if (isatty(fileno(stderr)))
+    progress = [](const VerifyResult &r) {
+      std::fprintf(stderr, "  %-11s %-4s %-14s %8.2f s\n", r.op.c_str(), r.invariant.c_str(),
+                   std::string(verdict_name(r.verdict)).c_str(), r.seconds);
+    };
+  VerifyReport rep = run_verify(vo, progress);
   if (o.json)
     std::cout << format_report_json(rep) << "\n";
   else

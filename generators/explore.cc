@@ -83,7 +83,8 @@ public:
       for (const Activation &a : t.calls) out += "F" + ref(a.frame);
       out += ";";
     }
-    for (ObjectId id : order_) {
+    for (size_t i = 0; i < order_.size(); ++i) { // ref() may still append (cowns, bridges)
+      ObjectId id = order_[i];
       const Object &o = h_.obj(id);
       out += "{" + std::to_string(static_cast<int>(o.kind)) + loc(o.loc) +
              std::to_string(static_cast<int>(o.status)) + "r" + std::to_string(o.rc) + "p" +
@@ -274,9 +275,10 @@ ExploreResult explore(const ExploreOptions &o,
   seen.insert(canonical_state(start.state, o.fields));
   res.states = 1;
   std::vector<std::vector<Stmt>> frontier{{}};
+  std::set<std::string> reported; // invariants already reported (at a shorter depth)
   for (size_t depth = 1; depth <= o.depth && !frontier.empty(); ++depth) {
     std::vector<std::vector<Stmt>> next;
-    std::set<std::string> reported;
+    bool found_new = false;
     for (const std::vector<Stmt> &prog : frontier) {
       for (const Stmt &s : alphabet) {
         std::vector<Stmt> body = prog;
@@ -284,9 +286,18 @@ ExploreResult explore(const ExploreOptions &o,
         Transition t = run_transition(body, o);
         ++res.transitions;
         if (t.rejected && !t.main_done) ++res.rejected;
-        if (t.violation && reported.insert(t.violation->invariant).second) {
-          number_lines(t.violation->program);
-          res.violations.push_back(std::move(*t.violation));
+        if (t.violation) {
+          if (reported.insert(t.violation->invariant).second) {
+            if (o.disabled.any()) {
+              ExploreOptions all_on = o;
+              all_on.disabled = DisabledChecks{};
+              t.violation->baseline = run_transition(body, all_on).violation.has_value();
+            }
+            found_new |= !t.violation->baseline;
+            number_lines(t.violation->program);
+            res.violations.push_back(std::move(*t.violation));
+          }
+          continue; // a broken state is not explored further
         }
         if (!t.main_done) continue;
         if (live_objects(t.state.heap) > o.objects || live_regions(t.state.heap) > o.regions) {
@@ -304,7 +315,9 @@ ExploreResult explore(const ExploreOptions &o,
       }
     }
     if (progress) progress(depth, res.states);
-    if (!res.violations.empty()) break; // the shortest counterexamples are found
+    // With a check disabled, the first level with a counterexample of its own ends the search;
+    // otherwise every level is explored (one shortest counterexample per invariant).
+    if (found_new && o.disabled.any()) break;
     frontier = std::move(next);
   }
   return res;

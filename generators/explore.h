@@ -38,6 +38,7 @@ struct ExploreViolation {
   uint32_t line = 0;
   std::string event;
   size_t objects = 0;
+  bool baseline = false; // it also happens with every check on: not caused by --disable-check
 };
 
 struct ExploreResult {
@@ -47,7 +48,9 @@ struct ExploreResult {
   uint64_t pruned = 0;      // transitions to a state over the object or region bound
   size_t depth_reached = 0; // the deepest level that produced a new state
   bool complete = true;     // false if max_states stopped the search
-  std::vector<ExploreViolation> violations; // one per invariant, all at the shortest depth
+  // The shortest counterexample per invariant. With checks disabled, violations that also happen
+  // with every check on are marked `baseline` and the search goes on until one that does not.
+  std::vector<ExploreViolation> violations;
 };
 
 /// The statement alphabet over variables a, b, c and `fields` field names.

@@ -73,7 +73,7 @@ void Machine::Impl::load_field(Symbol name, bool by_index) {
   ObjectId value = kNone;
   bool found = false;
   if (name == kProtoName) {
-    if (is_released_cown(o) &&
+    if (is_opaque_cown(o) &&
         !fail(RuleId::ReadOpaque, "cannot read a Released cown", {o}))
       return;
     value = h.obj(o).proto;
@@ -83,9 +83,9 @@ void Machine::Impl::load_field(Symbol name, bool by_index) {
     ObjectId p = o;
     for (size_t guard = 0; p != kNone && guard <= h.object_end(); ++guard) {
       check_live(p);
-      if (is_released_cown(p))
+      if (is_opaque_cown(p))
         (void)fail(RuleId::ReadOpaque,
-                   p == o ? "cannot read field `" + symbol_name(name) + "` of a Released cown"
+                   p == o ? "cannot read field `" + symbol_name(name) + "` of a cown this thread has not acquired"
                           : "the prototype chain of " + m.describe(o) + " passes a Released cown",
                    {p});
       if (const Field *f = h.find_field(p, name)) {
@@ -112,7 +112,7 @@ void Machine::Impl::swap_field(Symbol name, bool by_index) {
   if (o == kNone) (void)fail(RuleId::MoveNoneAccess, "cannot move a field out of None");
   if (h.obj(o).loc.is_immutable())
     (void)fail(RuleId::MoveImmutable, "cannot move a field out of frozen " + m.describe(o), {o});
-  if (is_released_cown(o))
+  if (is_opaque_cown(o))
     (void)fail(RuleId::MoveOpaque, "cannot move a field out of a Released cown", {o});
   // Effect: the field's reference becomes a LOCAL stack slot.
   Location loc = h.obj(o).loc;
@@ -147,6 +147,17 @@ void Machine::Impl::store_field(Symbol name, bool by_index, bool proto_slot) {
   pop_release();
 }
 
+void Machine::Impl::implicit_freeze_and_store(ObjectId x, Symbol name, bool proto_slot,
+                                              ObjectId y) {
+  // FrankenScript releases the written value's stack slot against the region it was counted in,
+  // although the freeze has just moved the value out of it (its dirty LRC is one lower than an
+  // explicit freeze leaves it: tests/golden/tests__regions__implicit_freeze_1.lf).
+  RegionId counted_in = h.region_of(y);
+  freeze(y);
+  store_slot(x, name, proto_slot, y);
+  if (counted_in != kNoRegion && h.is_live_region(counted_in)) update_counters(counted_in, -1, 0);
+}
+
 RegionId Machine::Impl::tree_root(RegionId r) {
   for (size_t guard = 0; guard <= h.region_end(); ++guard) {
     const Region &reg = h.region(r);
@@ -166,8 +177,9 @@ void Machine::Impl::barrier(ObjectId x, Symbol name, bool proto_slot, ObjectId y
     return;
   }
   if (is_cown(x)) {
-    if (h.obj(x).status == CownStatus::Released)
-      (void)fail(RuleId::WriteOpaque, "cannot write field `" + field + "` of a Released cown", {x});
+    if (is_opaque_cown(x))
+      (void)fail(RuleId::WriteOpaque,
+                 "cannot write field `" + field + "` of a cown this thread has not acquired", {x});
     cown_write(x, name, proto_slot, y);
     return;
   }
@@ -192,8 +204,7 @@ void Machine::Impl::barrier(ObjectId x, Symbol name, bool proto_slot, ObjectId y
     const Region &rs = h.region(s);
     if (rs.parent_kind != ParentKind::None) {
       if (implicit) { // 3.5: the offending target is frozen and the write proceeds
-        freeze(y);
-        store_slot(x, name, proto_slot, y);
+        implicit_freeze_and_store(x, name, proto_slot, y);
         return;
       }
       std::string owner = rs.parent_kind == ParentKind::Cown
@@ -216,8 +227,7 @@ void Machine::Impl::barrier(ObjectId x, Symbol name, bool proto_slot, ObjectId y
     return;
   }
   if (implicit) {
-    freeze(y);
-    store_slot(x, name, proto_slot, y);
+    implicit_freeze_and_store(x, name, proto_slot, y);
     return;
   }
   (void)fail(RuleId::BarrierOtherRegion,

@@ -96,7 +96,7 @@ void Machine::Impl::call(Symbol name, uint32_t argc, bool wants, bool method) {
     bool found = false;
     ObjectId p = receiver;
     for (size_t guard = 0; p != kNone && guard <= h.object_end(); ++guard) {
-      if (is_released_cown(p))
+      if (is_opaque_cown(p))
         (void)fail(RuleId::ReadOpaque, "method lookup passes a Released cown", {p});
       if (const Field *f = h.find_field(p, name)) {
         fn = f->value;
@@ -295,7 +295,7 @@ StepResult Stepper::exec(Machine &m, uint32_t t, Event &event) {
         ObjectId o = im.peek(0);
         im.check_live(o);
         if (o == kNone) (void)im.fail(RuleId::ForNoneAccess, "cannot iterate over None");
-        if (im.is_released_cown(o))
+        if (im.is_opaque_cown(o))
           (void)im.fail(RuleId::ForOpaque, "cannot iterate over a Released cown", {o});
         ObjectId it = h.new_object(ObjectKind::Iterator, im.local(), in.line);
         h.obj(it).proto = h.builtin_proto(BuiltinProto::KeyIterator);

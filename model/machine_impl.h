@@ -4,6 +4,7 @@
 
 #include "model/machine.h"
 
+#include <algorithm>
 #include <optional>
 #include <vector>
 
@@ -90,6 +91,8 @@ struct Machine::Impl {
   /// The write barrier 3.1 for `x.f = y` (checks, then effect); y's slot is consumed.
   void barrier(ObjectId x, Symbol name, bool proto_slot, ObjectId y);
   void cown_write(ObjectId c, Symbol name, bool proto_slot, ObjectId y);
+  /// 3.5 (frankenscript, after the pragma): freezes y, then stores it.
+  void implicit_freeze_and_store(ObjectId x, Symbol name, bool proto_slot, ObjectId y);
   /// The pull of 3.1 step 5: y and every LOCAL object it reaches move into region a.
   void pull(ObjectId x, Symbol name, bool proto_slot, ObjectId y, RegionId a);
   Symbol key_symbol(ObjectId k, RuleId rule);
@@ -115,8 +118,14 @@ struct Machine::Impl {
   void ret(bool has_value);
 
   // ---- helpers ----
-  bool is_released_cown(ObjectId o) const {
-    return o != kNone && h.obj(o).kind == ObjectKind::Cown && h.obj(o).status == CownStatus::Released;
+  /// A cown whose fields this thread may not touch: Released, or Acquired by another
+  /// behaviour (only the behaviour that acquired a cown may use it; docs/decisions.md).
+  bool is_opaque_cown(ObjectId o) {
+    if (o == kNone || h.obj(o).kind != ObjectKind::Cown) return false;
+    if (h.obj(o).status == CownStatus::Released) return true;
+    if (h.obj(o).status != CownStatus::Acquired) return false;
+    const auto &mine = thread().cowns;
+    return std::find(mine.begin(), mine.end(), o) == mine.end();
   }
   bool is_cown(ObjectId o) const { return o != kNone && h.obj(o).kind == ObjectKind::Cown; }
   /// The root of a region's tree (following region parents; a cown ends the walk).

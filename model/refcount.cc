@@ -8,6 +8,7 @@
 //                     changes by one, and so on upward until an ancestor's openness is unchanged
 //   end of primitive: collect free regions whose LRC is 0 (whole, cycles included), then recompute
 //                     the status of Pending cowns if a region closed
+#include "model/cpython_profile.h"
 #include "model/machine_impl.h"
 
 #include <algorithm>
@@ -217,6 +218,7 @@ void Machine::Impl::recount_dirty_regions() {
 }
 
 void Machine::Impl::end_of_primitive() {
+  if (!h.cyclic_reps.empty()) collect_frozen_sccs(*this); // cpython: a frozen SCC's last reference
   while (!m.collect_candidates_.empty()) {
     auto c = m.collect_candidates_.back();
     m.collect_candidates_.pop_back();

@@ -3,6 +3,7 @@
 //
 // Builtins receive their arguments as LOCAL operand-stack slots, so "the argument's reference is
 // released first" (close, is_closed, merge) is literally popping that slot.
+#include "model/cpython_profile.h"
 #include "model/machine_impl.h"
 
 #include <algorithm>
@@ -15,6 +16,8 @@ void Machine::Impl::builtin(Builtin b, uint32_t argc, bool wants, Symbol name) {
                                        false, true,  false, false, false, false, false};
   static_assert(std::size(kArity) == static_cast<size_t>(Builtin::Count));
   int arity = kArity[static_cast<size_t>(b)];
+  bool cpython = is_cpython_profile(m.options_.profile);
+  if (b == Builtin::Freeze && cpython && argc >= 1) arity = -1; // freeze(a, b, ...): n >= 1 roots
   if (arity >= 0 && static_cast<uint32_t>(arity) != argc)
     (void)fail(RuleId::CallArity,
                symbol_name(name) + " takes " + std::to_string(arity) + " argument(s), " +
@@ -27,6 +30,10 @@ void Machine::Impl::builtin(Builtin b, uint32_t argc, bool wants, Symbol name) {
     case Builtin::Cown: cown_new(wants); break;
     case Builtin::Create: create(wants); break;
     case Builtin::Freeze: {
+      if (cpython) {
+        cpython_freeze(*this, argc);
+        break;
+      }
       freeze(peek(0));
       pop_release();
       break;

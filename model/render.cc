@@ -86,12 +86,12 @@ std::string object_name(const State &h, ObjectId o) {
   if (o == h.false_object()) return "False";
   if (ob.kind == ObjectKind::Prototype && h.is_global(o))
     return std::string(proto_name(static_cast<BuiltinProto>(ob.payload)));
-  return "#" + std::to_string(ob.serial);
+  return prefixed("#", ob.serial);
 }
 
 std::string region_name(const State &h, RegionId r) {
   if (r == kNoRegion) return "none";
-  return "R" + std::to_string(h.region(r).serial);
+  return prefixed("R", h.region(r).serial);
 }
 
 namespace {

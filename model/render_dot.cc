@@ -44,7 +44,7 @@ public:
     }
     for (auto &[local, objs] : locals) {
       os_ << "  subgraph cluster_local" << local << " {\n    label=\"LOCAL"
-          << (local ? " " + std::to_string(local) : "") << "\";\n"
+          << (local ? prefixed(" ", local) : "") << "\";\n"
           << "    style=filled; fillcolor=\"#eefcdd\";\n";
       for (ObjectId o : objs)
         node(o, "    ");

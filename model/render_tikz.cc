@@ -105,7 +105,7 @@ public:
   }
 
 private:
-  std::string id(ObjectId o) const { return "o" + std::to_string(h_.obj(o).serial); }
+  std::string id(ObjectId o) const { return prefixed("o", h_.obj(o).serial); }
   bool shown(ObjectId o) const { return o != kNone && h_.is_live(o) && !h_.is_global(o); }
 
   std::string label(ObjectId o) const {
@@ -137,7 +137,7 @@ private:
         for (const Field &f : h_.obj(a.frame).fields) {
           std::string name = symbol_name(f.name);
           if (name == "__parent__") continue;
-          std::string v = "v" + std::to_string(vars_.size());
+          std::string v = prefixed("v", vars_.size());
           vars_.push_back({v, f.value, name});
           os_ << "\\node[var] (" << v << ") at (0," << -row * kRow << ") {" << tex_escape(name)
               << (shown(f.value) ? "" : " = " + tex_escape(object_name(h_, f.value))) << "};\n";

@@ -3,12 +3,21 @@
 
 #include "model/world.h"
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
 namespace lungfish::render_detail {
+
+/// `prefix` followed by the decimal number (built with append: GCC 12's -Wrestrict misfires on
+/// `"x" + std::to_string(n)` at -O3).
+inline std::string prefixed(std::string_view prefix, uint64_t n) {
+  std::string s(prefix);
+  s.append(std::to_string(n));
+  return s;
+}
 
 /// Live objects in serial (creation) order.
 std::vector<ObjectId> live_objects_by_serial(const State &h);

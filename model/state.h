@@ -95,6 +95,18 @@ struct Object {
   bool operator==(const Object &) const = default;
 };
 
+/// cpython/pep795 (SEMANTICS.md 1, 7): how an object was frozen, kept in State's side table
+/// `frozen_info` (indexed by ObjectId) rather than in Object, so the other profiles' objects stay
+/// as they are. An entry is valid only while `serial` matches the live object (slots are reused).
+struct FrozenInfo {
+  uint64_t serial = 0;           // the object's serial when it was frozen
+  ObjectId rep = kNone;          // the representative of its SCC
+  bool root = false;             // a root of the freeze that froze it (I19)
+  uint32_t internal = 0;         // representative only: edges between members, at freeze time
+  std::vector<ObjectId> members; // representative only: the SCC, itself included
+  bool operator==(const FrozenInfo &) const = default;
+};
+
 enum class ParentKind : uint8_t { None, Region, Cown };
 
 struct Region {
@@ -179,6 +191,19 @@ public:
   /// The object is frozen (or None, which the barrier treats as frozen).
   bool is_frozen_or_none(ObjectId o) const {
     return o == kNone || objects_[o].loc.kind == LocationKind::Immutable;
+  }
+
+  /// cpython/pep795 frozen SCCs (model/cpython_freeze.cc); empty in the other profiles. The
+  /// representative's count is derived, as CPython computes it at freeze time: the sum of the
+  /// members' rc minus `internal` (I18 checks it against the references from outside).
+  std::vector<FrozenInfo> frozen_info;
+  /// Representatives of SCCs that a cycle keeps alive (collected when their count reaches 0).
+  std::vector<ObjectId> cyclic_reps;
+  /// The valid side-table entry of o, or nullptr.
+  const FrozenInfo *frozen_info_of(ObjectId o) const {
+    if (o >= frozen_info.size() || !is_live(o) || frozen_info[o].serial != objects_[o].serial)
+      return nullptr;
+    return &frozen_info[o];
   }
 
   bool operator==(const State &) const = default;

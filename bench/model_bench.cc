@@ -1,0 +1,137 @@
+// Model speed: statements per second on the three workloads with checking off and on, and the
+// per-statement cost of the full checker as the heap grows (issue 8).
+#include "bench/workloads.h"
+
+#include <benchmark/benchmark.h>
+
+#include <chrono>
+#include <map>
+
+namespace lungfish::bench {
+
+namespace {
+
+// Blocks per program: enough statements that the fixed cost of a run (machine set-up, final
+// collection) is noise, few enough that the freeze/cown workload's behaviours (which all wait
+// until the main program ends) keep the heap small.
+size_t blocks_for(Workload w) {
+  switch (w) {
+    case Workload::LocalChurn: return 1000;
+    case Workload::RegionHeavy: return 500;
+    case Workload::FreezeCown: return 100;
+  }
+  return 1;
+}
+
+std::shared_ptr<const CompiledProgram> workload_program(Workload w) {
+  static std::map<Workload, std::shared_ptr<const CompiledProgram>> cache;
+  auto &p = cache[w];
+  if (!p) p = compile_text(workload_text(w, blocks_for(w)));
+  return p;
+}
+
+void BM_Model(benchmark::State &state) {
+  auto w = static_cast<Workload>(state.range(0));
+  auto c = static_cast<Checking>(state.range(1));
+  auto program = workload_program(w);
+  uint64_t statements = 0, steps = 0;
+  for (auto _ : state) {
+    RunStats s = run_program(program, c);
+    if (s.outcome != Outcome::Ok || s.violations) {
+      state.SkipWithError("the workload did not run cleanly");
+      return;
+    }
+    statements += s.statements;
+    steps += s.steps;
+  }
+  state.counters["statements_per_s"] =
+      benchmark::Counter(static_cast<double>(statements), benchmark::Counter::kIsRate);
+  state.counters["steps_per_s"] =
+      benchmark::Counter(static_cast<double>(steps), benchmark::Counter::kIsRate);
+  state.SetLabel(std::string(workload_name(w)) + "/" + std::string(checking_name(c)));
+}
+
+void model_args(benchmark::internal::Benchmark *b) {
+  for (int w = 0; w < 3; ++w)
+    for (int c = 0; c < 3; ++c) b->Args({w, c});
+}
+BENCHMARK(BM_Model)->Apply(model_args)->ArgNames({"workload", "checking"})->Unit(
+    benchmark::kMillisecond);
+
+// Iterations per heap size: one iteration is one statement plus one full check, and the full
+// check is linear in the heap, so the big heaps get few iterations (the timing is per iteration).
+int64_t heap_iterations(int64_t objects) {
+  if (objects <= 1000) return 4000;
+  if (objects <= 10000) return 1000;
+  if (objects <= 100000) return 100;
+  return 12;
+}
+
+// One iteration: execute the next constant-cost statement (`s = {}` or `drop s`), then run the
+// full checker on the whole heap. Both parts are timed separately; the iteration time is their
+// sum.
+void BM_HeapStatement(benchmark::State &state) {
+  auto kind = static_cast<HeapKind>(state.range(0));
+  int64_t objects = state.range(1);
+  int64_t iterations = heap_iterations(objects);
+  uint32_t marker = 0;
+  auto program = compile_text(heap_program_text(kind, static_cast<size_t>(objects),
+                                                static_cast<size_t>(iterations / 2 + 2), &marker));
+  MachineOptions mo;
+  mo.record_history = false;
+  Machine m(program, mo);
+  bool event = false;
+  Observer observer = [&](const Machine &, const Event &) {
+    event = true;
+    return true;
+  };
+  // The prefix builds the heap, unchecked and untimed.
+  while (!(event && m.last_event().line == marker)) {
+    event = false;
+    if (!m.step_thread(0, observer)) {
+      state.SkipWithError("the heap prefix stopped");
+      return;
+    }
+  }
+  CheckContext ctx;
+  double stmt_seconds = 0, check_seconds = 0;
+  size_t violations = 0;
+  for (auto _ : state) {
+    auto t0 = std::chrono::steady_clock::now();
+    event = false;
+    while (!event)
+      if (!m.step_thread(0, observer)) {
+        state.SkipWithError("the timed suffix ended early");
+        return;
+      }
+    auto t1 = std::chrono::steady_clock::now();
+    violations += check_state(m.world(), ctx, true).size();
+    auto t2 = std::chrono::steady_clock::now();
+    double s = std::chrono::duration<double>(t1 - t0).count();
+    double c = std::chrono::duration<double>(t2 - t1).count();
+    stmt_seconds += s;
+    check_seconds += c;
+    state.SetIterationTime(s + c);
+  }
+  if (violations) state.SkipWithError("the checker reported violations on the heap workload");
+  auto n = static_cast<double>(state.iterations());
+  state.counters["stmt_ns"] = stmt_seconds / n * 1e9;
+  state.counters["check_ns"] = check_seconds / n * 1e9;
+  state.counters["live_objects"] = static_cast<double>(m.heap().live_objects());
+  state.SetLabel(kind == HeapKind::Local ? "local" : "regions");
+}
+
+void heap_args(benchmark::internal::Benchmark *b) {
+  for (int kind = 0; kind < 2; ++kind)
+    for (int64_t n : {1000, 10000, 100000, 1000000})
+      b->Args({kind, n})->Iterations(heap_iterations(n));
+}
+BENCHMARK(BM_HeapStatement)
+    ->Apply(heap_args)
+    ->ArgNames({"heap", "objects"})
+    ->UseManualTime()
+    ->Unit(benchmark::kMicrosecond);
+
+} // namespace
+
+} // namespace lungfish::bench

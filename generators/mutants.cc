@@ -1,0 +1,313 @@
+// The three engines of `lungfish mutants` and the choice of the reported counterexample.
+#include "generators/mutants.h"
+
+#include "checker/verify.h"
+#include "generators/ast_build.h"
+#include "generators/campaign.h"
+#include "generators/explore.h"
+#include "generators/program_gen.h"
+#include "generators/rng.h"
+#include "generators/shrink.h"
+#include "model/program_text.h"
+
+#include <algorithm>
+#include <chrono>
+#include <map>
+#include <set>
+#include <unordered_set>
+
+namespace lungfish::gen {
+
+namespace {
+
+/// One scope of the exhaustive engine: the variables and the field names of its alphabet.
+struct Scope {
+  size_t vars, fields;
+};
+// Growing scopes: most checks need only two variables and one field; the third variable and
+// second field come after, with what is left of the exhaustive budget.
+constexpr Scope kScopes[] = {{2, 1}, {3, 2}};
+
+const std::vector<std::string> kVars = {"a", "b", "c"};
+const std::vector<std::string> kFields = {"f", "g"};
+
+/// The statements of one scope: every statement form of the language over its variables and
+/// fields (plus `value`, the cown field, and `__proto__`), each naming variables only.
+std::vector<Stmt> alphabet(Scope s) {
+  std::vector<std::string> vs(kVars.begin(), kVars.begin() + static_cast<long>(s.vars));
+  std::vector<std::string> fs(kFields.begin(), kFields.begin() + static_cast<long>(s.fields));
+  fs.push_back("value");
+  auto pass = [] { return s_expr(e_call("pass", {})); };
+  std::vector<Stmt> out;
+  for (const std::string &x : vs) {
+    out.push_back(s_assign(e_var(x), e_new()));
+    out.push_back(s_assign(e_var(x), e_call("Region", {})));
+    out.push_back(s_drop(e_var(x)));
+    out.push_back(s_expr(e_call("freeze", {e_var(x)})));
+    out.push_back(s_expr(e_call("close", {e_var(x)})));
+    out.push_back(s_expr(e_call("dissolve", {e_var(x)})));
+    out.push_back(s_for("k", "w", e_var(x), {pass()}));
+    out.push_back(s_when({x}, {pass()}));
+  }
+  for (const std::string &x : vs)
+    for (const std::string &y : vs) {
+      for (const std::string &f : fs) {
+        out.push_back(s_assign(e_field(e_var(x), f), e_var(y)));
+        out.push_back(s_assign(e_var(x), e_field(e_var(y), f)));
+        out.push_back(s_assign(e_var(x), e_move(e_field(e_var(y), f))));
+      }
+      out.push_back(s_assign(e_field(e_var(x), "__proto__"), e_var(y)));
+      if (x == y) continue;
+      out.push_back(s_assign(e_var(x), e_var(y)));
+      out.push_back(s_expr(e_call("merge", {e_var(x), e_var(y)})));
+      out.push_back(s_assign(e_var(x), e_call("Cown", {e_move(e_var(y))})));
+      out.push_back(s_assign(e_var(x), e_call("Cown", {e_var(y)})));
+      out.push_back(s_when({x}, {s_assign(e_var("t"), e_var(y))}));
+      out.push_back(s_when({x}, {s_assign(e_var("t"), e_move(e_field(e_var(y), "value")))}));
+    }
+  return out;
+}
+
+Program make_program(std::vector<Stmt> body) {
+  Program p;
+  p.body = std::move(body);
+  number_lines(p);
+  return p;
+}
+
+size_t invariant_number(const std::string &name) { return std::stoul(name.substr(1)); }
+
+/// A candidate counterexample and how it ranks: fewest statements, then fewest objects, then
+/// the weakest (lowest-numbered) invariant, then its text (for determinism).
+struct Candidate {
+  Program program;
+  std::string text;
+  CheckedRun run;
+  size_t statements = 0;
+  auto key() const {
+    return std::make_tuple(statements, run.objects, invariant_number(run.invariants.front()),
+                           text);
+  }
+};
+
+Candidate make_candidate(const MutantSpec &spec, Profile profile, Program p) {
+  Candidate c;
+  c.program = make_program(std::move(p.body));
+  c.text = print_program(c.program);
+  c.run = run_checked(c.program, spec.options(profile, true));
+  c.statements = count_statements(c.program.body);
+  return c;
+}
+
+class Hunter {
+public:
+  Hunter(const MutantSpec &spec, const MutantOptions &o) : spec_(spec), o_(o) {
+    on_ = spec.options(o.profile, true);
+    off_ = spec.options(o.profile, false);
+  }
+
+  MutantResult run() {
+    auto t0 = std::chrono::steady_clock::now();
+    r_.spec = spec_;
+    uint64_t exhaustive_budget = o_.budget_programs * o_.exhaustive_share / 100;
+    exhaustive(exhaustive_budget);
+    if (found_.empty()) random(o_.budget_programs - r_.searched);
+    if (found_.empty()) z3();
+    finish();
+    r_.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    return std::move(r_);
+  }
+
+private:
+  const MutantSpec &spec_;
+  const MutantOptions &o_;
+  MachineOptions on_, off_;
+  MutantResult r_;
+  std::vector<Candidate> found_; // the counterexamples of the engine that found one first
+
+  bool baseline_breaks(const Program &p) { return run_checked(p, off_).broke; }
+
+  void found(const std::string &engine, Program p) {
+    Candidate c = make_candidate(spec_, o_.profile, std::move(p));
+    // Re-checked without the sentinel and with numbered lines: the reported program must kill.
+    if (!c.run.broke || baseline_breaks(c.program)) return;
+    if (r_.engine.empty()) r_.engine = engine;
+    found_.push_back(std::move(c));
+  }
+
+  // Breadth-first over statement sequences, one scope after the other. A level that yields a
+  // counterexample is finished (within the budget) so the smallest of that length is reported.
+  void exhaustive(uint64_t budget) {
+    uint64_t used = 0;
+    for (size_t si = 0; si < std::size(kScopes) && found_.empty(); ++si) {
+      uint64_t scope_budget = si + 1 == std::size(kScopes) ? budget - used : (budget - used) / 2;
+      used += bfs(kScopes[si], scope_budget);
+    }
+  }
+
+  uint64_t bfs(Scope scope, uint64_t budget) {
+    std::vector<Stmt> alpha = alphabet(scope);
+    std::unordered_set<std::string> seen;
+    std::vector<std::vector<Stmt>> frontier{{}};
+    uint64_t used = 0;
+    size_t scope_depth = 0;
+    for (size_t depth = 1; !frontier.empty(); ++depth) {
+      std::vector<std::vector<Stmt>> next;
+      bool complete = true;
+      for (const std::vector<Stmt> &prefix : frontier) {
+        for (const Stmt &s : alpha) {
+          if (used >= budget) {
+            complete = false;
+            break;
+          }
+          ++used;
+          ++r_.searched;
+          ++r_.exhaustive_programs;
+          std::vector<Stmt> body = prefix;
+          body.push_back(s);
+          Program p = make_program(body);
+          p.body.push_back(s_expr(e_call("pass", {})));
+          number_lines(p);
+          uint32_t sentinel = p.body.back().loc.line;
+          World state;
+          bool reached = false;
+          CheckedRun run = run_checked(p, on_, sentinel, &state, &reached);
+          if (run.broke) {
+            if (!baseline_breaks(p) && found_.size() < 64) found("exhaustive", make_program(body));
+            continue; // a broken state is not explored further
+          }
+          if (!reached) continue;
+          if (!seen.insert(canonical_state(state, scope.fields)).second) continue;
+          ++r_.exhaustive_states;
+          next.push_back(std::move(body));
+        }
+        if (!complete) break;
+      }
+      if (complete) {
+        r_.exhaustive_depth = std::max(r_.exhaustive_depth, depth);
+        scope_depth = depth;
+      }
+      if (!found_.empty() || !complete) break;
+      frontier = std::move(next);
+    }
+    if (!r_.exhaustive_bound.empty()) r_.exhaustive_bound += "; ";
+    r_.exhaustive_bound += std::to_string(scope.vars) + " variables, " +
+                           std::to_string(scope.fields) + (scope.fields == 1 ? " field" : " fields") +
+                           ": depth " + std::to_string(scope_depth);
+    return used;
+  }
+
+  void random(uint64_t budget) {
+    uint64_t mseed = o_.seed;
+    for (char ch : spec_.name) mseed = (mseed ^ static_cast<unsigned char>(ch)) * 0x100000001b3ULL;
+    for (uint64_t i = 0; i < budget && found_.empty(); ++i) {
+      ++r_.searched;
+      ++r_.random_programs;
+      size_t size = 2 + i % 11;
+      Program p = generate_program(derive_seed(mseed, i), size, campaign_family(i), o_.profile);
+      if (run_checked(p, on_).broke && !baseline_breaks(p)) found("random", p);
+    }
+  }
+
+  // Z3 knows the checks, not the rule mutants' effects; its scope is the ownership core.
+  void z3() {
+    if (spec_.kind != MutantKind::Check || !o_.use_z3) {
+      r_.z3 = spec_.kind == MutantKind::Check ? "not applied (disabled)"
+                                              : "not applied (rule mutants are not encoded)";
+      return;
+    }
+    VerifyOptions vo;
+    vo.steps = o_.z3_steps;
+    vo.solver_timeout = 0; // bounded by the scope (objects, regions, steps), never by time
+    vo.disabled.disable(spec_.rule);
+    bool unknown = false;
+    std::optional<VerifyCounterexample> c = find_any_counterexample(vo, &unknown);
+    std::string scope = std::to_string(vo.bound.objects) + " objects, " +
+                        std::to_string(vo.bound.regions) + " regions, " +
+                        std::to_string(vo.steps) + " steps";
+    if (!c) {
+      r_.z3 = (unknown ? "unknown within " : "no counterexample within ") + scope;
+      return;
+    }
+    try {
+      Program p = parse_program(c->program, "<z3>");
+      if (run_checked(p, on_).broke && !baseline_breaks(p)) {
+        r_.z3 = "counterexample within " + scope;
+        found("z3", p);
+        return;
+      }
+    } catch (const InputError &) {
+    }
+    r_.z3 = "a counterexample the model does not reproduce within " + scope;
+  }
+
+  void finish() {
+    const std::vector<MaskedEntry> &masked = documented_masked(o_.profile);
+    auto m = std::find_if(masked.begin(), masked.end(),
+                          [&](const MaskedEntry &e) { return e.name == spec_.name; });
+    if (found_.empty()) {
+      r_.engine.clear();
+      r_.status = m == masked.end() ? "survived" : "masked";
+      if (m != masked.end()) r_.masked_reason = m->reason;
+      if (r_.z3.empty()) r_.z3 = "not applied";
+      return;
+    }
+    if (r_.z3.empty()) r_.z3 = "not needed";
+    r_.status = "killed";
+    std::sort(found_.begin(), found_.end(),
+              [](const Candidate &a, const Candidate &b) { return a.key() < b.key(); });
+    std::set<std::string> broken;
+    for (const Candidate &c : found_) broken.insert(c.run.invariants.begin(), c.run.invariants.end());
+    Candidate best = shrink(found_.front());
+    broken.insert(best.run.invariants.begin(), best.run.invariants.end());
+    r_.invariant = best.run.invariants.front();
+    for (const std::string &i : broken)
+      if (i != r_.invariant) r_.also_breaks.push_back(i);
+    std::sort(r_.also_breaks.begin(), r_.also_breaks.end(),
+              [](const std::string &a, const std::string &b) {
+                return invariant_number(a) < invariant_number(b);
+              });
+    r_.program = best.program;
+    r_.text = best.text;
+    r_.statements = best.statements;
+    r_.objects = best.run.objects;
+    r_.run = best.run;
+    r_.highlight = offending_edge(best.run.before, best.run.after);
+  }
+
+  // Fewest statements first (the shrinker), then fewest objects: among the shrinker's result and
+  // the other candidates of the same length, the one with the fewest objects (Candidate::key).
+  Candidate shrink(const Candidate &c) {
+    Profile profile = o_.profile;
+    const MutantSpec &spec = spec_;
+    Program p = shrink_program(
+        c.program, [&](const Program &q) { return kills(spec, profile, make_program(q.body)); },
+        o_.shrink_budget);
+    Candidate s = make_candidate(spec_, o_.profile, p);
+    if (!s.run.broke) return c;
+    std::vector<Candidate> all = {s};
+    for (const Candidate &f : found_)
+      if (f.statements <= s.statements) all.push_back(f);
+    std::sort(all.begin(), all.end(),
+              [](const Candidate &a, const Candidate &b) { return a.key() < b.key(); });
+    return all.front();
+  }
+};
+
+} // namespace
+
+MutantResult hunt_mutant(const MutantSpec &spec, const MutantOptions &o) {
+  return Hunter(spec, o).run();
+}
+
+std::vector<MutantResult> hunt_mutants(const MutantOptions &o,
+                                       const std::function<void(const MutantResult &)> &progress) {
+  std::vector<MutantResult> out;
+  for (const MutantSpec &s : all_mutant_specs()) {
+    out.push_back(hunt_mutant(s, o));
+    if (progress) progress(out.back());
+  }
+  return out;
+}
+
+} // namespace lungfish::gen

@@ -1,0 +1,243 @@
+// The pieces of `lungfish mutants` that do not search: the mutant list, the checked run, the
+// offending edge of a failing step, the documented masked table and the JSON report.
+#include "generators/mutants.h"
+
+#include "checker/invariants.h"
+#include "generators/ast_build.h"
+#include "generators/properties.h"
+#include "model/code.h"
+#include "model/program_text.h"
+
+#include <algorithm>
+#include <set>
+
+namespace lungfish::gen {
+
+MachineOptions MutantSpec::options(Profile profile, bool on) const {
+  MachineOptions mo;
+  mo.profile = profile;
+  mo.record_history = false;
+  mo.max_steps = 100000; // generated programs have no loops: a guard only
+  if (on && kind == MutantKind::Check) mo.disabled.disable(rule);
+  if (on && kind == MutantKind::Rule) mo.mutants.set(static_cast<size_t>(mutant));
+  return mo;
+}
+
+std::string MutantSpec::flag() const {
+  return (kind == MutantKind::Check ? "--disable-check " : "--mutant ") + name;
+}
+
+std::vector<MutantSpec> all_mutant_specs() {
+  std::vector<MutantSpec> out;
+  for (const RuleInfo &r : all_rules())
+    if (r.switchable) {
+      MutantSpec s;
+      s.name = std::string(r.name);
+      s.kind = MutantKind::Check;
+      s.rule = r.id;
+      out.push_back(std::move(s));
+    }
+  for (const MutantInfo &m : all_mutants()) {
+    MutantSpec s;
+    s.name = std::string(m.name);
+    s.kind = MutantKind::Rule;
+    s.mutant = m.id;
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+const std::vector<MaskedEntry> &documented_masked(Profile profile) {
+  // Keep in step with docs/mutants.md (the test compares the two). Each entry was confirmed by
+  // the exhaustive search (every program of the alphabet up to the bound in docs/mutants.md).
+  static const std::vector<MaskedEntry> common = {
+      {"move.immutable",
+       "breaks no invariant: `move x.f` on a frozen x swaps None into it, and a frozen object "
+       "holding None keeps every state invariant; only a step invariant (frozen objects never "
+       "change) would catch it"},
+      {"move.opaque",
+       "breaks only the captures clause of I17, which the checker does not test: a region moved "
+       "out of a Released cown looks like any free region held by LOCAL"},
+      {"for.opaque",
+       "masked by read.opaque: the loop's `v = c[k]` reads the Released cown and is rejected by "
+       "read.opaque; the iterator's own edge to a cown breaks nothing"},
+  };
+  static const std::vector<MaskedEntry> lungfish = [] {
+    std::vector<MaskedEntry> v = common;
+    v.push_back({"freeze.not_freezable",
+                 "not reachable in this profile: only the cpython and pep795 freezes consult "
+                 "freezability"});
+    v.push_back({"freeze.not_self_contained",
+                 "not reachable in this profile: only the pep795 freeze checks that the frozen "
+                 "graph is self-contained"});
+    return v;
+  }();
+  return profile == Profile::Lungfish || profile == Profile::Frankenscript ? lungfish : common;
+}
+
+namespace {
+
+size_t live_objects(const State &h) {
+  size_t n = 0;
+  for (ObjectId o = 1; o < h.object_end(); ++o)
+    if (h.is_live(o) && !h.is_global(o) && h.obj(o).kind != ObjectKind::Frame) ++n;
+  return n;
+}
+
+std::vector<std::string> names_of(const std::vector<Violation> &vs) {
+  std::set<Invariant> s;
+  for (const Violation &v : vs) s.insert(v.invariant);
+  std::vector<std::string> out;
+  for (Invariant i : s) out.emplace_back(invariant_name(i));
+  return out;
+}
+
+} // namespace
+
+CheckedRun run_checked(const Program &p, const MachineOptions &mo, uint32_t sentinel_line,
+                       World *at_sentinel, bool *reached) {
+  if (reached) *reached = false;
+  Machine m(compile(p), mo);
+  CheckContext ctx{mo.profile};
+  CheckedRun r;
+  World before = m.world();
+  uint64_t last_step = 0;
+  auto fail = [&](const Machine &mm, const Event &e, const std::vector<Violation> &vs) {
+    r.broke = true;
+    r.invariants = names_of(vs);
+    r.event = e.kind == EventKind::End ? "end of run" : e.message;
+    r.line = e.line;
+    r.message = format_violation(mm.world(), vs.front());
+    r.objects = live_objects(mm.heap());
+    r.before = std::move(before);
+    r.after = mm.world();
+  };
+  r.outcome = m.run([&](const Machine &mm, const Event &e) {
+    if (e.kind == EventKind::End) {
+      std::vector<Violation> v = check_no_leak(mm.world(), ctx);
+      if (!v.empty()) fail(mm, e, v);
+      return v.empty();
+    }
+    // Every invariant broken at the first failing boundary, so the report can name the weakest.
+    std::vector<Violation> v = check_state(mm.world(), ctx, false);
+    if (e.step >= last_step) {
+      std::vector<Violation> s = step_violations(before, mm, ctx);
+      v.insert(v.end(), s.begin(), s.end());
+    }
+    if (!v.empty()) {
+      fail(mm, e, v);
+      return false;
+    }
+    before = mm.world();
+    last_step = e.step;
+    if (sentinel_line && e.thread == 0 && e.line == sentinel_line &&
+        mm.world().threads[0].calls.size() == 1 && reached && !*reached) {
+      *reached = true;
+      if (at_sentinel) *at_sentinel = mm.world();
+    }
+    return true;
+  });
+  if (r.outcome == Outcome::Violation && !r.broke) {
+    r.broke = true;
+    r.invariants = {"I16"};
+    r.event = "use of a freed object";
+    r.line = m.last_event().line;
+    r.message = m.dangling().value_or("a freed object was used");
+    r.objects = live_objects(m.heap());
+    r.before = std::move(before);
+    r.after = m.world();
+  }
+  return r;
+}
+
+bool kills(const MutantSpec &spec, Profile profile, const Program &p) {
+  return run_checked(p, spec.options(profile, true)).broke &&
+         !run_checked(p, spec.options(profile, false)).broke;
+}
+
+std::optional<TikzEdge> offending_edge(const World &before, const World &after) {
+  const State &a = after.heap, &b = before.heap;
+  auto existed = [&](ObjectId src, const std::string &field, ObjectId dst) {
+    if (!b.is_live(src) || b.obj(src).serial != a.obj(src).serial) return false;
+    ObjectId old = kNone;
+    if (field == "__proto__") {
+      old = b.obj(src).proto;
+    } else if (const Field *f = b.find_field(src, intern(field))) {
+      old = f->value;
+    }
+    return old == dst && b.is_live(old) && b.obj(old).serial == a.obj(dst).serial;
+  };
+  // The first new edge between drawn objects (frames and globals are not drawn), in serial order
+  // of the source, so the same run always highlights the same edge. An edge into a region or a
+  // cown is preferred: that is where ownership goes wrong.
+  std::optional<TikzEdge> first, preferred;
+  std::vector<ObjectId> order;
+  for (ObjectId o = 1; o < a.object_end(); ++o)
+    if (a.is_live(o) && !a.is_global(o) && a.obj(o).kind != ObjectKind::Frame) order.push_back(o);
+  std::sort(order.begin(), order.end(),
+            [&](ObjectId x, ObjectId y) { return a.obj(x).serial < a.obj(y).serial; });
+  for (ObjectId o : order) {
+    std::vector<std::pair<std::string, ObjectId>> edges;
+    if (a.obj(o).proto != kNone) edges.emplace_back("__proto__", a.obj(o).proto);
+    for (const Field &f : a.obj(o).fields) edges.emplace_back(symbol_name(f.name), f.value);
+    for (const auto &[name, dst] : edges) {
+      if (!a.is_live(dst) || a.is_global(dst) || existed(o, name, dst)) continue;
+      if (!first) first = TikzEdge{o, name};
+      const Location &l = a.obj(dst).loc;
+      if (!preferred && (l.is_region() || l.kind == LocationKind::Cown ||
+                         a.obj(o).loc.is_immutable()))
+        preferred = TikzEdge{o, name};
+    }
+  }
+  return preferred ? preferred : first;
+}
+
+std::string reproduce_command(const MutantResult &r, Profile profile, const std::string &file) {
+  std::string cmd = "lungfish run " + file;
+  if (profile != Profile::Lungfish) cmd += " --profile " + std::string(profile_name(profile));
+  return cmd + " " + r.spec.flag();
+}
+
+nlohmann::json mutants_json(const std::vector<MutantResult> &results, const MutantOptions &o,
+                            const std::vector<std::string> &files) {
+  nlohmann::json list = nlohmann::json::array();
+  for (size_t i = 0; i < results.size(); ++i) {
+    const MutantResult &r = results[i];
+    bool killed = r.status == "killed";
+    nlohmann::json j = {
+        {"name", r.spec.name},
+        {"kind", r.spec.kind == MutantKind::Check ? "check" : "rule"},
+        {"status", r.status},
+        {"invariant", killed ? nlohmann::json(r.invariant) : nlohmann::json(nullptr)},
+        {"also_breaks", r.also_breaks},
+        {"engine", killed ? nlohmann::json(r.engine) : nlohmann::json(nullptr)},
+        {"searched", r.searched},
+        {"exhaustive", {{"programs", r.exhaustive_programs},
+                        {"depth", r.exhaustive_depth},
+                        {"bound", r.exhaustive_bound},
+                        {"states", r.exhaustive_states}}},
+        {"random_programs", r.random_programs},
+        {"z3", r.z3},
+        {"program", killed ? nlohmann::json(r.text) : nlohmann::json(nullptr)},
+        {"statements", r.statements},
+        {"objects", r.objects},
+        {"event", killed ? nlohmann::json(r.run.event) : nlohmann::json(nullptr)},
+        {"message", killed ? nlohmann::json(r.run.message) : nlohmann::json(nullptr)},
+        {"reproduce", killed && i < files.size()
+                          ? nlohmann::json(reproduce_command(r, o.profile, files[i]))
+                          : nlohmann::json(nullptr)},
+    };
+    if (r.status == "masked") j["reason"] = r.masked_reason;
+    if (killed) {
+      j["before"] = render_text(r.run.before);
+      j["after"] = render_text(r.run.after);
+    }
+    list.push_back(std::move(j));
+  }
+  return {{"seed", o.seed},
+          {"profile", profile_name(o.profile)},
+          {"budget_programs", o.budget_programs},
+          {"mutants", std::move(list)}};
+}
+
+} // namespace lungfish::gen

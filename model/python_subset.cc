@@ -1,0 +1,504 @@
+// The Python subset of SEMANTICS.md 7, parsed line by line into model statements (see the
+// header for the mapping). The subset has no control flow, so list lengths (for `append`) are
+// known by a small abstract interpretation of the straight-line program: each allocation is an
+// abstract object, variables and fields point to them.
+#include "model/python_subset.h"
+
+#include <cctype>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+namespace lungfish {
+
+namespace {
+
+struct Tok {
+  enum Kind { Name, Int, Str, Punct, End } kind;
+  std::string text;
+  uint32_t col; // 1-based
+};
+
+struct ClassInfo {
+  std::vector<std::string> params;                         // without self
+  std::vector<std::pair<std::string, std::string>> attrs; // attribute, value (param or model rvalue)
+};
+
+class PyParser {
+public:
+  PyParser(std::string_view text, const std::string &file) : text_(text), file_(file) {}
+  Program parse();
+
+private:
+  std::string_view text_;
+  std::string file_;
+  std::vector<std::string> lines_;
+  uint32_t line_ = 0;
+  std::vector<Tok> toks_;
+  size_t pos_ = 0;
+  std::map<std::string, ClassInfo> classes_;
+  // Abstract heap: -1 = unknown.
+  std::map<std::string, int> vars_;
+  std::map<std::pair<int, std::string>, int> fields_;
+  std::map<int, size_t> list_len_;
+  int next_obj_ = 0;
+  Program out_;
+
+  [[noreturn]] void error(uint32_t col, const std::string &msg) {
+    throw InputError(file_, line_, col, msg);
+  }
+  void tokenize(const std::string &l, size_t start);
+  const Tok &peek(size_t k = 0) const { return toks_[std::min(pos_ + k, toks_.size() - 1)]; }
+  Tok next() { return toks_[std::min(pos_++, toks_.size() - 1)]; }
+  bool at(std::string_view p) const { return peek().kind == Tok::Punct && peek().text == p; }
+  void expect(std::string_view p) {
+    if (!at(p)) error(peek().col, "expected '" + std::string(p) + "'");
+    next();
+  }
+  std::string name(const char *what);
+  void end() {
+    if (peek().kind != Tok::End) error(peek().col, "unexpected '" + peek().text + "'");
+  }
+  void emit(const std::string &model_text);
+  int new_obj() { return next_obj_++; }
+  int var_obj(const std::string &v) const {
+    auto it = vars_.find(v);
+    return it == vars_.end() ? -1 : it->second;
+  }
+
+  bool literal(std::string *key = nullptr);
+  std::string key();
+  std::string simple(int *obj);
+  void statement(size_t indent);
+  void class_def(size_t indent);
+  void assignment();
+};
+
+bool is_reserved(std::string_view n) {
+  static constexpr std::string_view kw[] = {"def",  "return", "for",  "in",    "while", "if",
+                                            "else", "drop",   "move", "when",  "True",  "False",
+                                            "None", "class",  "del",  "import", "from",  "pass"};
+  for (auto k : kw)
+    if (n == k) return true;
+  return is_builtin_name(n) && n != "freeze" && n != "set_freezable";
+}
+
+void PyParser::tokenize(const std::string &l, size_t i) {
+  toks_.clear();
+  pos_ = 0;
+  while (i < l.size()) {
+    char c = l[i];
+    uint32_t col = static_cast<uint32_t>(i + 1);
+    if (c == ' ' || c == '\t') {
+      ++i;
+    } else if (c == '#') {
+      break;
+    } else if (std::isalpha(static_cast<unsigned char>(c)) || c == '_') {
+      size_t j = i;
+      while (j < l.size() && (std::isalnum(static_cast<unsigned char>(l[j])) || l[j] == '_')) ++j;
+      toks_.push_back({Tok::Name, l.substr(i, j - i), col});
+      i = j;
+    } else if (std::isdigit(static_cast<unsigned char>(c)) || (c == '-' && i + 1 < l.size() &&
+                                                              std::isdigit(static_cast<unsigned char>(l[i + 1])))) {
+      size_t j = i + 1;
+      while (j < l.size() && std::isdigit(static_cast<unsigned char>(l[j]))) ++j;
+      toks_.push_back({Tok::Int, l.substr(i, j - i), col});
+      i = j;
+    } else if (c == '"' || c == '\'') {
+      size_t j = l.find(c, i + 1);
+      if (j == std::string::npos) error(col, "unterminated string literal");
+      std::string s = l.substr(i + 1, j - i - 1);
+      if (s.find('\\') != std::string::npos) error(col, "escapes in strings are outside the subset");
+      toks_.push_back({Tok::Str, s, col});
+      i = j + 1;
+    } else if (std::string_view("()[]{}:,.=").find(c) != std::string_view::npos) {
+      if (c == '=' && i + 1 < l.size() && l[i + 1] == '=') error(col, "'==' is outside the subset");
+      toks_.push_back({Tok::Punct, std::string(1, c), col});
+      ++i;
+    } else {
+      error(col, std::string("unexpected character '") + c + "' (outside the Python subset)");
+    }
+  }
+  toks_.push_back({Tok::End, "", static_cast<uint32_t>(l.size() + 1)});
+}
+
+std::string PyParser::name(const char *what) {
+  if (peek().kind != Tok::Name) error(peek().col, std::string("expected ") + what);
+  return next().text;
+}
+
+void PyParser::emit(const std::string &model_text) {
+  Program p = parse_program(model_text + "\n", file_);
+  for (Stmt &s : p.body) {
+    s.loc = SourceLoc{line_, 1};
+    out_.body.push_back(std::move(s));
+  }
+}
+
+// An immutable literal (int, str, True/False, a tuple of literals); `key` gets a dict key's text.
+bool PyParser::literal(std::string *key) {
+  const Tok &t = peek();
+  if (t.kind == Tok::Int || t.kind == Tok::Str) {
+    if (key) *key = t.text;
+    next();
+    return true;
+  }
+  if (t.kind == Tok::Name && (t.text == "True" || t.text == "False")) {
+    if (key) *key = t.text;
+    next();
+    return true;
+  }
+  if (at("(")) {
+    size_t save = pos_;
+    next();
+    while (!at(")")) {
+      if (!literal()) {
+        pos_ = save;
+        return false;
+      }
+      if (!at(")")) expect(",");
+    }
+    next();
+    if (key) error(t.col, "tuple keys are outside the subset");
+    return true;
+  }
+  return false;
+}
+
+std::string PyParser::key() {
+  std::string k;
+  uint32_t col = peek().col;
+  if (!literal(&k)) error(col, "expected an int or str literal as key");
+  if (k.empty() || k.find('"') != std::string::npos) error(col, "this key is outside the subset");
+  return k;
+}
+
+// A simple right-hand side as a model expression; *obj gets its abstract object (-1 unknown).
+std::string PyParser::simple(int *obj) {
+  *obj = -1;
+  if (peek().kind == Tok::Name && peek().text == "None") {
+    next();
+    return "None";
+  }
+  if (literal()) return "None"; // immutable values are None to the model
+  if (at("[") || at("{")) {
+    bool list = at("[");
+    next();
+    expect(list ? "]" : "}");
+    *obj = new_obj();
+    if (list) list_len_[*obj] = 0;
+    return "{}";
+  }
+  std::string v = name("a variable, None, a literal, [] or {}");
+  if (is_reserved(v)) error(toks_[pos_ - 1].col, "'" + v + "' is outside the subset");
+  int o = var_obj(v);
+  std::string out = v;
+  if (at(".")) {
+    next();
+    std::string f = name("an attribute name");
+    out += "." + f;
+    auto it = fields_.find({o, f});
+    *obj = o >= 0 && it != fields_.end() ? it->second : -1;
+  } else if (at("[")) {
+    next();
+    std::string k = key();
+    expect("]");
+    out += "[\"" + k + "\"]";
+    auto it = fields_.find({o, k});
+    *obj = o >= 0 && it != fields_.end() ? it->second : -1;
+  } else {
+    *obj = o;
+  }
+  return out;
+}
+
+void PyParser::class_def(size_t indent) {
+  next(); // class
+  std::string cls = name("a class name");
+  if (is_reserved(cls)) error(toks_[pos_ - 1].col, "'" + cls + "' cannot name a class here");
+  if (at("(")) {
+    next();
+    if (peek().kind == Tok::Name && peek().text == "object") next();
+    expect(")");
+  }
+  expect(":");
+  end();
+  ClassInfo info;
+  uint32_t class_line = line_;
+  size_t body_indent = 0;
+  bool in_init = false;
+  size_t init_indent = 0;
+  while (line_ < lines_.size()) {
+    const std::string &l = lines_[line_]; // the next line (line_ is 1-based for the current one)
+    size_t ind = l.find_first_not_of(" \t");
+    if (ind == std::string::npos || l[ind] == '#') {
+      ++line_;
+      continue;
+    }
+    if (ind <= indent) break;
+    ++line_;
+    tokenize(l, ind);
+    if (body_indent == 0) body_indent = ind;
+    if (ind == body_indent) {
+      in_init = false;
+      if (peek().text == "pass") {
+        next();
+        end();
+        continue;
+      }
+      if (peek().text != "def") error(peek().col, "only __init__ may be defined in a class");
+      next();
+      if (name("a method name") != "__init__")
+        error(toks_[pos_ - 1].col, "only __init__ may be defined in a class");
+      expect("(");
+      if (name("self") != "self") error(toks_[pos_ - 1].col, "expected 'self'");
+      while (at(",")) {
+        next();
+        info.params.push_back(name("a parameter"));
+      }
+      expect(")");
+      expect(":");
+      end();
+      in_init = true;
+      init_indent = 0;
+      continue;
+    }
+    if (!in_init) error(static_cast<uint32_t>(ind + 1), "unexpected indentation");
+    if (init_indent == 0) init_indent = ind;
+    if (ind != init_indent) error(static_cast<uint32_t>(ind + 1), "unexpected indentation");
+    if (peek().text == "pass") {
+      next();
+      end();
+      continue;
+    }
+    if (name("self") != "self") error(toks_[pos_ - 1].col, "__init__ may only set attributes of self");
+    expect(".");
+    std::string attr = name("an attribute name");
+    expect("=");
+    std::string value;
+    if (peek().kind == Tok::Name && peek().text != "None" && peek().text != "True" &&
+        peek().text != "False") {
+      value = next().text;
+      bool param = false;
+      for (const auto &p : info.params) param |= p == value;
+      if (!param) error(toks_[pos_ - 1].col, "an attribute value must be a parameter, None, a literal, [] or {}");
+      value = "$" + value;
+    } else {
+      int ignored;
+      value = simple(&ignored);
+    }
+    end();
+    info.attrs.emplace_back(attr, value);
+  }
+  classes_[cls] = info;
+  uint32_t after = line_;
+  line_ = class_line;
+  emit(cls + " = {}");
+  vars_[cls] = new_obj();
+  line_ = after;
+}
+
+void PyParser::assignment() {
+  // target
+  Tok t0 = peek();
+  std::string target = name("a statement");
+  if (is_reserved(target)) error(t0.col, "'" + target + "' is outside the subset");
+  int tobj = var_obj(target);
+  std::string field;
+  bool is_var = true, is_attr = false;
+  if (at(".")) {
+    next();
+    field = name("an attribute name");
+    is_var = false;
+    is_attr = true;
+  } else if (at("[")) {
+    next();
+    field = key();
+    expect("]");
+    is_var = false;
+  }
+  expect("=");
+  auto store = [&](const std::string &value, int vobj) {
+    if (is_var) {
+      emit(target + " = " + value);
+      vars_[target] = vobj;
+    } else {
+      emit(target + (is_attr ? "." + field : "[\"" + field + "\"]") + " = " + value);
+      if (tobj >= 0) fields_[{tobj, field}] = vobj;
+    }
+  };
+  // Containers and instances: only into a variable (one object per statement).
+  if ((at("[") && peek(1).text != "]") || (at("{") && peek(1).text != "}") ||
+      (peek().kind == Tok::Name && classes_.count(peek().text) && peek(1).text == "(")) {
+    if (!is_var) error(peek().col, "build it in a variable first (outside the subset)");
+    uint32_t col = peek().col;
+    int o = new_obj();
+    std::vector<std::pair<std::string, std::string>> stores; // ["key"] or .attr, value
+    if (at("[") || at("{")) {
+      bool list = at("[");
+      next();
+      size_t n = 0;
+      while (!at(list ? "]" : "}")) {
+        std::string k = list ? std::to_string(n) : key();
+        if (!list) expect(":");
+        int vobj;
+        uint32_t vcol = peek().col;
+        std::string v = simple(&vobj);
+        if (v == "{}") error(vcol, "nested container literals are outside the subset");
+        if (v == target || v.starts_with(target + ".") || v.starts_with(target + "["))
+          error(vcol, "the target may not appear on the right (outside the subset)");
+        stores.emplace_back("[\"" + k + "\"]", v);
+        fields_[{o, k}] = vobj;
+        ++n;
+        if (!at(list ? "]" : "}")) expect(",");
+      }
+      next();
+      if (list) list_len_[o] = n;
+      end();
+      emit(target + " = {}");
+    } else {
+      std::string cls = next().text;
+      const ClassInfo &info = classes_[cls];
+      expect("(");
+      std::vector<std::string> args;
+      while (!at(")")) {
+        int vobj;
+        uint32_t vcol = peek().col;
+        std::string v = simple(&vobj);
+        if (v == "{}") error(vcol, "container arguments are outside the subset");
+        if (v == target) error(vcol, "the target may not be an argument (outside the subset)");
+        args.push_back(v);
+        if (!at(")")) expect(",");
+      }
+      next();
+      end();
+      if (args.size() != info.params.size())
+        error(col, cls + "() takes " + std::to_string(info.params.size()) + " argument(s)");
+      emit(target + " = create(" + cls + ")");
+      for (const auto &[attr, value] : info.attrs) {
+        std::string v = value;
+        if (v.starts_with("$"))
+          for (size_t i = 0; i < info.params.size(); ++i)
+            if ("$" + info.params[i] == value) v = args[i];
+        if (v == "{}") fields_[{o, attr}] = new_obj();
+        stores.emplace_back("." + attr, v);
+      }
+    }
+    vars_[target] = o;
+    for (const auto &[k, v] : stores) emit(target + k + " = " + v);
+    return;
+  }
+  int vobj;
+  std::string v = simple(&vobj);
+  end();
+  store(v, vobj);
+}
+
+void PyParser::statement(size_t indent) {
+  const Tok &t = peek();
+  if (t.kind != Tok::Name) error(t.col, "expected a statement");
+  if (indent != 0) error(1, "unexpected indentation");
+  if (t.text == "class") return class_def(indent);
+  if (t.text == "import" || t.text == "from") return; // the runtime's own names
+  if (t.text == "pass") {
+    next();
+    return end();
+  }
+  if (t.text == "del") {
+    next();
+    std::string v = name("a variable");
+    if (at(".") || at("[")) error(peek().col, "only 'del x' of a variable is in the subset");
+    end();
+    emit("drop " + v);
+    vars_.erase(v);
+    return;
+  }
+  bool immutable_prefix = t.text == "immutable" && peek(1).text == ".";
+  if (immutable_prefix) pos_ += 2;
+  std::string head = peek().text;
+  if ((head == "freeze" || head == "set_freezable") && peek(1).text == "(") {
+    next();
+    next();
+    std::vector<std::string> args;
+    while (!at(")")) {
+      if (peek().kind != Tok::Name) error(peek().col, "expected a variable");
+      std::string a = next().text;
+      if (a == "immutable" && at(".")) {
+        next();
+        a = name("a name");
+      }
+      if (head == "set_freezable" && args.size() == 1) {
+        static const std::map<std::string, std::string> kStatus = {
+            {"FREEZABLE_YES", "yes"}, {"FREEZABLE_NO", "no"}, {"FREEZABLE_EXPLICIT", "explicit"}};
+        auto it = kStatus.find(a);
+        if (it == kStatus.end()) error(toks_[pos_ - 1].col, "expected FREEZABLE_YES, _NO or _EXPLICIT");
+        a = "\"" + it->second + "\"";
+      }
+      args.push_back(a);
+      if (!at(")")) expect(",");
+    }
+    next();
+    end();
+    if (head == "set_freezable" && args.size() != 2) error(t.col, "set_freezable takes 2 arguments");
+    if (args.empty()) error(t.col, "freeze needs at least one root");
+    std::string text = head + "(";
+    for (size_t i = 0; i < args.size(); ++i) text += (i ? ", " : "") + args[i];
+    emit(text + ")");
+    return;
+  }
+  if (immutable_prefix) error(t.col, "this part of the immutable module is outside the subset");
+  if (peek(1).text == "." && peek(2).kind == Tok::Name && peek(2).text == "append" &&
+      peek(3).text == "(") {
+    std::string v = next().text;
+    pos_ += 3;
+    int vobj;
+    uint32_t vcol = peek().col;
+    std::string value = simple(&vobj);
+    if (value == "{}") error(vcol, "append a variable, None or a literal");
+    expect(")");
+    end();
+    int o = var_obj(v);
+    auto it = list_len_.find(o);
+    if (o < 0 || it == list_len_.end())
+      error(t.col, "'" + v + "' is not a list whose length is known here");
+    std::string k = std::to_string(it->second++);
+    emit(v + "[\"" + k + "\"] = " + value);
+    fields_[{o, k}] = vobj;
+    return;
+  }
+  assignment();
+}
+
+Program PyParser::parse() {
+  out_.file = file_;
+  std::string all(text_);
+  std::istringstream in(all);
+  for (std::string l; std::getline(in, l);) {
+    if (!l.empty() && l.back() == '\r') l.pop_back();
+    lines_.push_back(l);
+  }
+  while (line_ < lines_.size()) {
+    const std::string &l = lines_[line_++];
+    size_t ind = l.find_first_not_of(" \t");
+    if (ind == std::string::npos || l[ind] == '#') continue;
+    tokenize(l, ind);
+    statement(ind);
+  }
+  return std::move(out_);
+}
+
+} // namespace
+
+Program parse_python_subset(std::string_view text, const std::string &file) {
+  return PyParser(text, file).parse();
+}
+
+Program parse_python_subset_file(const std::string &path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw InputError(path, 0, 0, "cannot read the file");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return parse_python_subset(ss.str(), path);
+}
+
+} // namespace lungfish

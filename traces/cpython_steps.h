@@ -1,0 +1,19 @@
+// Recorded Python statements (the recorder's native traces, runtime "cpython") as model steps.
+#pragma once
+
+#include "traces/replay.h"
+
+#include <string>
+#include <vector>
+
+namespace lungfish::traces {
+
+/// Rebuilds the recorded Python program from the steps' statements and lines, maps it through
+/// the subset parser (model/python_subset.h) and returns one recorded step per model statement:
+/// a Python statement that becomes several model statements gives several steps, the last one
+/// carrying the runtime's outcome and snapshot; one that becomes none (an import) gives a
+/// `pass()` step so its snapshot is still compared. Throws InputError outside the subset.
+std::vector<RecordedStep> python_steps_to_model(const std::vector<RecordedStep> &steps,
+                                                const std::string &file);
+
+} // namespace lungfish::traces

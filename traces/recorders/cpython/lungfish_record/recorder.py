@@ -1,0 +1,206 @@
+"""The recorder: one event per top-level statement, snapshots of what the globals reach.
+
+What the snapshot shows, in the model's terms (docs/cpython-profile.md):
+* a synthetic frame object `frame` whose fields are the program's globals (dunder names, modules,
+  builtin functions and names bound by imports left out); a name deleted by `del` stays, as None;
+* lists (fields "0", "1", ...), dicts (str(key) for int/str keys), instances of the program's
+  classes (their attributes, and `__proto__` -> the class), the classes themselves (no fields);
+* immutable scalars (int, str, bool, float, None, tuples of scalars) as None: no edge;
+* `rc` only where it is exact: lists, dicts and instances (the recorder's own references are
+  discounted, by a calibration made at start-up); classes and functions have none.
+Instance attributes are found without touching __dict__, vars() or dir() (which materialise the
+managed dict, notes/cpython-immutability.md 7.1): every attribute name the program's source
+mentions is tried with object.__getattribute__, and kept only if the value is one of the
+instance's gc.get_referents (so class attributes are not mistaken for instance attributes).
+Frozen state comes only from the version-gated header reader; on a stock CPython it is omitted.
+"""
+
+import ast
+import builtins
+import gc
+import json
+import sys
+import types
+
+from .header import HeaderReader
+
+SCALARS = (int, float, complex, str, bytes, bool, type(None), range)
+
+
+def is_scalar(v):
+    if isinstance(v, SCALARS):
+        return True
+    return isinstance(v, (tuple, frozenset)) and all(is_scalar(x) for x in v)
+
+
+def _calibrate():
+    """How much sys.getrefcount(objs[i]) exceeds the references the program holds."""
+    probe = []
+    objs = [probe]
+    held = 1  # the local variable `probe`
+    return sys.getrefcount(objs[0]) - held
+
+
+def _is_freeze_call(node):
+    if not isinstance(node, ast.Expr) or not isinstance(node.value, ast.Call):
+        return False
+    f = node.value.func
+    return (isinstance(f, ast.Name) and f.id == "freeze") or (
+        isinstance(f, ast.Attribute) and f.attr == "freeze")
+
+
+def classify(exc, node):
+    """The error code for a Python exception raised by statement `node` (types, never texts)."""
+    if _is_freeze_call(node):
+        return "E_NOT_FREEZABLE" if isinstance(exc, TypeError) else "E_HOOK"
+    if isinstance(exc, TypeError):
+        return "E_IMMUTABLE"  # writes to frozen objects raise TypeError
+    if isinstance(exc, (NameError, AttributeError, KeyError, IndexError)):
+        return "E_UNDEFINED"
+    return "crash"
+
+
+class Recorder:
+    def __init__(self, source, path, out):
+        self.source = source
+        self.path = path
+        self.out = out
+        self.tree = ast.parse(source, path)
+        self.attr_names = sorted({n.attr for n in ast.walk(self.tree)
+                                  if isinstance(n, ast.Attribute)})
+        self.imported = set()
+        for n in ast.walk(self.tree):
+            if isinstance(n, (ast.Import, ast.ImportFrom)):
+                for a in n.names:
+                    self.imported.add(a.asname or a.name.split(".")[0])
+        self.globals = {"__name__": "__main__", "__builtins__": builtins}
+        self.seen_roots = set()
+        self.header = HeaderReader()
+        self.discount = _calibrate()
+
+    def write(self, obj):
+        self.out.write(json.dumps(obj, separators=(",", ":")) + "\n")
+
+    def user_class(self, t):
+        return isinstance(t, type) and getattr(t, "__module__", None) == "__main__"
+
+    def fields(self, o):
+        """The named edges of o as (name, value) pairs."""
+        if isinstance(o, (list, tuple)):
+            return [(str(i), v) for i, v in enumerate(o)]
+        if isinstance(o, dict):
+            return [(str(k), v) for k, v in o.items() if isinstance(k, (int, str))]
+        if isinstance(o, type) or isinstance(o, types.FunctionType):
+            return []
+        if not self.user_class(type(o)):
+            return []
+        refs = gc.get_referents(o)
+        out = []
+        for n in self.attr_names:
+            try:
+                v = object.__getattribute__(o, n)
+            except AttributeError:
+                continue
+            if any(r is v for r in refs):
+                out.append((n, v))
+            del v
+        del refs
+        out.append(("__proto__", type(o)))
+        return out
+
+    def snapshot(self):
+        g = self.globals
+        roots = {}
+        for name in list(g.keys()):
+            if name.startswith("__") or name in self.imported:
+                continue
+            v = g[name]
+            if isinstance(v, (types.ModuleType, types.BuiltinFunctionType)):
+                continue
+            roots[name] = v
+            del v  # the recorder holds no reference of its own when counting
+        for name in self.seen_roots - roots.keys():
+            roots[name] = None  # deleted: the model keeps the variable, holding None
+        self.seen_roots |= roots.keys()
+
+        objs, index, edges = [], {}, []
+
+        def key_of(v):
+            if is_scalar(v):
+                return None
+            k = index.get(id(v))
+            if k is None:
+                k = index[id(v)] = len(objs)
+                objs.append(v)
+                edges.append(None)
+            return "0x%x" % id(v)
+
+        frame_fields = [["__proto__", "[Frame]"]]
+        for name in sorted(roots):
+            frame_fields.append([name, key_of(roots[name])])
+        del roots
+        i = 0
+        while i < len(objs):
+            pairs = self.fields(objs[i])
+            edges[i] = [[n, key_of(v)] for n, v in pairs]
+            del pairs
+            i += 1
+        nodes = [{"key": "frame", "kind": "frame", "loc": "local", "fields": frame_fields},
+                 {"key": "[Frame]", "kind": "prototype", "loc": "imm", "fields": [],
+                  "global": True, "label": "[Frame]"}]
+        for i in range(len(objs)):
+            o = objs[i]
+            t = type(o)
+            node = {"key": "0x%x" % id(o),
+                    "kind": "function" if isinstance(o, types.FunctionType) else "object",
+                    "loc": "local", "fields": edges[i], "type": t.__name__}
+            frozen = self.header.frozen(o)
+            if frozen is not None:
+                node["frozen"] = frozen
+                if frozen:
+                    node["loc"] = "imm"
+                    rep = self.header.scc_rep_address(o)
+                    if rep is not None and rep in index:
+                        node["scc_rep"] = "0x%x" % rep
+            counted = isinstance(o, (list, dict)) or self.user_class(t)
+            del o
+            if counted:
+                node["rc"] = sys.getrefcount(objs[i]) - self.discount
+            nodes.append(node)
+        return {"roots": ["frame"], "objects": nodes, "regions": []}
+
+    def run(self):
+        self.write({"lungfish_trace": 1, "runtime": "cpython", "profile": "cpython"})
+        step = 0
+        for node in self.tree.body:
+            step += 1
+            text = ast.get_source_segment(self.source, node) or ""
+            event = {"step": step, "line": node.lineno, "stmt": text,
+                     "message": "Line %d: %s" % (node.lineno, text.split("\n")[0])}
+            code = compile(ast.Module(body=[node], type_ignores=[]), self.path, "exec")
+            outcome, detail = "ok", ""
+            try:
+                exec(code, self.globals)
+            except Exception as e:  # noqa: BLE001 - every exception is an outcome
+                outcome = classify(e, node)
+                detail = type(e).__name__ + ": " + str(e)
+            event["outcome"] = outcome
+            if detail:
+                event["detail"] = detail
+            event["snapshot"] = self.snapshot()
+            self.write(event)
+            if outcome != "ok":
+                break  # a rejection ends the run, as in the model
+        return 0
+
+
+def record_source(source, path, out):
+    """Records `source` (named `path` in messages) as a native trace on `out`."""
+    return Recorder(source, path, out).run()
+
+
+def record(path, out):
+    """Records the program in file `path` as a native trace on `out`."""
+    with open(path, encoding="utf-8") as f:
+        source = f.read()
+    return record_source(source, path, out)
