@@ -97,7 +97,7 @@ void add_any_step(Session &S, z3::solver &sol, Trace &tr, bool allow_skip) {
   Encoder &e = *S.enc;
   const size_t j = tr.args.size();
   const SymState &s = tr.states.back();
-  z3::expr o = S.ctx.int_const(("op" + std::to_string(j)).c_str());
+  z3::expr o = num_const(S.ctx, "op" + std::to_string(j));
   SymArgs a = e.fresh_args("a" + std::to_string(j));
   SymState eff = e.fresh_state("e" + std::to_string(j));
   SymState next = e.fresh_state("s" + std::to_string(j + 1));
@@ -124,7 +124,7 @@ void add_op_step(Session &S, z3::solver &sol, Trace &tr, OpKind op) {
   sol.add(e.args_in_range(a));
   sol.add(t.pre);
   sol.add(e.equal(next, t.post));
-  tr.ops.push_back(S.ctx.int_val(static_cast<int>(op)));
+  tr.ops.push_back(num(S.ctx, static_cast<int>(op)));
   tr.args.push_back(a);
   tr.states.push_back(next);
 }
@@ -140,9 +140,9 @@ Trace start_trace(Session &S, z3::solver &sol) {
 std::vector<std::string> decode(const z3::model &m, const Trace &tr, const Bound &b) {
   std::vector<std::string> out;
   for (size_t j = 0; j < tr.ops.size(); ++j) {
-    int op = m.eval(tr.ops[j], true).get_numeral_int();
+    int op = signed_value(m.eval(tr.ops[j], true));
     if (op < 0) continue;
-    auto num = [&](const z3::expr &e) { return m.eval(e, true).get_numeral_int(); };
+    auto num = [&](const z3::expr &e) { return signed_value(m.eval(e, true)); };
     const SymArgs &a = tr.args[j];
     out.push_back(op_text(static_cast<OpKind>(op), num(a.x), num(a.y), num(a.z), field_name(num(a.f))));
   }
@@ -186,59 +186,75 @@ void note_bug(VerifyReport &rep, const VerifyResult &r) {
                                 r.counterexample->replay + ")");
 }
 
+/// A fresh solver holding a trace of `steps` statements whose last one is `op`, every state but
+/// the last satisfying the invariants. Fresh solvers (no push/pop) keep Z3's preprocessing,
+/// which eliminates the state equalities; that is much faster than incremental solving here.
+Trace bmc_query(Session &S, z3::solver &sol, int steps, OpKind op) {
+  Trace tr = start_trace(S, sol);
+  for (int j = 0; j + 1 < steps; ++j) {
+    add_any_step(S, sol, tr, /*allow_skip=*/true);
+    sol.add(S.enc->all_invariants(tr.states.back()));
+  }
+  add_op_step(S, sol, tr, op);
+  return tr;
+}
+
 void run_bmc(const VerifyOptions &o, VerifyReport &rep, const VerifyProgress &progress) {
   Session S(o);
   Encoder &e = *S.enc;
-  z3::solver sol(S.ctx);
-  configure(sol, o);
-  Trace tr = start_trace(S, sol);
-  for (int j = 0; j + 1 < o.steps; ++j) {
-    add_any_step(S, sol, tr, /*allow_skip=*/true);
-    sol.add(e.all_invariants(tr.states.back()));
-  }
   for (OpKind op : selected_ops(o)) {
-    sol.push();
-    Trace t2 = tr;
-    add_op_step(S, sol, t2, op);
-    auto t0 = Clock::now();
-    dump(o, sol, "bmc_" + op_name(op) + "_vacuity");
-    z3::check_result vr = sol.check();
+    z3::check_result vr;
+    {
+      z3::solver sol(S.ctx);
+      configure(sol, o);
+      bmc_query(S, sol, o.steps, op);
+      dump(o, sol, "bmc_" + op_name(op) + "_vacuity");
+      vr = sol.check();
+    }
     rep.vacuity.push_back({op_name(op), vr == z3::sat     ? Verdict::Proved
                                         : vr == z3::unsat ? Verdict::Counterexample
                                                           : Verdict::Unknown});
     // One query for all invariants first: unsat proves every pair of this operation at once
     // (each pair is then reported with that query's time); otherwise one query per pair.
     std::vector<Inv> invs = selected_invs(o);
-    Exprs broken;
-    for (Inv inv : invs) broken.push_back(!e.invariant(t2.states.back(), inv));
-    sol.push();
-    sol.add(e.any(broken));
-    dump(o, sol, "bmc_" + op_name(op) + "_all");
-    t0 = Clock::now();
-    z3::check_result all = vr == z3::unsat ? z3::unsat : sol.check();
+    auto t0 = Clock::now();
+    z3::check_result all = z3::unsat;
+    if (vr != z3::unsat) {
+      z3::solver sol(S.ctx);
+      configure(sol, o);
+      Trace tr = bmc_query(S, sol, o.steps, op);
+      Exprs broken;
+      for (Inv inv : invs) broken.push_back(!e.invariant(tr.states.back(), inv));
+      sol.add(e.any(broken));
+      dump(o, sol, "bmc_" + op_name(op) + "_all");
+      all = sol.check();
+    }
     double all_seconds = since(t0);
-    sol.pop();
     for (Inv inv : invs) {
       VerifyResult r;
       r.op = op_name(op);
       r.invariant = inv_name(inv);
-      sol.push();
-      sol.add(!e.invariant(t2.states.back(), inv));
-      dump(o, sol, "bmc_" + r.op + "_" + r.invariant);
-      t0 = Clock::now();
-      z3::check_result cr = all == z3::unsat ? z3::unsat : sol.check();
-      r.seconds = all == z3::unsat ? all_seconds : since(t0);
-      r.verdict = verdict_of(cr);
-      if (cr == z3::sat) {
-        z3::model m = sol.get_model();
-        r.counterexample = make_cex(S, m, t2, broken_in(S, m, t2.states.back(), inv), o);
-        note_bug(rep, r);
+      r.seconds = all_seconds;
+      r.verdict = Verdict::Proved;
+      if (all != z3::unsat) {
+        z3::solver sol(S.ctx);
+        configure(sol, o);
+        Trace tr = bmc_query(S, sol, o.steps, op);
+        sol.add(!e.invariant(tr.states.back(), inv));
+        dump(o, sol, "bmc_" + r.op + "_" + r.invariant);
+        t0 = Clock::now();
+        z3::check_result cr = sol.check();
+        r.seconds = since(t0);
+        r.verdict = verdict_of(cr);
+        if (cr == z3::sat) {
+          z3::model m = sol.get_model();
+          r.counterexample = make_cex(S, m, tr, broken_in(S, m, tr.states.back(), inv), o);
+          note_bug(rep, r);
+        }
       }
-      sol.pop();
       if (progress) progress(r);
       rep.results.push_back(std::move(r));
     }
-    sol.pop();
   }
 }
 
@@ -248,12 +264,7 @@ z3::check_result bmc_pair(const VerifyOptions &o, OpKind op, Inv inv,
   Session S(o);
   z3::solver sol(S.ctx);
   configure(sol, o);
-  Trace tr = start_trace(S, sol);
-  for (int j = 0; j + 1 < o.steps; ++j) {
-    add_any_step(S, sol, tr, true);
-    sol.add(S.enc->all_invariants(tr.states.back()));
-  }
-  add_op_step(S, sol, tr, op);
+  Trace tr = bmc_query(S, sol, o.steps, op);
   sol.add(!S.enc->invariant(tr.states.back(), inv));
   z3::check_result r = sol.check();
   if (r == z3::sat) {
@@ -371,13 +382,17 @@ Verdict check_vacuity(const VerifyOptions &o, const std::string &op_name_) {
 std::optional<VerifyCounterexample> find_any_counterexample(const VerifyOptions &o, bool *unknown) {
   Session S(o);
   Encoder &e = *S.enc;
-  z3::solver sol(S.ctx);
-  configure(sol, o);
-  Trace tr = start_trace(S, sol);
   if (unknown) *unknown = false;
   for (int k = 1; k <= o.steps; ++k) {
-    add_any_step(S, sol, tr, /*allow_skip=*/false);
-    sol.push();
+    // A fresh solver per length (see bmc_query): exactly k statements, the first k-1 states
+    // satisfying every invariant, the last breaking one.
+    z3::solver sol(S.ctx);
+    configure(sol, o);
+    Trace tr = start_trace(S, sol);
+    for (int j = 0; j < k; ++j) {
+      add_any_step(S, sol, tr, /*allow_skip=*/false);
+      if (j + 1 < k) sol.add(e.all_invariants(tr.states.back()));
+    }
     sol.add(!e.all_invariants(tr.states.back()));
     dump(o, sol, "any_" + std::to_string(k));
     z3::check_result r = sol.check();
@@ -387,13 +402,9 @@ std::optional<VerifyCounterexample> find_any_counterexample(const VerifyOptions 
       for (int i = 0; i < kInvCount; ++i)
         if (m.eval(e.invariant(tr.states.back(), static_cast<Inv>(i)), true).is_false())
           broken.push_back(static_cast<Inv>(i));
-      VerifyCounterexample c = make_cex(S, m, tr, broken, o);
-      sol.pop();
-      return c;
+      return make_cex(S, m, tr, broken, o);
     }
     if (r == z3::unknown && unknown) *unknown = true;
-    sol.pop();
-    sol.add(e.all_invariants(tr.states.back()));
   }
   return std::nullopt;
 }

@@ -25,6 +25,18 @@
 namespace lungfish::verify_detail {
 
 constexpr int kDead = -1, kLocal = 0, kImm = 1, kCown = 2, kReg0 = 3;
+/// Every number is a signed bit-vector of this width: the domain is tiny and finite, and Z3
+/// bit-blasts it to SAT, much faster here than linear integer arithmetic. Counters stay within
+/// [-(V + N*F), V + N*F], far inside [-64, 63] for the bounds this is meant for.
+constexpr unsigned kWidth = 7;
+/// A numeral of the encoding's sort.
+inline z3::expr num(z3::context &c, int v) { return c.bv_val(v, kWidth); }
+/// A constant of the encoding's sort.
+inline z3::expr num_const(z3::context &c, const std::string &name) {
+  return c.bv_const(name.c_str(), kWidth);
+}
+/// The signed value of a numeral of the encoding's sort (or 0/1 for a Boolean).
+int signed_value(const z3::expr &v);
 constexpr int kNoParent = 0, kParentRegion = 1, kParentCown = 2;
 
 using Exprs = std::vector<z3::expr>;
@@ -116,7 +128,7 @@ public:
   Transition effect(OpKind op, const SymState &s, const SymArgs &a);
 
   // ---- helpers shared by the encoding files ----
-  z3::expr I(int v) { return c_.int_val(v); }
+  z3::expr I(int v) { return num(c_, v); }
   z3::expr B(bool v) { return c_.bool_val(v); }
   z3::expr sum(const Exprs &xs);
   z3::expr count(const Exprs &conds);

@@ -31,7 +31,7 @@ SymState Encoder::fresh_state(const std::string &p) {
   SymState s;
   auto ints = [&](const std::string &n, int k) {
     Exprs v;
-    for (int i = 0; i < k; ++i) v.push_back(c_.int_const((p + "." + n + std::to_string(i)).c_str()));
+    for (int i = 0; i < k; ++i) v.push_back(num_const(c_, p + "." + n + std::to_string(i)));
     return v;
   };
   auto bools = [&](const std::string &n, int k) {
@@ -58,8 +58,8 @@ SymState Encoder::fresh_state(const std::string &p) {
 }
 
 SymArgs Encoder::fresh_args(const std::string &p) {
-  return SymArgs{c_.int_const((p + ".x").c_str()), c_.int_const((p + ".y").c_str()),
-                 c_.int_const((p + ".z").c_str()), c_.int_const((p + ".f").c_str())};
+  return SymArgs{num_const(c_, p + ".x"), num_const(c_, p + ".y"), num_const(c_, p + ".z"),
+                 num_const(c_, p + ".f")};
 }
 
 z3::expr Encoder::args_in_range(const SymArgs &a) {
@@ -352,6 +352,12 @@ SymState Encoder::finish(const SymState &st) {
   return out;
 }
 
+int signed_value(const z3::expr &v) {
+  if (v.is_bool()) return v.is_true() ? 1 : 0;
+  int u = static_cast<int>(v.get_numeral_uint());
+  return u >= (1 << (kWidth - 1)) ? u - (1 << kWidth) : u;
+}
+
 // ---- concrete states ----
 
 std::vector<int> ConcreteState::flat() const {
@@ -429,7 +435,7 @@ SymState to_sym(z3::context &ctx, const ConcreteState &c) {
   SymState s;
   auto ints = [&](const std::vector<int> &v) {
     Exprs out;
-    for (int x : v) out.push_back(ctx.int_val(x));
+    for (int x : v) out.push_back(num(ctx, x));
     return out;
   };
   auto bools = [&](const std::vector<int> &v) {
@@ -454,11 +460,7 @@ SymState to_sym(z3::context &ctx, const ConcreteState &c) {
 
 ConcreteState from_model(const z3::model &m, const SymState &s, const Bound &b) {
   ConcreteState c = empty_state(b);
-  auto num = [&](const z3::expr &e) {
-    z3::expr v = m.eval(e, true);
-    if (v.is_bool()) return v.is_true() ? 1 : 0;
-    return v.get_numeral_int();
-  };
+  auto num = [&](const z3::expr &e) { return signed_value(m.eval(e, true)); };
   for (int o = 0; o < b.objects; ++o) {
     c.alive[o] = num(s.alive[o]);
     c.loc[o] = num(s.loc[o]);

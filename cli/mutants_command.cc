@@ -22,6 +22,8 @@ struct MutantsOptions {
   uint64_t seed = 0;
   uint64_t budget_programs = 10000;
   bool json = false;
+  std::vector<std::string> only;
+  bool no_z3 = false;
   std::string save_dir = ".lungfish/mutants";
 };
 
@@ -37,6 +39,8 @@ int mutants_command(const MutantsOptions &mo) {
   o.profile = to_profile(mo.profile);
   o.seed = mo.seed;
   o.budget_programs = mo.budget_programs;
+  o.only = mo.only;
+  o.use_z3 = !mo.no_z3;
   std::cerr << "lungfish mutants: seed " << o.seed << ", budget " << o.budget_programs
             << " programs per mutant\n";
   bool tty = isatty(STDERR_FILENO);
@@ -111,6 +115,10 @@ void add_mutants_command(CLI::App &app, Handler &handler) {
       ->check(kNonNegative)
       ->type_name("N");
   sub->add_flag("--json", o->json, "Print one JSON object (docs/json-output.md)");
+  sub->add_option("--only", o->only,
+                  "Repeatable; hunt only this mutant (a switchable rule id or a rule mutant)")
+      ->type_name("NAME");
+  sub->add_flag("--no-z3", o->no_z3, "Do not try Z3 on the check mutants the others missed");
   sub->callback([o, &handler] { handler = [o] { return mutants_command(*o); }; });
 }
 

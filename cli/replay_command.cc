@@ -18,6 +18,8 @@ struct ReplayOptions {
   std::string format = "native";
   std::string profile;
   bool json = false;
+  uint64_t max_steps = 0;
+  double timeout = 0;
 };
 
 /// Replays the trace and prints the report; exit 1 on any finding, 2 on unreadable input.
@@ -35,28 +37,29 @@ int replay_command(const ReplayOptions &o, bool format_given) {
   }
   try {
     traces::ReplayOptions ro;
-    std::vector<traces::RecordedStep> steps;
-    std::string header_profile, runtime_outcome;
+    std::string header_profile;
+    std::unique_ptr<traces::StepSource> source;
     if (format == "frankenscript") {
-      steps = traces::read_frankenscript_steps(o.trace, &runtime_outcome);
+      source = traces::open_frankenscript_source(o.trace);
       header_profile = "frankenscript";
     } else {
-      steps = traces::read_native_steps(o.trace, &header_profile);
-      // The CPython recorder writes Python statements: map them through the subset parser.
-      if (header_profile == "cpython" || header_profile == "pep795")
-        steps = traces::python_steps_to_model(steps, o.trace);
+      source = traces::open_native_source(o.trace, &header_profile);
     }
     // Profile precedence (DESIGN.md): --profile, else the header's, else the format's own.
     std::string profile = !o.profile.empty() ? o.profile : header_profile;
     ro.profile = parse_profile(profile).value_or(format == "frankenscript" ? Profile::Frankenscript
                                                                            : Profile::Lungfish);
-    traces::ReplayReport report = traces::replay_steps(steps, ro, o.trace);
-    if (!runtime_outcome.empty() && report.runtime_outcome == "ok")
-      report.runtime_outcome = runtime_outcome;
-    if (o.json)
-      std::cout << traces::report_to_json(report).dump(2) << "\n";
-    else
-      std::cout << traces::report_to_text(report);
+    ro.max_steps = o.max_steps;
+    ro.timeout_seconds = o.timeout;
+    traces::ReplayReport report = traces::replay_stream(*source, ro, o.trace);
+    if (format == "frankenscript")
+      report.runtime_outcome = traces::frankenscript_run_outcome(
+          o.trace, report.runtime_outcome == "ok" || report.runtime_outcome == "leak"
+                       ? ""
+                       : report.runtime_outcome);
+    if (o.json) std::cout << traces::report_to_json(report).dump(2) << "\n";
+    else std::cout << traces::report_to_text(report);
+    if (report.limited) return kExitLimit;
     return report.clean() ? kExitOk : kExitViolation;
   } catch (const InputError &e) {
     std::cerr << e.what() << "\n";
@@ -81,6 +84,12 @@ void add_replay_command(CLI::App &app, Handler &handler) {
   add_profile_option(*sub, o->profile)
       ->description("Profile (default: the trace header's, else the format's own)");
   sub->add_flag("--json", o->json, "Print one JSON object (docs/json-output.md)");
+  sub->add_option("--max-steps", o->max_steps,
+                  "Stop after N model primitives (outcome limit, exit 3); 0 = no limit")
+      ->check(kNonNegative);
+  sub->add_option("--timeout", o->timeout,
+                  "Stop after S seconds of wall clock (outcome limit, exit 3); 0 = no limit")
+      ->check(kNonNegative);
   CLI::Option *format_option = sub->get_option("--format");
   sub->callback([o, &handler, format_option] {
     bool given = format_option->count() > 0;

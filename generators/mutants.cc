@@ -183,6 +183,9 @@ private:
         }
         if (!complete) break;
       }
+      if (getenv("LF_DEBUG"))
+        fprintf(stderr, "scope %zu/%zu depth %zu: next %zu used %llu\n", scope.vars, scope.fields,
+                depth, next.size(), (unsigned long long)used);
       if (complete) {
         r_.exhaustive_depth = std::max(r_.exhaustive_depth, depth);
         scope_depth = depth;
@@ -304,6 +307,8 @@ std::vector<MutantResult> hunt_mutants(const MutantOptions &o,
                                        const std::function<void(const MutantResult &)> &progress) {
   std::vector<MutantResult> out;
   for (const MutantSpec &s : all_mutant_specs()) {
+    if (!o.only.empty() && std::find(o.only.begin(), o.only.end(), s.name) == o.only.end())
+      continue;
     out.push_back(hunt_mutant(s, o));
     if (progress) progress(out.back());
   }

@@ -61,6 +61,7 @@ struct MutantOptions {
   bool use_z3 = true;               // check mutants the other engines did not kill
   int z3_steps = 3;                 // statements of the Z3 search
   uint64_t shrink_budget = 2000;    // runs of the shrinker (not counted in `searched`)
+  std::vector<std::string> only;    // hunt only these mutants (empty: all)
 };
 
 /// One run of a program under the invariant checker.

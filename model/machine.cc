@@ -399,6 +399,7 @@ void Machine::adopt(World w) {
       to[d].stack_base = base;
     }
   }
+  w.implicit_freezing = w.implicit_freezing || world_.implicit_freezing; // not drawn by runtimes
   world_ = std::move(w);
   cowns_.clear();
   for (ObjectId o = 1; o < world_.heap.object_end(); ++o)

@@ -22,13 +22,11 @@ bool has(const std::string &s, const char *what) { return s.find(what) != std::s
 
 // The statement most likely responsible for a persisting finding: this one, or the latest
 // statement before it that could have caused it.
-std::string cause(const std::vector<RecordedStep> &steps, size_t i,
+std::string cause(const std::deque<std::string> &recent,
                   std::initializer_list<const char *> causes) {
-  for (size_t k = i + 1; k-- > 0;) {
-    if (steps[k].kind != "Line") continue;
+  for (auto it = recent.rbegin(); it != recent.rend(); ++it)
     for (const char *c : causes)
-      if (has(steps[k].stmt, c)) return c;
-  }
+      if (has(*it, c)) return c;
   return "";
 }
 } // namespace
@@ -42,19 +40,18 @@ const std::vector<std::string> &known_defects() {
 }
 
 std::optional<std::string> classify_violation(const Violation &v, const RecordedStep &step,
-                                              const std::vector<RecordedStep> &steps, size_t i) {
+                                              const std::deque<std::string> &recent) {
   switch (v.invariant) {
     case Invariant::I9: {
-      std::string c = cause(steps, i, {"freeze(", "is_closed(", "close(", "merge(", "."});
+      std::string c = cause(recent, {"freeze(", "is_closed(", "close(", "merge("});
       if (c == "freeze(") return kStaleSbrcFreeze;
       if (c == "is_closed(" || c == "close(") return kStaleSbrcRecount;
       if (c == "merge(") return kStaleSbrcMerge;
-      for (size_t k = 0; k <= i; ++k)
-        if (has(steps[k].stmt, "pragma_enable_implicit_freezing")) return kStaleSbrcImplicit;
+      if (!cause(recent, {"pragma_enable_implicit_freezing"}).empty()) return kStaleSbrcImplicit;
       return std::nullopt;
     }
     case Invariant::I8: {
-      std::string c = cause(steps, i, {"is_closed(", "close("});
+      std::string c = cause(recent, {"is_closed(", "close("});
       if (!c.empty()) return kDoubleCount;
       return std::nullopt;
     }
@@ -62,7 +59,7 @@ std::optional<std::string> classify_violation(const Violation &v, const Recorded
     case Invariant::I14: return kReleasedProto;
     case Invariant::I7:
     case Invariant::I4:
-      if (!cause(steps, i, {"__proto__"}).empty()) return kFakeBridge;
+      if (!cause(recent, {"__proto__"}).empty()) return kFakeBridge;
       if (v.invariant == Invariant::I7) return kHeadless;
       return std::nullopt;
     case Invariant::I20: return kLeak;
@@ -77,7 +74,8 @@ std::optional<std::string> classify_difference(const std::vector<Difference> &di
   for (const Difference &d : diffs) {
     if (d.kind == DiffKind::Status && d.expected == "Pending" && d.actual == "Released")
       return kCownLatch;
-    if (d.kind == DiffKind::Dirty && d.expected == "true" && has(step.stmt, "is_closed"))
+    if (d.kind == DiffKind::Dirty && (d.expected == "true" || d.expected == "dirty") &&
+        (has(step.stmt, "is_closed") || has(step.stmt, "close(") || has(step.stmt, "merge(")))
       return kMergeDirty;
   }
   for (const Violation &v : violations) {
@@ -86,7 +84,8 @@ std::optional<std::string> classify_difference(const std::vector<Difference> &di
       if (has(step.stmt, "close(")) return kStaleSbrcRecount;
       if (has(step.stmt, "merge(")) return kStaleSbrcMerge;
     }
-    if (v.invariant == Invariant::I8 && has(step.stmt, "close(")) return kDoubleCount;
+    if (v.invariant == Invariant::I8 && (has(step.stmt, "close(") || has(step.stmt, "is_closed(")))
+      return kDoubleCount;
     if (v.invariant == Invariant::I13) return kCownLatch;
     if (v.invariant == Invariant::I14) return kReleasedProto;
   }
@@ -97,7 +96,8 @@ std::optional<std::string> classify_difference(const std::vector<Difference> &di
       if (has(step.stmt, "merge(")) return kStaleSbrcMerge;
     }
     if (d.kind == DiffKind::Dirty && has(step.stmt, "merge(")) return kMergeDirty;
-    if (d.kind == DiffKind::Lrc && has(step.stmt, "close(")) return kDoubleCount;
+    if (d.kind == DiffKind::Lrc && (has(step.stmt, "close(") || has(step.stmt, "is_closed(")))
+      return kDoubleCount;
     if ((d.kind == DiffKind::MissingObject || d.kind == DiffKind::ExtraObject) &&
         has(step.stmt, "freeze("))
       return std::nullopt;

@@ -8,6 +8,7 @@
 #include "model/machine.h"
 #include "traces/replay.h"
 
+#include <deque>
 #include <optional>
 #include <string>
 #include <vector>
@@ -18,8 +19,9 @@ namespace lungfish::traces {
 const std::vector<std::string> &known_defects();
 
 /// The defect an invariant broken by the runtime's snapshot at step i shows, if any.
+/// `recent` holds the latest statements, the current one last.
 std::optional<std::string> classify_violation(const Violation &v, const RecordedStep &step,
-                                              const std::vector<RecordedStep> &steps, size_t i);
+                                              const std::deque<std::string> &recent);
 /// The defect a snapshot difference shows, if any.
 std::optional<std::string> classify_difference(const std::vector<Difference> &diffs,
                                                const RecordedStep &step,

@@ -506,11 +506,13 @@ void MermaidReader::Impl::parse_name(Node &n, string_view esc, size_t col) {
     n.key = n.label = std::string(parts[0]);
     n.kind = SnapKind::Object;
     if (parts.size() == 1) return; // plain object, or a former bridge after merge
-    if (n.shape != Shape::Bridge || parts.size() != 3) fail(col, "unexpected lines in node label");
+    if (parts.size() != 3) fail(col, "unexpected lines in node label");
+    // A frozen former bridge keeps its counter lines, drawn as `(..):::immutable`.
     if (parts[1] == "lrc=<frozen>" && parts[2] == "sbrc=<frozen>") {
       if (!n.immutable) fail(col, "frozen bridge label on a mutable node");
       return;
     }
+    if (n.shape != Shape::Bridge) fail(col, "unexpected lines in node label");
     if (n.immutable) fail(col, "counters on a frozen bridge");
     counter(parts[1], "lrc=", true, n.lrc);
     counter(parts[2], "sbrc=", false, n.sbrc);

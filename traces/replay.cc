@@ -10,6 +10,8 @@
 #include "traces/defects.h"
 
 #include <algorithm>
+#include <deque>
+#include <set>
 #include <sstream>
 
 namespace lungfish::traces {
@@ -55,8 +57,8 @@ std::optional<Stmt> parse_recorded(const std::string &text, uint32_t line) {
 
 class Driver {
 public:
-  Driver(const std::vector<RecordedStep> &steps, const ReplayOptions &o, ReplayReport &report)
-      : steps_(steps), options_(o), report_(report) {
+  Driver(StepSource &source, const ReplayOptions &o, ReplayReport &report)
+      : source_(source), options_(o), report_(report) {
     prog_.statements.push_back({});
     prog_.functions.push_back(Function{"<main>", {}, {Instr{Op::Halt, 0, 0, 0, 0}}, 0, false});
     MachineOptions mo;
@@ -68,9 +70,14 @@ public:
   }
 
   void run() {
-    for (size_t i = 0; i < steps_.size(); ++i) {
-      const RecordedStep &s = steps_[i];
+    for (size_t i = 0; !stop_ && at(i); ++i) {
+      forget_before(i); // memory follows the look-ahead window, not the trace
+      const RecordedStep &s = *at(i);
       report_.events = static_cast<uint32_t>(i + 1);
+      if (s.kind == "Line" && !s.stmt.empty()) {
+        recent_.push_back(s.stmt);
+        if (recent_.size() > 256) recent_.pop_front();
+      }
       if (s.kind == "Error" || (s.kind == "Line" && s.outcome != "ok")) {
         runtime_error(i);
         continue;
@@ -79,12 +86,16 @@ public:
       if (s.kind != "Line") continue;
       step(i);
     }
-    if (!machine_->error())
+    if (!machine_->error() && !stop_)
       machine_->finish_run({}); // final collection of the model (the runtime's is its own)
   }
 
 private:
-  const std::vector<RecordedStep> &steps_;
+  StepSource &source_;
+  std::deque<RecordedStep> window_; // steps base_ .. base_ + size - 1
+  size_t base_ = 0;
+  bool eof_ = false;
+  std::deque<std::string> recent_; // the latest statements, for classifying findings
   ReplayOptions options_;
   ReplayReport &report_;
   CompiledProgram prog_;
@@ -98,6 +109,25 @@ private:
   std::vector<std::pair<uint32_t, uint32_t>> iters_;            // (for line, iterator number)
   bool findings_ = false;
   bool hiding_ = false; // the program hid objects from the runtime's diagrams
+  bool stop_ = false;   // a limit was reached
+  std::set<std::string> previous_; // violations at the previous step (reported once)
+  std::optional<std::string> last_defect_;
+
+  /// Step i (0-based), reading ahead as needed; nullptr past the end.
+  const RecordedStep *at(size_t i) {
+    while (!eof_ && base_ + window_.size() <= i) {
+      RecordedStep s;
+      if (!source_.next(s)) eof_ = true;
+      else window_.push_back(std::move(s));
+    }
+    return i >= base_ && i < base_ + window_.size() ? &window_[i - base_] : nullptr;
+  }
+  void forget_before(size_t i) {
+    while (base_ < i && !window_.empty()) {
+      window_.pop_front();
+      ++base_;
+    }
+  }
 
   uint32_t depth() const {
     return static_cast<uint32_t>(machine_->world().threads[0].calls.size());
@@ -137,8 +167,9 @@ private:
                   std::optional<std::string> defect = std::nullopt) {
     if (!findings_) report_.matched_prefix = static_cast<uint32_t>(i);
     findings_ = true;
+    if (defect) last_defect_ = defect;
     report_.divergences.push_back(
-        Divergence{static_cast<uint32_t>(i + 1), steps_[i].line, std::move(kind),
+        Divergence{static_cast<uint32_t>(i + 1), at(i)->line, std::move(kind),
                    std::move(detail), std::move(defect)});
   }
 
@@ -178,10 +209,10 @@ private:
 
   // The statement a call entered at step i belongs to: the first step after the callee's
   // return at the same depth that is not the entry of another call in the same statement.
-  std::optional<size_t> call_site(size_t i) const {
+  std::optional<size_t> call_site(size_t i) {
     int d = 0;
-    for (size_t j = i + 1; j < steps_.size(); ++j) {
-      const RecordedStep &s = steps_[j];
+    for (size_t j = i + 1; at(j); ++j) {
+      const RecordedStep &s = *at(j);
       if (s.kind != "Line") continue;
       std::string m = marker_of(s.message);
       bool ret = m == "(Exit)" || s.stmt == "return" || s.stmt.rfind("return ", 0) == 0;
@@ -190,8 +221,8 @@ private:
       } else if (ret) {
         if (d == 0) {
           // our callee returns; the next depth-0 step that is not another entry is the site
-          for (size_t k = j + 1; k < steps_.size(); ++k) {
-            const RecordedStep &t = steps_[k];
+          for (size_t k = j + 1; at(k); ++k) {
+            const RecordedStep &t = *at(k);
             if (t.kind != "Line") continue;
             if (marker_of(t.message) == "(Enter)") return call_site(k);
             return k;
@@ -205,7 +236,7 @@ private:
   }
 
   bool compile_own(size_t i, bool &unsupported) {
-    const RecordedStep &s = steps_[i];
+    const RecordedStep &s = *at(i);
     std::string marker = marker_of(s.message);
     std::string text = s.stmt;
     if (!marker.empty() && text.size() > marker.size() &&
@@ -225,13 +256,13 @@ private:
         adopt(i);
         return false;
       }
-      auto stmt = parse_recorded(steps_[*site].stmt, steps_[*site].line);
+      auto stmt = parse_recorded(at(*site)->stmt, at(*site)->line);
       if (!stmt) {
         unsupported = true;
         return false;
       }
       note("event " + std::to_string(i + 1) + ": the call's arguments come from the call site `" +
-           steps_[*site].stmt + "` (event " + std::to_string(*site + 1) + ")");
+           at(*site)->stmt + "` (event " + std::to_string(*site + 1) + ")");
       compile_statement(*stmt, prog_, fn);
     } else if (marker == "(Exit)") {
       Stmt r;
@@ -242,14 +273,14 @@ private:
       // compile_statement prints `Line N: <text>`: the marker is part of the text here
     } else if (text.rfind("create _iter_", 0) == 0) {
       size_t next = i + 1;
-      while (next < steps_.size() && steps_[next].kind != "Line") ++next;
-      if (next >= steps_.size()) {
+      while (at(next) && at(next)->kind != "Line") ++next;
+      if (!at(next)) {
         unsupported = true;
         return false;
       }
-      std::string header = steps_[next].stmt;
+      std::string header = at(next)->stmt;
       while (!header.empty() && header.back() == ' ') header.pop_back();
-      auto stmt = parse_recorded(header, steps_[next].line);
+      auto stmt = parse_recorded(header, at(next)->line);
       if (!stmt || stmt->kind != StmtKind::For) {
         unsupported = true;
         return false;
@@ -286,7 +317,7 @@ private:
   }
 
   void step(size_t i) {
-    const RecordedStep &s = steps_[i];
+    const RecordedStep &s = *at(i);
     Event event;
     bool unsupported = false;
     Machine::Pause p = advance(event, [&] { return compile_own(i, unsupported); });
@@ -296,6 +327,11 @@ private:
       return;
     }
     std::string marker = marker_of(s.message);
+    if (p == Machine::Pause::Stopped && !machine_->error() && !machine_->dangling()) {
+      report_.limited = true; // --max-steps / --timeout: outcome limit
+      stop_ = true;
+      return;
+    }
     if (p == Machine::Pause::Stopped) {
       std::string what = machine_->error() ? std::string(error_code_name(machine_->error()->code)) +
                                                  " (" + std::string(rule_info(machine_->error()->rule).name) +
@@ -329,7 +365,7 @@ private:
   }
 
   void runtime_error(size_t i) {
-    const RecordedStep &s = steps_[i];
+    const RecordedStep &s = *at(i);
     report_.runtime_outcome = s.outcome;
     if (s.outcome == "abort" || s.outcome == "crash") {
       divergence(i, "outcome", "the runtime aborted: " + s.message,
@@ -354,7 +390,7 @@ private:
   }
 
   void compare(size_t i) {
-    const RecordedStep &s = steps_[i];
+    const RecordedStep &s = *at(i);
     if (!s.snapshot) return;
     CompareOptions co;
     // A dirty LRC is only an upper bound, in the runtime and in the model alike.
@@ -376,12 +412,26 @@ private:
     std::vector<Violation> violations;
     if (options_.check_invariants)
       violations = check_state(runtime, CheckContext{options_.profile}, /*first_only=*/false);
+    // A finding that persists is reported where it first shows, not at every later step.
+    std::set<std::string> now;
+    std::optional<std::string> step_defect;
+    std::vector<ReplayViolation> fresh;
     for (const Violation &v : violations) {
+      std::string rendered = format_violation(runtime, v);
+      now.insert(std::string(invariant_name(v.invariant)) + v.message);
+      if (previous_.count(std::string(invariant_name(v.invariant)) + v.message)) continue;
+      auto defect = classify_violation(v, s, recent_);
+      if (defect && !step_defect) step_defect = defect;
+      fresh.push_back(ReplayViolation{static_cast<uint32_t>(i + 1), s.line, v, rendered, defect});
+    }
+    previous_ = std::move(now);
+    if (step_defect) last_defect_ = step_defect;
+    for (ReplayViolation &v : fresh) {
+      // Findings of one step that the classified one explains are its consequences.
+      if (!v.defect) v.defect = step_defect;
       if (!findings_) report_.matched_prefix = static_cast<uint32_t>(i);
       findings_ = true;
-      report_.violations.push_back(ReplayViolation{static_cast<uint32_t>(i + 1), s.line, v,
-                                                   format_violation(runtime, v),
-                                                   classify_violation(v, s, steps_, i)});
+      report_.violations.push_back(std::move(v));
     }
     if (!diffs.empty()) {
       std::ostringstream detail;
@@ -395,13 +445,16 @@ private:
                << ": runtime " << (d.expected.empty() ? "-" : d.expected) << ", model "
                << (d.actual.empty() ? "-" : d.actual);
       }
-      divergence(i, "snapshot", detail.str(), classify_difference(diffs, s, violations));
+      auto defect = classify_difference(diffs, s, violations);
+      if (!defect) defect = step_defect;
+      if (!defect) defect = last_defect_; // the runtime's earlier defect still shows
+      divergence(i, "snapshot", detail.str(), defect);
       adopt(i);
     }
   }
 
   void adopt(size_t i) {
-    const RecordedStep &s = steps_[i];
+    const RecordedStep &s = *at(i);
     if (!s.snapshot) return;
     // Keep what the runtime hides: function objects bound in frames.
     World old = machine_->world();
@@ -442,12 +495,31 @@ std::vector<std::string> ReplayReport::defects() const {
   return out;
 }
 
+namespace {
+struct VectorSource : StepSource {
+  const std::vector<RecordedStep> &steps;
+  size_t next_index = 0;
+  explicit VectorSource(const std::vector<RecordedStep> &s) : steps(s) {}
+  bool next(RecordedStep &out) override {
+    if (next_index >= steps.size()) return false;
+    out = steps[next_index++];
+    return true;
+  }
+};
+} // namespace
+
 ReplayReport replay_steps(const std::vector<RecordedStep> &steps, const ReplayOptions &options,
                           const std::string &trace_name) {
+  VectorSource source(steps);
+  return replay_stream(source, options, trace_name);
+}
+
+ReplayReport replay_stream(StepSource &source, const ReplayOptions &options,
+                           const std::string &trace_name) {
   ReplayReport report;
   report.trace = trace_name;
   report.profile = std::string(profile_name(options.profile));
-  Driver d(steps, options, report);
+  Driver d(source, options, report);
   d.run();
   if (report.clean()) report.matched_prefix = report.events;
   if (report.runtime_outcome == "leak" &&

@@ -16,6 +16,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -62,6 +63,7 @@ struct ReplayReport {
   std::vector<ReplayViolation> violations;
   std::vector<std::string> notes; // e.g. "call bindings at event 7 taken from the call site"
   std::string runtime_outcome = "ok";
+  bool limited = false; // stopped by --max-steps / --timeout before the end
   bool clean() const { return divergences.empty() && violations.empty(); }
   /// The defects found, each once, in order of first appearance.
   std::vector<std::string> defects() const;
@@ -73,6 +75,28 @@ struct ReplayOptions {
   uint64_t max_steps = 0;
   double timeout_seconds = 0;
 };
+
+/// A stream of recorded steps (read lazily: replay keeps only a look-ahead window).
+class StepSource {
+public:
+  virtual ~StepSource() = default;
+  /// The next step; false at the end. Throws InputError on malformed input.
+  virtual bool next(RecordedStep &out) = 0;
+};
+
+/// Opens a FrankenScript mermaid.md as a stream of steps (NAME.out beside it, if present, gives
+/// the run's outcome: read `runtime_outcome()` after the stream ended).
+std::unique_ptr<StepSource> open_frankenscript_source(const std::string &mermaid_path);
+/// Opens a native trace as a stream of steps; `profile` gets the header's profile.
+std::unique_ptr<StepSource> open_native_source(const std::string &path, std::string *profile);
+/// The outcome a FrankenScript run ended with, from NAME.out beside the mermaid.md ("ok" if none).
+std::string frankenscript_run_outcome(const std::string &mermaid_path,
+                                      const std::string &last_error_code);
+
+/// Replays a stream of steps through the model; memory follows the live heap and the longest
+/// call body (the look-ahead for a call site), not the trace.
+ReplayReport replay_stream(StepSource &source, const ReplayOptions &options,
+                           const std::string &trace_name);
 
 /// Replays recorded steps (in order) through the model.
 ReplayReport replay_steps(const std::vector<RecordedStep> &steps, const ReplayOptions &options,

@@ -37,14 +37,15 @@ std::string frankenscript_error_code(const std::string &text, const std::string 
   return "";
 }
 
-std::vector<RecordedStep> read_frankenscript_steps(const std::string &path,
-                                                   std::string *runtime_outcome) {
-  std::vector<RecordedStep> out;
-  MermaidReader reader(path);
-  MermaidStep step;
-  std::string previous_stmt, last_error_code;
-  while (reader.next(step)) {
-    RecordedStep r;
+namespace {
+
+class FrankenScriptSource : public StepSource {
+public:
+  explicit FrankenScriptSource(const std::string &path) : reader_(path) {}
+  bool next(RecordedStep &r) override {
+    MermaidStep step;
+    if (!reader_.next(step)) return false;
+    r = RecordedStep{};
     r.index = step.index;
     r.file_line = step.file_line;
     r.line = step.line;
@@ -54,63 +55,96 @@ std::vector<RecordedStep> read_frankenscript_steps(const std::string &path,
     r.kind = std::string(step_kind_name(step.kind));
     if (step.kind == StepKind::Error) {
       std::string text = step.message.substr(step.message.rfind("Error: ", 0) == 0 ? 7 : 0);
-      std::string code = frankenscript_error_code(text, previous_stmt);
-      // FrankenScript's direct-write texts are swapped; its error edge tells the two apart: at a
-      // bridge the write met a parented region (E_HAS_PARENT), else another region's object.
-      if (code == "E_HAS_PARENT_OR_OTHER")
-        code = "E_HAS_PARENT"; // the direct write (a pull says the same: ambiguous, see docs)
+      std::string code = frankenscript_error_code(text, "");
+      // The direct write's two texts are swapped in FrankenScript (docs/decisions.md 15).
+      if (code == "E_HAS_PARENT_OR_OTHER") code = "E_HAS_PARENT";
       r.outcome = code.empty() ? "crash" : code;
       last_error_code = r.outcome;
     } else if (step.kind == StepKind::Leak) {
       r.outcome = "leak";
     } else if (step.kind == StepKind::Line) {
-      previous_stmt = step.stmt;
       r.snapshot = std::move(step.snapshot);
     }
-    out.push_back(std::move(r));
+    return true;
   }
-  if (runtime_outcome) {
-    *runtime_outcome = "ok";
-    std::string out_path = path;
-    auto pos = out_path.rfind(".mermaid.md");
-    if (pos != std::string::npos) out_path = out_path.substr(0, pos) + ".out";
-    if (pos != std::string::npos && std::filesystem::exists(out_path)) {
-      RunSummary s = read_run_summary(out_path);
-      if (s.abort) *runtime_outcome = "abort";
-      else if (s.leak) *runtime_outcome = "leak";
-      else if (!last_error_code.empty()) *runtime_outcome = last_error_code;
-      else if (!s.error_text.empty()) {
-        std::string c = frankenscript_error_code(s.error_text, previous_stmt);
-        *runtime_outcome = c.empty() ? "crash" : c == "E_HAS_PARENT_OR_OTHER" ? "E_HAS_PARENT" : c;
-      } else if (s.exit_code != 0) *runtime_outcome = "crash";
-    }
-  }
-  return out;
-}
+  std::string last_error_code;
 
-std::vector<RecordedStep> read_native_steps(const std::string &path, std::string *profile) {
-  std::vector<RecordedStep> out;
-  NativeTraceReader reader(path);
-  if (profile) *profile = reader.header().profile;
-  TraceEvent e;
-  while (reader.next(e)) {
-    RecordedStep r;
+private:
+  MermaidReader reader_;
+};
+
+class NativeSource : public StepSource {
+public:
+  NativeSource(const std::string &path, std::string *profile) : reader_(path) {
+    if (profile) *profile = reader_.header().profile;
+  }
+  bool next(RecordedStep &r) override {
+    TraceEvent e;
+    if (!reader_.next(e)) return false;
+    r = RecordedStep{};
     r.index = static_cast<uint32_t>(e.step);
-    r.file_line = reader.line();
+    r.file_line = reader_.line();
     r.line = e.line;
     r.message = e.message;
     r.stmt = e.stmt;
     r.outcome = e.outcome;
     r.kind = e.outcome == "leak" ? "Leak" : "Line";
     r.snapshot = std::move(e.snapshot);
-    out.push_back(std::move(r));
+    return true;
   }
+
+private:
+  NativeTraceReader reader_;
+};
+
+} // namespace
+
+std::unique_ptr<StepSource> open_frankenscript_source(const std::string &mermaid_path) {
+  return std::make_unique<FrankenScriptSource>(mermaid_path);
+}
+
+std::unique_ptr<StepSource> open_native_source(const std::string &path, std::string *profile) {
+  return std::make_unique<NativeSource>(path, profile);
+}
+
+std::string frankenscript_run_outcome(const std::string &path, const std::string &last_error) {
+  std::string out_path = path;
+  auto pos = out_path.rfind(".mermaid.md");
+  if (pos == std::string::npos) return last_error.empty() ? "ok" : last_error;
+  out_path = out_path.substr(0, pos) + ".out";
+  if (!std::filesystem::exists(out_path)) return last_error.empty() ? "ok" : last_error;
+  RunSummary s = read_run_summary(out_path);
+  if (s.abort) return "abort";
+  if (s.leak) return "leak";
+  if (!last_error.empty()) return last_error;
+  if (!s.error_text.empty()) {
+    std::string c = frankenscript_error_code(s.error_text, "");
+    return c.empty() ? "crash" : c == "E_HAS_PARENT_OR_OTHER" ? "E_HAS_PARENT" : c;
+  }
+  return s.exit_code != 0 ? "crash" : "ok";
+}
+
+std::vector<RecordedStep> read_frankenscript_steps(const std::string &path,
+                                                   std::string *runtime_outcome) {
+  FrankenScriptSource source(path);
+  std::vector<RecordedStep> out;
+  RecordedStep r;
+  while (source.next(r)) out.push_back(std::move(r));
+  if (runtime_outcome) *runtime_outcome = frankenscript_run_outcome(path, source.last_error_code);
+  return out;
+}
+
+std::vector<RecordedStep> read_native_steps(const std::string &path, std::string *profile) {
+  NativeSource source(path, profile);
+  std::vector<RecordedStep> out;
+  RecordedStep r;
+  while (source.next(r)) out.push_back(std::move(r));
   return out;
 }
 
 nlohmann::ordered_json report_to_json(const ReplayReport &r) {
   nlohmann::ordered_json j;
-  j["outcome"] = r.clean() ? "ok" : "violation";
+  j["outcome"] = r.limited ? "limit" : r.clean() ? "ok" : "violation";
   j["trace"] = r.trace;
   j["profile"] = r.profile;
   j["events"] = r.events;
