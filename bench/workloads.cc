@@ -137,7 +137,7 @@ std::string heap_program_text(HeapKind kind, size_t objects, size_t suffix_pairs
   }
   emit({"drop u"});
   for (size_t k = 0; k < chains; ++k) {
-    std::string b = std::to_string(k);
+    std::string b = std::to_string(k); // "b" + k, without GCC 12's false -Wrestrict
     b.insert(b.begin(), 'b');
     if (kind == HeapKind::Local) {
       emit({b, " = None"});

@@ -74,7 +74,8 @@ int enumerate_command(const EnumerateOptions &o) {
                           {"statements", v.program.body.size()},
                           {"objects", v.objects},
                           {"invariant", v.invariant},
-                          {"reproduce", reproduce.back()}});
+                          {"reproduce", reproduce.back()},
+                          {"baseline", v.baseline}});
   }
   if (o.json) {
     nlohmann::json j;
@@ -99,7 +100,8 @@ int enumerate_command(const EnumerateOptions &o) {
     for (size_t i = 0; i < r.violations.size(); ++i) {
       const gen::ExploreViolation &v = r.violations[i];
       std::cout << "VIOLATION " << v.invariant << " (shortest program, "
-                << v.program.body.size() << " statements):\n";
+                << v.program.body.size() << " statements"
+                << (v.baseline ? "; also with every check on" : "") << "):\n";
       std::cout << print_program(v.program);
       std::cout << "failing line: " << v.line << " (" << v.event << ")\n" << v.message << "\n";
       std::cout << "reproduce: " << reproduce[i] << "\n";

@@ -48,4 +48,24 @@ std::vector<RecordedStep> python_steps_to_model(const std::vector<RecordedStep> 
   return out;
 }
 
+namespace {
+class VectorSource : public StepSource {
+public:
+  explicit VectorSource(std::vector<RecordedStep> steps) : steps_(std::move(steps)) {}
+  bool next(RecordedStep &out) override {
+    if (at_ >= steps_.size()) return false;
+    out = std::move(steps_[at_++]);
+    return true;
+  }
+
+private:
+  std::vector<RecordedStep> steps_;
+  size_t at_ = 0;
+};
+} // namespace
+
+std::unique_ptr<StepSource> vector_source(std::vector<RecordedStep> steps) {
+  return std::make_unique<VectorSource>(std::move(steps));
+}
+
 } // namespace lungfish::traces

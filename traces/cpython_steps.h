@@ -3,6 +3,7 @@
 
 #include "traces/replay.h"
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -15,5 +16,8 @@ namespace lungfish::traces {
 /// `pass()` step so its snapshot is still compared. Throws InputError outside the subset.
 std::vector<RecordedStep> python_steps_to_model(const std::vector<RecordedStep> &steps,
                                                 const std::string &file);
+
+/// A StepSource over steps held in memory.
+std::unique_ptr<StepSource> vector_source(std::vector<RecordedStep> steps);
 
 } // namespace lungfish::traces

@@ -179,19 +179,19 @@ TEST(DisabledChecks, ForOpaqueOffIsMaskedByReadOpaque) {
   EXPECT_TRUE(both.broken.count(Invariant::I14)) << names(both.broken);
 }
 
-// freeze.not_freezable and freeze.not_self_contained belong to the cpython/pep795 freeze
-// (SEMANTICS.md 7): the model's freeze never raises them and the state checker has no I19 (or
-// I18), so there is no program of the statement language for which switching them off matters.
-TEST(DisabledChecks, CpythonFreezeChecksCannotBeReachedFromTheStatementLanguage) {
+TEST(DisabledChecks, CpythonFreezeChecksOffBreakFreezability) {
+  // With freeze.not_freezable on, the freeze of a graph reaching a "no" object is rejected and
+  // nothing is frozen; switched off, the object is frozen and I19 (freezability) breaks.
   for (Profile p : {Profile::Cpython, Profile::Pep795}) {
     RunConfig on;
     on.profile = p;
     RunConfig off = disabled({"freeze.not_freezable", "freeze.not_self_contained"});
     off.profile = p;
-    const char *prog = "x = {}\nx.y = {}\nset_freezable(x.y, \"no\")\nother = x.y\nfreeze(x)\n";
+    const char *prog = "x = {}\nx.y = {}\nset_freezable(x.y, \"no\")\nfreeze(x)\n";
     RunResult a = run_program(prog, on), b = run_program(prog, off);
-    EXPECT_EQ(a.outcome, b.outcome) << profile_name(p);
-    EXPECT_EQ(a.world(), b.world()) << profile_name(p);
+    EXPECT_EQ(a.outcome, Outcome::Rejected) << profile_name(p);
+    EXPECT_NE(a.world(), b.world()) << profile_name(p);
+    EXPECT_TRUE(b.broken.count(Invariant::I19)) << profile_name(p) << names(b.broken);
   }
 }
 

@@ -217,15 +217,12 @@ TEST(RuleEffects, RejectedPullMovesNothing) {
 }
 
 // The cpython profile's freeze.not_freezable (SEMANTICS.md 7): one unfreezable object fails the
-// whole freeze. The model's freeze never consults freezability.
+// whole freeze, and no frozen flag changes.
 TEST(RuleEffects, FreezeNotFreezableUnderCpythonProfile) {
   RunConfig cfg;
   cfg.profile = Profile::Cpython;
   RunResult r = run_program("x = {}\nx.y = {}\nset_freezable(x.y, \"no\")\nfreeze(x)\n", cfg);
-  if (r.outcome == Outcome::Ok)
-    GTEST_SKIP() << "model bug: freeze ignores freezability under --profile cpython, so "
-                    "freeze.not_freezable (E_NOT_FREEZABLE) is never raised (SEMANTICS.md 7)";
-  ASSERT_EQ(r.outcome, Outcome::Rejected);
+  ASSERT_EQ(r.outcome, Outcome::Rejected) << r.report();
   EXPECT_EQ(r.machine().error()->rule, RuleId::FreezeNotFreezable);
   EXPECT_EQ(r.machine().error()->line, 4u);
   EXPECT_TRUE(r.world().heap.obj(var(r.world(), "x")).loc.is_local()); // no flag changed

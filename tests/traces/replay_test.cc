@@ -120,12 +120,6 @@ TEST(GoldenCounters, TranscribedProgramsMatchTheirRecordings) {
   EXPECT_GE(programs, 10u);
 }
 
-std::string write_temp(const std::string &name, const std::string &text) {
-  fs::path p = fs::temp_directory_path() / ("lungfish_replay_" + name);
-  std::ofstream(p) << text;
-  return p.string();
-}
-
 // `lungfish run --trace` writes the model's own execution; replaying it is the identity.
 TEST(ReplayNative, ModelTracesReplayClean) {
   size_t traced = 0;
