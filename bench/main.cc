@@ -97,12 +97,12 @@ struct RssPoint {
 int rss_child(const std::string &path) {
   auto t0 = std::chrono::steady_clock::now();
   std::string profile;
-  auto steps = traces::read_native_steps(path, &profile);
+  auto source = traces::open_native_source(path, &profile);
   traces::ReplayOptions ro;
   ro.profile = Profile::Lungfish;
-  auto report = traces::replay_steps(steps, ro, path);
+  auto report = traces::replay_stream(*source, ro, path);
   double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  std::printf("%zu %.6f %d\n", steps.size(), s, report.clean() ? 1 : 0);
+  std::printf("%u %.6f %d\n", report.events, s, report.clean() ? 1 : 0);
   return 0;
 }
 

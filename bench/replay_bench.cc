@@ -90,8 +90,8 @@ void BM_NativeRead(benchmark::State &state) {
 }
 BENCHMARK(BM_NativeRead)->Arg(1)->Arg(0)->ArgName("snapshots")->Unit(benchmark::kMillisecond);
 
-// The whole replay, as `lungfish replay` does it: read the steps, replay them through the model
-// (snapshot comparison and invariant checks on the runtime's snapshots included).
+// The whole replay, as `lungfish replay` does it: stream the steps through the model (snapshot
+// comparison and invariant checks on the runtime's snapshots included).
 void BM_NativeReplay(benchmark::State &state) {
   bool snapshots = state.range(0);
   const std::string &path = native_path(snapshots);
@@ -99,12 +99,12 @@ void BM_NativeReplay(benchmark::State &state) {
   bool clean = true;
   for (auto _ : state) {
     std::string profile;
-    auto steps = traces::read_native_steps(path, &profile);
+    auto source = traces::open_native_source(path, &profile);
     traces::ReplayOptions ro;
     ro.profile = Profile::Lungfish;
-    auto report = traces::replay_steps(steps, ro, path);
+    auto report = traces::replay_stream(*source, ro, path);
     clean = clean && report.clean();
-    events = steps.size();
+    events = report.events;
   }
   if (!clean) state.SkipWithError("the replay of the model's own trace was not clean");
   set_rates(state, path, events);
@@ -130,13 +130,12 @@ void BM_MermaidReplay(benchmark::State &state) {
   uint64_t steps = 0;
   bool clean = true;
   for (auto _ : state) {
-    std::string outcome;
-    auto recorded = traces::read_frankenscript_steps(path, &outcome);
+    auto source = traces::open_frankenscript_source(path);
     traces::ReplayOptions ro;
     ro.profile = Profile::Frankenscript;
-    auto report = traces::replay_steps(recorded, ro, path);
+    auto report = traces::replay_stream(*source, ro, path);
     clean = clean && report.clean();
-    steps = recorded.size();
+    steps = report.events;
   }
   if (!clean) state.SkipWithError("the replay of the model's own mermaid.md was not clean");
   set_rates(state, path, steps);

@@ -235,7 +235,28 @@ void check_behaviour_isolation(Analysis &a, Reporter &rep) {
     if (ref.local >= running.size() || running[ref.local] == kNoIndex) continue;
     uint32_t t = running[ref.local];
     ObjectId cown = f.owner[ref.region];
-    if (!f.acyclic[ref.region] || cown == kNone || reported[ref.region] == t) continue;
+    if (!f.acyclic[ref.region] || reported[ref.region] == t) continue;
+    if (cown == kNone) {
+      // A free region tree must have come with the behaviour's captures or been made by it.
+      RegionId root = ref.region;
+      for (size_t guard = 0; guard < nr; ++guard) {
+        const Region &rg = h.region(root);
+        if (rg.parent_kind != ParentKind::Region || !h.is_live_region(rg.parent)) break;
+        root = rg.parent;
+      }
+      const Thread &th = a.world.threads[t];
+      uint64_t serial = h.region(root).serial;
+      bool captured = std::find(th.captured_regions.begin(), th.captured_regions.end(), serial) !=
+                      th.captured_regions.end();
+      if (captured || serial >= th.first_own_region) continue;
+      reported[ref.region] = t;
+      rep.add(Invariant::I17,
+              Analysis::thread_name(t) + " references " + a.name_at(ref.target) + " (through " +
+                  a.source_name(ref.source) +
+                  "), a region that neither came with its captures nor was made by it",
+              {ref.target}, {ref.region});
+      continue;
+    }
     const auto &held = a.world.threads[t].cowns;
     if (std::find(held.begin(), held.end(), cown) != held.end()) continue;
     if (h.obj(cown).status == CownStatus::Pending) continue;

@@ -86,7 +86,7 @@ std::string format_report_text(const VerifyReport &r) {
     std::snprintf(buf, sizeof buf, "%5s", i.c_str());
     o << buf;
   }
-  o << "   seconds\n";
+  o << "  seconds\n";
   for (const std::string &op : ops) {
     std::snprintf(buf, sizeof buf, "%-11s", op.c_str());
     o << buf;
@@ -95,7 +95,7 @@ std::string format_report_text(const VerifyReport &r) {
       const VerifyResult *x = cell[{op, i}];
       const char *mark = "-";
       if (x) {
-        secs += x->seconds;
+        secs = std::max(secs, x->seconds); // pairs proved by one shared query share its time
         if (x->verdict == Verdict::Proved)
           mark = x->classification.find("auxiliary") != std::string::npos ? "P+" : "P";
         else if (x->verdict == Verdict::Unknown) mark = "?";

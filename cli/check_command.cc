@@ -34,14 +34,17 @@ std::string percent(uint64_t a, uint64_t b) {
 
 void print_failure(std::ostream &os, const gen::Counterexample &c) {
   const gen::ProgramFailure &f = c.failure;
-  os << "FAILED: " << f.property << (f.property == "invariant" ? " " + f.invariant : "")
-     << " (" << c.origin << ")\n";
+  os << "FAILED: " << f.property << (f.property == "invariant" ? " " + f.invariant : "") << " ("
+     << c.origin << ")\n";
   os << "minimal counterexample (" << c.statements << " statements):\n";
   std::istringstream lines(c.text);
   int n = 0;
-  for (std::string line; std::getline(lines, line);) os << "  " << ++n << ": " << line << "\n";
-  if (f.line) os << "failing line: " << f.line << (f.event.empty() ? "" : " (" + f.event + ")") << "\n";
-  else if (!f.event.empty()) os << "failing at: " << f.event << "\n";
+  for (std::string line; std::getline(lines, line);)
+    os << "  " << ++n << ": " << line << "\n";
+  if (f.line)
+    os << "failing line: " << f.line << (f.event.empty() ? "" : " (" + f.event + ")") << "\n";
+  else if (!f.event.empty())
+    os << "failing at: " << f.event << "\n";
   os << f.message << "\n";
   if (!f.before.empty()) os << "state before:\n" << f.before;
   if (!f.after.empty()) os << "state after:\n" << f.after;
@@ -59,7 +62,8 @@ int check_command(const CheckOptions &o) {
   co.config.disabled = to_disabled_checks(o.disabled);
   co.disabled_names = o.disabled;
   co.save_dir = o.save_failures;
-  std::cout << "seed=" << co.seed << std::endl;
+  // The seed comes first; with --json it goes to stderr so that stdout stays one JSON object.
+  (o.json ? std::cerr : std::cout) << "seed=" << co.seed << std::endl;
 
   bool tty = isatty(STDERR_FILENO);
   gen::CampaignResult r = gen::run_campaign(co, [&](uint64_t done) {
@@ -90,16 +94,18 @@ int check_command(const CheckOptions &o) {
                                {"reproduce", c.reproduce}});
     std::cout << j.dump(2) << "\n";
   } else {
-    for (const gen::Counterexample &c : r.failures) print_failure(std::cout, c);
+    for (const gen::Counterexample &c : r.failures)
+      print_failure(std::cout, c);
     std::cout << "programs: " << r.programs << " (" << r.saved << " saved, " << r.biased.programs
               << " biased, " << r.raw.programs << " raw), steps: " << r.steps << "\n";
     std::cout << "accepted statements: biased " << r.biased.accepted << "/" << r.biased.statements
               << " (" << percent(r.biased.accepted, r.biased.statements) << "), raw "
               << r.raw.accepted << "/" << r.raw.statements << " ("
-              << percent(r.raw.accepted, r.raw.statements) << "); rejected runs: "
-              << r.rejected_steps << "\n";
+              << percent(r.raw.accepted, r.raw.statements)
+              << "); rejected runs: " << r.rejected_steps << "\n";
     std::cout << "rule hits:";
-    for (const auto &[rule, n] : r.rule_hits) std::cout << " " << rule << "=" << n;
+    for (const auto &[rule, n] : r.rule_hits)
+      std::cout << " " << rule << "=" << n;
     std::cout << "\n" << (r.failures.empty() ? "ok" : "FAILED") << "\n";
   }
   return r.failures.empty() ? kExitOk : kExitViolation;

@@ -1,8 +1,12 @@
 // `lungfish diff`: differential testing of a runtime against the model.
 #include "cli/commands.h"
 #include "cli/options.h"
+#include "traces/diff.h"
 
+#include <iostream>
 #include <memory>
+#include <random>
+#include <stdexcept>
 
 namespace lungfish::cli {
 
@@ -15,11 +19,34 @@ struct DiffOptions {
   uint64_t seed = 0;
   uint64_t jobs = 1;
   bool json = false;
+  bool seed_given = false;
 };
 
-/// Generates programs, runs them on the runtime and replays its output. Not yet implemented.
-int diff_command(const DiffOptions &) {
-  return not_implemented("diff");
+/// Generates programs, runs them on the runtime and replays its output; exit 1 on any
+/// divergence or runtime crash, 2 on a bad command.
+int diff_command(const DiffOptions &o) {
+  if (!traces::diff_runtime_supported(o.runtime)) {
+    std::cerr << "lungfish diff: " << o.runtime << " diff needs the Python emitter\n";
+    return kExitUsage;
+  }
+  traces::DiffConfig c;
+  c.runtime = o.runtime;
+  c.cmd = o.cmd;
+  c.count = o.count;
+  c.seed = o.seed_given ? o.seed : std::random_device{}();
+  c.jobs = o.jobs;
+  try {
+    traces::DiffResult r =
+        traces::run_diff(c, [](uint64_t seed) { std::cout << "seed=" << seed << std::endl; });
+    if (o.json)
+      std::cout << traces::diff_to_json(r).dump(2) << "\n";
+    else
+      std::cout << traces::diff_to_text(r);
+    return r.failed() ? kExitViolation : kExitOk;
+  } catch (const std::exception &e) {
+    std::cerr << "lungfish diff: " << e.what() << "\n";
+    return kExitUsage;
+  }
 }
 
 } // namespace
@@ -35,10 +62,17 @@ void add_diff_command(CLI::App &app, Handler &handler) {
       ->type_name("'COMMAND {file}'")
       ->required();
   sub->add_option("--count", o->count, "Number of programs")->check(kNonNegative);
-  sub->add_option("--seed", o->seed, "Random seed")->check(kNonNegative)->type_name("S");
-  sub->add_option("--jobs", o->jobs, "Programs run in parallel")->check(kPositive)->type_name("J");
+  CLI::Option *seed =
+      sub->add_option("--seed", o->seed, "Random seed")->check(kNonNegative)->type_name("S");
+  sub->add_option("--jobs", o->jobs,
+                  "Programs run in parallel (threads; shrinking runs one group at a time)")
+      ->check(kPositive)
+      ->type_name("J");
   sub->add_flag("--json", o->json, "Print one JSON object (docs/json-output.md)");
-  sub->callback([o, &handler] { handler = [o] { return diff_command(*o); }; });
+  sub->callback([o, seed, &handler] {
+    o->seed_given = seed->count() > 0;
+    handler = [o] { return diff_command(*o); };
+  });
 }
 
 } // namespace lungfish::cli

@@ -32,10 +32,12 @@ struct EnumerateOptions {
 std::string save_counterexample(const std::string &text, const EnumerateOptions &o) {
   std::string flags;
   if (!o.profile.empty() && o.profile != "lungfish") flags += " --profile " + o.profile;
-  for (const std::string &d : o.disabled) flags += " --disable-check " + d;
+  for (const std::string &d : o.disabled)
+    flags += " --disable-check " + d;
   if (o.schedules == "all") flags += " --schedules all";
   uint64_t h = 0xcbf29ce484222325ULL;
-  for (unsigned char c : text + flags) h = (h ^ c) * 0x100000001b3ULL;
+  for (unsigned char c : text + flags)
+    h = (h ^ c) * 0x100000001b3ULL;
   char name[40];
   std::snprintf(name, sizeof name, "enum-%016llx.lf", static_cast<unsigned long long>(h));
   std::filesystem::path dir = ".lungfish/failures";
@@ -85,10 +87,8 @@ int enumerate_command(const EnumerateOptions &o) {
     j["pruned"] = r.pruned;
     j["depth_reached"] = r.depth_reached;
     j["complete"] = r.complete;
-    j["bound"] = {{"depth", o.depth},
-                  {"objects", o.objects},
-                  {"regions", o.regions},
-                  {"fields", o.fields}};
+    j["bound"] = {
+        {"depth", o.depth}, {"objects", o.objects}, {"regions", o.regions}, {"fields", o.fields}};
     j["violations"] = violations;
     std::cout << j.dump(2) << "\n";
   } else {
@@ -99,9 +99,8 @@ int enumerate_command(const EnumerateOptions &o) {
               << r.transitions << ", rejected " << r.rejected << ", pruned " << r.pruned << "\n";
     for (size_t i = 0; i < r.violations.size(); ++i) {
       const gen::ExploreViolation &v = r.violations[i];
-      std::cout << "VIOLATION " << v.invariant << " (shortest program, "
-                << v.program.body.size() << " statements"
-                << (v.baseline ? "; also with every check on" : "") << "):\n";
+      std::cout << "VIOLATION " << v.invariant << " (shortest program, " << v.program.body.size()
+                << " statements" << (v.baseline ? "; also with every check on" : "") << "):\n";
       std::cout << print_program(v.program);
       std::cout << "failing line: " << v.line << " (" << v.event << ")\n" << v.message << "\n";
       std::cout << "reproduce: " << reproduce[i] << "\n";

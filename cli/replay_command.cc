@@ -3,6 +3,7 @@
 #include "cli/options.h"
 
 #include "model/program_text.h"
+#include "traces/cpython_replay.h"
 #include "traces/cpython_steps.h"
 #include "traces/replay.h"
 
@@ -31,14 +32,22 @@ int replay_command(const ReplayOptions &o, bool format_given) {
     else if (o.trace.ends_with(".json"))
       format = "cpython";
   }
-  if (format == "cpython") {
-    std::cerr << "lungfish replay: the cpython format is not supported by this build yet\n";
-    return kExitUsage;
-  }
   try {
     traces::ReplayOptions ro;
     std::string header_profile;
     std::unique_ptr<traces::StepSource> source;
+    if (format == "cpython") {
+      // A reference recording (pyrona-heap-trace/v1): the cpython profile unless --profile.
+      ro.profile = parse_profile(o.profile.empty() ? "cpython" : o.profile)
+                       .value_or(Profile::Cpython);
+      ro.max_steps = o.max_steps;
+      ro.timeout_seconds = o.timeout;
+      traces::ReplayReport report = traces::replay_cpython_recording(o.trace, ro);
+      if (o.json) std::cout << traces::report_to_json(report).dump(2) << "\n";
+      else std::cout << traces::report_to_text(report);
+      if (report.limited) return kExitLimit;
+      return report.clean() ? kExitOk : kExitViolation;
+    }
     if (format == "frankenscript") {
       source = traces::open_frankenscript_source(o.trace);
       header_profile = "frankenscript";

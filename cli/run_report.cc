@@ -49,6 +49,36 @@ void show_state(std::ostream &os, const std::string &format, const Machine &m, c
   }
 }
 
+namespace {
+// FrankenScript's text for an error code (SEMANTICS.md 6), so that a FrankenScript-style
+// mermaid.md written by the model reads back as the same code (the direct write's two texts are
+// swapped in FrankenScript; the replay importer maps them back).
+std::string frankenscript_text(const RuleError &err) {
+  switch (err.code) {
+    case ErrorCode::E_IMMUTABLE: return "Cannot mutate immutable object";
+    case ErrorCode::E_OPAQUE: return "Cannot access data on a cown that is not aquired";
+    case ErrorCode::E_OTHER_REGION:
+      return "Cannot reference region since it already has a parent";
+    case ErrorCode::E_HAS_PARENT: return "Cannot reference an object from another region";
+    case ErrorCode::E_CYCLE: return "Cycle created in region hierarchy";
+    case ErrorCode::E_NOT_BRIDGE: return "Object is not the bridge object of the region";
+    case ErrorCode::E_NOT_FREE: return "A cown can only be created from a free region";
+    case ErrorCode::E_NOT_REGION: return "Argument is not a region";
+    case ErrorCode::E_NOT_PARENT: return "Sink is not a parent of source";
+    case ErrorCode::E_DISSOLVE_CHILD: return "Can't dissolve a region that is the child of another";
+    case ErrorCode::E_CLOSE_PROTO: return "Can't close the region due to this prototype";
+    case ErrorCode::E_UNDEFINED: return "The name is undefined in the current frame";
+    case ErrorCode::E_NONE_ACCESS: return "Tried to access the field on `None`";
+    case ErrorCode::E_NO_VALUE: return "Interpreter: The stack is too small";
+    case ErrorCode::E_NOT_COWN: return "The given object is not a cown";
+    case ErrorCode::E_BAD_KEY: return "Key must be a string.";
+    case ErrorCode::E_NOT_FUNCTION: return "Object is not a function";
+    case ErrorCode::E_UNREACHABLE: return "unreachable";
+    default: return err.message;
+  }
+}
+} // namespace
+
 void show_rejection(std::ostream &os, const std::string &format, const Machine &m,
                     const RuleError &err) {
   const World &w = m.world();
@@ -57,7 +87,7 @@ void show_rejection(std::ostream &os, const std::string &format, const Machine &
     opts.thread = m.last_event().thread;
     opts.roots = mermaid_error_roots(w, opts.thread, err.objects);
     opts.error = err.objects;
-    os << render_mermaid_step(w, "Error: " + err.message, opts);
+    os << render_mermaid_step(w, "Error: " + frankenscript_text(err), opts);
   } else if (format == "dot") {
     os << "// rejected at line " << err.line << ": " << err.message << "\n" << render_dot(w);
   } else if (format == "json") {

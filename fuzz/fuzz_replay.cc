@@ -1,12 +1,11 @@
 // Fuzzes replay itself on native traces that parse: the model driven by a runtime's statements
 // and snapshots (adoption of a snapshot after a divergence included), with a step bound. The
-// input goes through a file so that the same read_native_steps as `lungfish replay` reads it.
+// input goes through a file so that the same stream as `lungfish replay` reads it.
 #include "traces/replay.h"
 
 #include <cstdint>
 #include <fstream>
 #include <string>
-#include <vector>
 
 #include <unistd.h>
 
@@ -18,13 +17,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   }
   try {
     std::string header_profile;
-    std::vector<lungfish::traces::RecordedStep> steps =
-        lungfish::traces::read_native_steps(path, &header_profile);
-    if (steps.size() > 64) steps.resize(64); // keep one input fast
+    auto source = lungfish::traces::open_native_source(path, &header_profile);
     lungfish::traces::ReplayOptions ro;
     ro.profile = lungfish::parse_profile(header_profile).value_or(lungfish::Profile::Lungfish);
-    ro.max_steps = 5000;
-    auto report = lungfish::traces::replay_steps(steps, ro, path);
+    ro.max_steps = 5000; // as --max-steps: a trace full of loops ends with outcome limit
+    auto report = lungfish::traces::replay_stream(*source, ro, path);
     (void)lungfish::traces::report_to_text(report);
     (void)lungfish::traces::report_to_json(report).dump();
   } catch (const lungfish::InputError &) {

@@ -4,17 +4,27 @@
 
 namespace lungfish::gen {
 
-Expr e_none() { return Expr{ExprKind::None, "", {}, {}}; }
-Expr e_new() { return Expr{ExprKind::NewObject, "", {}, {}}; }
-Expr e_str(const std::string &text) { return Expr{ExprKind::String, text, {}, {}}; }
-Expr e_var(const std::string &name) { return Expr{ExprKind::Var, name, {}, {}}; }
+Expr e_none() {
+  return Expr{ExprKind::None, "", {}, {}};
+}
+Expr e_new() {
+  return Expr{ExprKind::NewObject, "", {}, {}};
+}
+Expr e_str(const std::string &text) {
+  return Expr{ExprKind::String, text, {}, {}};
+}
+Expr e_var(const std::string &name) {
+  return Expr{ExprKind::Var, name, {}, {}};
+}
 Expr e_field(Expr base, const std::string &field) {
   return Expr{ExprKind::Field, field, {std::move(base)}, {}};
 }
 Expr e_index(Expr base, Expr key) {
   return Expr{ExprKind::Index, "", {std::move(base), std::move(key)}, {}};
 }
-Expr e_move(Expr lvalue) { return Expr{ExprKind::Move, "", {std::move(lvalue)}, {}}; }
+Expr e_move(Expr lvalue) {
+  return Expr{ExprKind::Move, "", {std::move(lvalue)}, {}};
+}
 Expr e_call(const std::string &name, std::vector<Expr> args) {
   return Expr{ExprKind::Call, name, std::move(args), {}};
 }
@@ -71,7 +81,8 @@ Stmt s_for(const std::string &key, const std::string &value, Expr target, std::v
 namespace {
 void number_expr(Expr &e, uint32_t line) {
   e.loc = SourceLoc{line, 1};
-  for (Expr &a : e.args) number_expr(a, line);
+  for (Expr &a : e.args)
+    number_expr(a, line);
 }
 
 void number_block(std::vector<Stmt> &body, uint32_t &line) {
@@ -96,7 +107,8 @@ void number_lines(Program &p) {
 
 size_t count_statements(const std::vector<Stmt> &body) {
   size_t n = 0;
-  for (const Stmt &s : body) n += 1 + count_statements(s.body) + count_statements(s.orelse);
+  for (const Stmt &s : body)
+    n += 1 + count_statements(s.body) + count_statements(s.orelse);
   return n;
 }
 

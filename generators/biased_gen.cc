@@ -122,14 +122,18 @@ private:
         case Cls::None:
         case Cls::Frozen:
         case Cls::CownPending:
-        case Cls::CownReleased: return true;
-        case Cls::Regional: return v.region(r.id) == a;
+        case Cls::CownReleased:
+          return true;
+        case Cls::Regional:
+          return v.region(r.id) == a;
         case Cls::Bridge: {
           RegionId s = v.region(r.id);
           return s == a || (v.parent_kind(r.id) == ParentKind::None && v.root(a) != s);
         }
-        case Cls::Local: return !v.pull_result(r.id, a).has_value();
-        case Cls::Function: return false;
+        case Cls::Local:
+          return !v.pull_result(r.id, a).has_value();
+        case Cls::Function:
+          return false;
       }
       return false;
     };
@@ -159,19 +163,49 @@ private:
 
   std::optional<Stmt> safe(const HeapView &v) {
     enum T {
-      NewLocal, NewRegion, NewString, LocalWrite, RegionWrite, Nest, Read, Alias, Drop, MoveField,
-      Freeze, Close, IsClosed, Merge, Dissolve, CownNew, CownWrite, CownRead, IsReleased, Proto,
-      Create, For, DefMk, CallMk, DefLink, CallLink, DefGet, CallGet, When, Count
+      NewLocal,
+      NewRegion,
+      NewString,
+      LocalWrite,
+      RegionWrite,
+      Nest,
+      Read,
+      Alias,
+      Drop,
+      MoveField,
+      Freeze,
+      Close,
+      IsClosed,
+      Merge,
+      Dissolve,
+      CownNew,
+      CownWrite,
+      CownRead,
+      IsReleased,
+      Proto,
+      Create,
+      For,
+      DefMk,
+      CallMk,
+      DefLink,
+      CallLink,
+      DefGet,
+      CallGet,
+      When,
+      Count
     };
     static const std::vector<unsigned> w = {10, 10, 2, 14, 12, 10, 8, 3, 5, 3, 5, 3, 2, 4, 2,
-                                            6,  3, 3, 1,  3,  1, 1, 1, 2, 1, 2, 1, 1, 3};
+                                            6,  3,  3, 1,  3,  1,  1, 1, 2, 1, 2, 1, 1, 3};
     static_assert(static_cast<size_t>(Count) == 29);
     const Pred mutable_obj = is({Cls::Local, Cls::Bridge, Cls::Regional});
     T t = static_cast<T>(rng_.weighted(w));
     switch (t) {
-      case NewLocal: return s_assign(target(v, 'x'), e_new());
-      case NewRegion: return s_assign(target(v, 'r'), e_call("Region", {}));
-      case NewString: return s_assign(target(v, 'x'), e_str("s"));
+      case NewLocal:
+        return s_assign(target(v, 'x'), e_new());
+      case NewRegion:
+        return s_assign(target(v, 'r'), e_call("Region", {}));
+      case NewString:
+        return s_assign(target(v, 'x'), e_str("s"));
       case LocalWrite: {
         auto x = pick(is({Cls::Local}));
         if (!x) return std::nullopt;
@@ -185,9 +219,8 @@ private:
           });
         if (!y)
           y = rng_.chance(1, 2) ? pick(is({Cls::Bridge, Cls::Regional}))
-                                                 : pick(is({Cls::Local, Cls::Frozen,
-                                                            Cls::CownPending, Cls::CownReleased,
-                                                            Cls::Bridge, Cls::Regional}));
+                                : pick(is({Cls::Local, Cls::Frozen, Cls::CownPending,
+                                           Cls::CownReleased, Cls::Bridge, Cls::Regional}));
         return s_assign(e_field(x->expr, field()), y ? y->expr : e_new());
       }
       case RegionWrite:
@@ -226,9 +259,12 @@ private:
         auto x = pick([](const Ref &r) { return r.cls != Cls::None; }, true);
         if (!x) return std::nullopt;
         switch (rng_.below(3)) {
-          case 0: return s_drop(x->expr);
-          case 1: return s_assign(x->expr, e_none());
-          default: return s_expr(e_move(x->expr));
+          case 0:
+            return s_drop(x->expr);
+          case 1:
+            return s_assign(x->expr, e_none());
+          default:
+            return s_expr(e_move(x->expr));
         }
       }
       case MoveField: {
@@ -281,11 +317,14 @@ private:
         return s_expr(e_call("dissolve", {x->expr}));
       }
       case CownNew: {
-        auto x = pick([&](const Ref &r) {
-          return r.cls == Cls::Bridge && v.parent_kind(r.id) == ParentKind::None;
-        }, true);
+        auto x = pick(
+            [&](const Ref &r) {
+              return r.cls == Cls::Bridge && v.parent_kind(r.id) == ParentKind::None;
+            },
+            true);
         Expr arg = e_none();
-        if (x) arg = rng_.chance(2, 3) ? e_move(x->expr) : x->expr; // Cown(r) stays Pending
+        if (x)
+          arg = rng_.chance(2, 3) ? e_move(x->expr) : x->expr; // Cown(r) stays Pending
         else if (auto f = pick(is({Cls::Frozen, Cls::CownPending, Cls::CownReleased})))
           arg = f->expr;
         return s_assign(target(v, 'c'), e_call("Cown", {arg}));
@@ -293,9 +332,11 @@ private:
       case CownWrite: {
         auto c = pick(is({Cls::CownPending}), true);
         if (!c) return std::nullopt;
-        auto x = pick([&](const Ref &r) {
-          return r.cls == Cls::Bridge && v.parent_kind(r.id) == ParentKind::None;
-        }, true);
+        auto x = pick(
+            [&](const Ref &r) {
+              return r.cls == Cls::Bridge && v.parent_kind(r.id) == ParentKind::None;
+            },
+            true);
         return s_assign(e_field(c->expr, "value"), x ? e_move(x->expr) : e_none());
       }
       case CownRead: {
@@ -349,14 +390,18 @@ private:
         return s_def("getf", {"a"}, {s_return(e_field(e_var("a"), "f"))});
       case CallGet: {
         if (!defined(v, "getf")) return std::nullopt;
-        auto y = pick([&](const Ref &r) {
-          return (mutable_obj(r) || r.cls == Cls::Frozen) && v.field(r.id, "f") != kNone;
-        }, true);
+        auto y = pick(
+            [&](const Ref &r) {
+              return (mutable_obj(r) || r.cls == Cls::Frozen) && v.field(r.id, "f") != kNone;
+            },
+            true);
         if (!y) return std::nullopt;
         return s_assign(target(v, 'x'), e_call("getf", {y->expr}));
       }
-      case When: return when(v);
-      case Count: break;
+      case When:
+        return when(v);
+      case Count:
+        break;
     }
     return std::nullopt;
   }
@@ -383,18 +428,21 @@ private:
         [[fallthrough]];
       case 1: {
         // Send a free, closed-once-moved region along: the only reference is the variable.
-        auto r = pick([&](const Ref &x) {
-          RegionId s = v.region(x.id);
-          return x.cls == Cls::Bridge && v.parent_kind(x.id) == ParentKind::None &&
-                 v.lrc(s) == 1 && v.world().heap.region(s).sbrc == 0;
-        }, true);
+        auto r = pick(
+            [&](const Ref &x) {
+              RegionId s = v.region(x.id);
+              return x.cls == Cls::Bridge && v.parent_kind(x.id) == ParentKind::None &&
+                     v.lrc(s) == 1 && v.world().heap.region(s).sbrc == 0;
+            },
+            true);
         if (r) {
           body.push_back(s_assign(e_field(e_var(c), "value"), r->expr));
           break;
         }
         [[fallthrough]];
       }
-      default: body.push_back(s_expr(e_call("pass", {})));
+      default:
+        body.push_back(s_expr(e_call("pass", {})));
     }
     return s_when(params, std::move(body));
   }
@@ -415,9 +463,16 @@ private:
     auto tgt = [&](char k) { return target(v, k); };
     each(is({Cls::CownReleased}), [&](const Ref &r) {
       Expr val = e_field(r.expr, "value");
-      add(1, s_assign(tgt('x'), val));                             // read.opaque
-      add(2, s_assign(val, e_none()));                             // write.opaque
-      add(3, s_expr(e_move(val)));                                 // move.opaque
+      add(1, s_assign(tgt('x'), val)); // read.opaque
+      // write.opaque: storing a bridge that a variable still holds gives the LOCAL a reference
+      // into a region the Released cown now owns
+      auto r2 = pick(
+          [&](const Ref &b) {
+            return b.cls == Cls::Bridge && v.parent_kind(b.id) == ParentKind::None;
+          },
+          true);
+      add(2, s_assign(val, r2 ? r2->expr : e_none()));
+      add(3, s_expr(e_move(val)));                                   // move.opaque
       add(4, s_for("k", "v", r.expr, {s_expr(e_call("pass", {}))})); // for.opaque
     });
     each(is({Cls::Frozen}), [&](const Ref &r) {
@@ -426,32 +481,36 @@ private:
     });
     each(is({Cls::Local, Cls::Regional}), [&](const Ref &y) {
       add(7, s_assign(tgt('c'), e_call("Cown", {y.expr}))); // cown.not_bridge
-      each(is({Cls::CownPending}), [&](const Ref &k) {            // cown_write.not_bridge
+      each(is({Cls::CownPending}), [&](const Ref &k) {      // cown_write.not_bridge
         add(8, s_assign(e_field(k.expr, "value"), y.expr));
       });
     });
     each(parented, [&](const Ref &s) {
       add(9, s_assign(tgt('c'), e_call("Cown", {s.expr}))); // cown.not_free
-      add(10, s_expr(e_call("dissolve", {s.expr})));         // dissolve.child
-      each(is({Cls::CownPending}), [&](const Ref &k) {            // cown_write.not_free
-        add(11, s_assign(e_field(k.expr, "value"), s.expr));
+      add(10, s_expr(e_call("dissolve", {s.expr})));        // dissolve.child
+      each(is({Cls::CownPending}), [&](const Ref &k) {      // cown_write.not_free
+        // another field than the owning one: storing it again in `value` changes nothing
+        add(11, s_assign(e_field(k.expr, rng_.chance(1, 2) ? "value" : field()), s.expr));
       });
     });
     each(regional, [&](const Ref &x) {
       RegionId a = v.region(x.id);
-      each([](const Ref &) { return true; }, [&](const Ref &y) {
-        RegionId s = v.region(y.id);
-        int g = 0;
-        if (y.cls == Cls::Bridge && s != a) {
-          if (v.parent_kind(y.id) != ParentKind::None) g = 16; // barrier.has_parent
-          else if (v.root(a) == s) g = 17;                      // barrier.cycle
-        } else if (y.cls == Cls::Regional && s != a) {
-          g = 18; // barrier.other_region
-        } else if (y.cls == Cls::Local) {
-          if (auto rule = v.pull_result(y.id, a)) g = 100 + static_cast<int>(*rule); // pull.*
-        }
-        if (g) add(g, s_assign(e_field(x.expr, field()), y.expr));
-      });
+      each([](const Ref &) { return true; },
+           [&](const Ref &y) {
+             RegionId s = v.region(y.id);
+             int g = 0;
+             if (y.cls == Cls::Bridge && s != a) {
+               if (v.parent_kind(y.id) != ParentKind::None)
+                 g = 16; // barrier.has_parent
+               else if (v.root(a) == s)
+                 g = 17; // barrier.cycle
+             } else if (y.cls == Cls::Regional && s != a) {
+               g = 18; // barrier.other_region
+             } else if (y.cls == Cls::Local) {
+               if (auto rule = v.pull_result(y.id, a)) g = 100 + static_cast<int>(*rule); // pull.*
+             }
+             if (g) add(g, s_assign(e_field(x.expr, field()), y.expr));
+           });
     });
     each(is({Cls::Bridge}), [&](const Ref &x) {
       if (v.local_proto_into(v.region(x.id))) add(13, s_expr(e_call("close", {x.expr})));
@@ -465,16 +524,18 @@ private:
     // when.send_open: a behaviour capturing a value that is not a closed free region.
     std::vector<std::string> cowns = v.vars_of(Cls::CownReleased);
     if (!cowns.empty())
-      each([&](const Ref &r) {
-        if (!r.is_var) return false;
-        if (r.cls == Cls::Local || r.cls == Cls::Regional) return true;
-        if (r.cls != Cls::Bridge) return false;
-        RegionId s = v.region(r.id);
-        return v.parent_kind(r.id) != ParentKind::None || v.lrc(s) > 1 ||
-               v.world().heap.region(s).sbrc > 0;
-      }, [&](const Ref &r) {
-        add(15, s_when({rng_.pick(cowns)}, {s_assign(e_var("w"), r.expr)}));
-      });
+      each(
+          [&](const Ref &r) {
+            if (!r.is_var) return false;
+            if (r.cls == Cls::Local || r.cls == Cls::Regional) return true;
+            if (r.cls != Cls::Bridge) return false;
+            RegionId s = v.region(r.id);
+            return v.parent_kind(r.id) != ParentKind::None || v.lrc(s) > 1 ||
+                   v.world().heap.region(s).sbrc > 0;
+          },
+          [&](const Ref &r) {
+            add(15, s_when({rng_.pick(cowns)}, {s_assign(e_var("w"), r.expr)}));
+          });
     if (groups.empty()) return std::nullopt;
     // The region-structure checks need the longest set-ups, so they get more weight whenever
     // their situation arises; Cown(local object) is available in nearly every program.

@@ -28,7 +28,9 @@ std::vector<RuleId> applicable_switchable_rules(Profile p) {
   return out;
 }
 
-Family campaign_family(uint64_t index) { return index % 5 == 4 ? Family::Raw : Family::Biased; }
+Family campaign_family(uint64_t index) {
+  return index % 5 == 4 ? Family::Raw : Family::Biased;
+}
 
 namespace {
 
@@ -40,7 +42,8 @@ std::string hex64(uint64_t h) {
 
 uint64_t fnv1a(const std::string &s) {
   uint64_t h = 0xcbf29ce484222325ULL;
-  for (unsigned char c : s) h = (h ^ c) * 0x100000001b3ULL;
+  for (unsigned char c : s)
+    h = (h ^ c) * 0x100000001b3ULL;
   return h;
 }
 
@@ -48,7 +51,8 @@ std::string flags(const CampaignOptions &o) {
   std::string out;
   if (o.config.profile != Profile::Lungfish)
     out += " --profile " + std::string(profile_name(o.config.profile));
-  for (const std::string &d : o.disabled_names) out += " --disable-check " + d;
+  for (const std::string &d : o.disabled_names)
+    out += " --disable-check " + d;
   return out;
 }
 
@@ -75,8 +79,8 @@ bool write_atomically(const fs::path &path, const std::string &text, std::string
 /// the other properties as DIR/<hash>/case.lf (reproduced by a check of that directory alone).
 void save(Counterexample &c, const CampaignOptions &o, std::string &error) {
   std::string header = "# lungfish check failure: " + c.failure.property + " " +
-                       c.failure.invariant + "\n# options:" + flags(o) + "\n# origin: " +
-                       c.origin + "\n";
+                       c.failure.invariant + "\n# options:" + flags(o) + "\n# origin: " + c.origin +
+                       "\n";
   std::string hash = hex64(fnv1a(c.text + flags(o) + c.failure.invariant));
   fs::path dir = o.save_dir.empty() ? fs::path(".lungfish/failures") : fs::path(o.save_dir);
   if (c.failure.property == "invariant") {
@@ -131,14 +135,18 @@ Counterexample make_counterexample(const Program &p, const ProgramFailure &f,
   return c;
 }
 
-void account(CampaignResult &r, const ProgramResult &pr, Family fam, const CheckConfig &cfg) {
+/// Adds one program's result; `fam` is null for a saved case (no family).
+void account(CampaignResult &r, const ProgramResult &pr, const Family *fam,
+             const CheckConfig &cfg) {
   ++r.programs;
   r.steps += pr.steps;
   r.accepted_steps += pr.accepted;
-  FamilyStats &fs = fam == Family::Biased ? r.biased : r.raw;
-  ++fs.programs;
-  fs.statements += pr.statements;
-  fs.accepted += pr.accepted;
+  if (fam) {
+    FamilyStats &fs = *fam == Family::Biased ? r.biased : r.raw;
+    ++fs.programs;
+    fs.statements += pr.statements;
+    fs.accepted += pr.accepted;
+  }
   if (pr.outcome == Outcome::Rejected && pr.error) {
     ++r.rejected_steps;
     ++r.rule_hits[std::string(rule_info(pr.error->rule).name)];
@@ -179,7 +187,7 @@ CampaignResult run_campaign(const CampaignOptions &o,
     p.file.clear();
     ++r.saved;
     ProgramResult pr = check_program(p, o.config);
-    account(r, pr, Family::Biased, o.config);
+    account(r, pr, nullptr, o.config);
     if (pr.failure) {
       Counterexample c = make_counterexample(p, *pr.failure, o, "saved " + path.string());
       c.path = path.string();
@@ -198,7 +206,7 @@ CampaignResult run_campaign(const CampaignOptions &o,
     uint64_t seed = derive_seed(o.seed, i);
     Program p = generate_program(seed, o.max_size, fam, o.config.profile);
     ProgramResult pr = check_program(p, o.config);
-    account(r, pr, fam, o.config);
+    account(r, pr, &fam, o.config);
     if (!pr.failure) continue;
     ProgramFailure want = *pr.failure;
     Program small = shrink_program(p, [&](const Program &c) {
@@ -212,9 +220,8 @@ CampaignResult run_campaign(const CampaignOptions &o,
     }
     Counterexample c =
         make_counterexample(small, *fr.failure, o,
-                            "program #" + std::to_string(i) + " (" +
-                                std::string(family_name(fam)) + ", --seed " +
-                                std::to_string(o.seed) + ")");
+                            "program #" + std::to_string(i) + " (" + std::string(family_name(fam)) +
+                                ", --seed " + std::to_string(o.seed) + ")");
     save(c, o, r.save_error);
     r.failures.push_back(std::move(c));
     break;

@@ -23,11 +23,15 @@ std::optional<std::string> py_lvalue(const Expr &e) {
 
 std::optional<std::string> py_value(const Expr &e) {
   switch (e.kind) {
-    case ExprKind::None: return "None";
-    case ExprKind::NewObject: return "Obj()";
+    case ExprKind::None:
+      return "None";
+    case ExprKind::NewObject:
+      return "Obj()";
     case ExprKind::Var:
-    case ExprKind::Field: return py_lvalue(e);
-    default: return std::nullopt;
+    case ExprKind::Field:
+      return py_lvalue(e);
+    default:
+      return std::nullopt;
   }
 }
 

@@ -37,7 +37,8 @@ std::vector<Stmt> statement_alphabet(size_t fields) {
     out.push_back(s_expr(e_move(e_field(e_var(x), "value"))));
     out.push_back(s_when({x}, {pass()}));
     out.push_back(s_for("k", "w", e_var(x), {pass()}));
-    for (const std::string &f : fs) out.push_back(s_expr(e_move(e_field(e_var(x), f))));
+    for (const std::string &f : fs)
+      out.push_back(s_expr(e_move(e_field(e_var(x), f))));
     for (const std::string &y : kVars) {
       for (const std::string &f : fs) {
         out.push_back(s_assign(e_var(x), e_field(e_var(y), f)));
@@ -69,7 +70,8 @@ public:
   std::string run() {
     // Roots: every frame of every thread, variables in (renamed) name order.
     for (const Thread &t : w_.threads)
-      for (const Activation &a : t.calls) enqueue_fields(a.frame);
+      for (const Activation &a : t.calls)
+        enqueue_fields(a.frame);
     for (size_t i = 0; i < order_.size(); ++i) {
       const Object &o = h_.obj(order_[i]);
       ref(o.proto);
@@ -78,9 +80,11 @@ public:
     std::string out;
     for (const Thread &t : w_.threads) {
       out += "T" + std::to_string(static_cast<int>(t.status)) + "[";
-      for (ObjectId c : t.cowns) out += ref(c) + ",";
+      for (ObjectId c : t.cowns)
+        out += ref(c) + ",";
       out += "]";
-      for (const Activation &a : t.calls) out += "F" + ref(a.frame);
+      for (const Activation &a : t.calls)
+        out += "F" + ref(a.frame);
       out += ";";
     }
     for (size_t i = 0; i < order_.size(); ++i) { // ref() may still append (cowns, bridges)
@@ -89,7 +93,8 @@ public:
       out += "{" + std::to_string(static_cast<int>(o.kind)) + loc(o.loc) +
              std::to_string(static_cast<int>(o.status)) + "r" + std::to_string(o.rc) + "p" +
              ref(o.proto);
-      for (const auto &[name, v] : sorted_fields(id)) out += " " + name + "=" + ref(v);
+      for (const auto &[name, v] : sorted_fields(id))
+        out += " " + name + "=" + ref(v);
       out += "}";
     }
     std::vector<std::string> regions;
@@ -100,11 +105,12 @@ public:
                            : g.parent_kind == ParentKind::Region ? region_name(g.parent)
                                                                  : "C" + ref(g.parent);
       regions.push_back(region_name(r) + ":" + std::to_string(g.lrc) + "," +
-                        std::to_string(g.sbrc) + "," + (g.dirty ? "d" : "c") + "," + parent +
-                        "," + std::to_string(g.members));
+                        std::to_string(g.sbrc) + "," + (g.dirty ? "d" : "c") + "," + parent + "," +
+                        std::to_string(g.members));
     }
     std::sort(regions.begin(), regions.end());
-    for (const std::string &r : regions) out += r + ";";
+    for (const std::string &r : regions)
+      out += r + ";";
     size_t unreached = 0;
     for (ObjectId o = 1; o < h_.object_end(); ++o)
       if (h_.is_live(o) && !h_.is_global(o) && !canon_.count(o)) ++unreached;
@@ -127,19 +133,22 @@ private:
   }
   std::vector<std::pair<std::string, ObjectId>> sorted_fields(ObjectId o) const {
     std::vector<std::pair<std::string, ObjectId>> out;
-    for (const Field &f : h_.obj(o).fields) out.emplace_back(name(f.name), f.value);
+    for (const Field &f : h_.obj(o).fields)
+      out.emplace_back(name(f.name), f.value);
     std::sort(out.begin(), out.end());
     return out;
   }
   void enqueue_fields(ObjectId o) {
     if (!h_.is_live(o)) return;
     ref(o);
-    for (const auto &[n, v] : sorted_fields(o)) ref(v);
+    for (const auto &[n, v] : sorted_fields(o))
+      ref(v);
   }
   std::string ref(ObjectId o) {
     if (o == kNone) return "N";
-    if (h_.is_global(o)) return "G" + std::to_string(static_cast<int>(h_.obj(o).kind)) + "." +
-                                std::to_string(h_.obj(o).payload);
+    if (h_.is_global(o))
+      return "G" + std::to_string(static_cast<int>(h_.obj(o).kind)) + "." +
+             std::to_string(h_.obj(o).payload);
     auto it = canon_.find(o);
     if (it == canon_.end()) {
       it = canon_.emplace(o, order_.size()).first;
@@ -152,10 +161,14 @@ private:
   }
   std::string loc(const Location &l) {
     switch (l.kind) {
-      case LocationKind::Local: return "L" + std::to_string(l.index);
-      case LocationKind::Region: return region_name(l.index);
-      case LocationKind::Immutable: return "I";
-      case LocationKind::Cown: return "C";
+      case LocationKind::Local:
+        return "L" + std::to_string(l.index);
+      case LocationKind::Region:
+        return region_name(l.index);
+      case LocationKind::Immutable:
+        return "I";
+      case LocationKind::Cown:
+        return "C";
     }
     return "?";
   }
@@ -170,7 +183,8 @@ size_t live_objects(const State &h) {
 
 size_t live_regions(const State &h) {
   size_t n = 0;
-  for (RegionId r = 1; r < h.region_end(); ++r) n += h.is_live_region(r);
+  for (RegionId r = 1; r < h.region_end(); ++r)
+    n += h.is_live_region(r);
   return n;
 }
 
@@ -256,8 +270,10 @@ std::string canonical_state(const World &w, size_t fields) {
     std::vector<std::string> fperm = fs;
     do {
       std::map<std::string, std::string> rename;
-      for (size_t i = 0; i < vars.size(); ++i) rename[vars[i]] = vperm[i];
-      for (size_t i = 0; i < fs.size(); ++i) rename[fs[i]] = fperm[i];
+      for (size_t i = 0; i < vars.size(); ++i)
+        rename[vars[i]] = vperm[i];
+      for (size_t i = 0; i < fs.size(); ++i)
+        rename[fs[i]] = fperm[i];
       std::string s = Canon(w, rename).run();
       if (first || s < best) best = std::move(s);
       first = false;

@@ -103,7 +103,6 @@ class Hunter {
 public:
   Hunter(const MutantSpec &spec, const MutantOptions &o) : spec_(spec), o_(o) {
     on_ = spec.options(o.profile, true);
-    off_ = spec.options(o.profile, false);
   }
 
   MutantResult run() {
@@ -121,16 +120,14 @@ public:
 private:
   const MutantSpec &spec_;
   const MutantOptions &o_;
-  MachineOptions on_, off_;
+  MachineOptions on_;
   MutantResult r_;
   std::vector<Candidate> found_; // the counterexamples of the engine that found one first
-
-  bool baseline_breaks(const Program &p) { return run_checked(p, off_).broke; }
 
   void found(const std::string &engine, Program p) {
     Candidate c = make_candidate(spec_, o_.profile, std::move(p));
     // Re-checked without the sentinel and with numbered lines: the reported program must kill.
-    if (!c.run.broke || baseline_breaks(c.program)) return;
+    if (!to_blame(spec_, o_.profile, c.program, c.run)) return;
     if (r_.engine.empty()) r_.engine = engine;
     found_.push_back(std::move(c));
   }
@@ -173,7 +170,8 @@ private:
           bool reached = false;
           CheckedRun run = run_checked(p, on_, sentinel, &state, &reached);
           if (run.broke) {
-            if (!baseline_breaks(p) && found_.size() < 64) found("exhaustive", make_program(body));
+            if (found_.size() < 64 && to_blame(spec_, o_.profile, p, run))
+              found("exhaustive", make_program(body));
             continue; // a broken state is not explored further
           }
           if (!reached) continue;
@@ -183,9 +181,6 @@ private:
         }
         if (!complete) break;
       }
-      if (getenv("LF_DEBUG"))
-        fprintf(stderr, "scope %zu/%zu depth %zu: next %zu used %llu\n", scope.vars, scope.fields,
-                depth, next.size(), (unsigned long long)used);
       if (complete) {
         r_.exhaustive_depth = std::max(r_.exhaustive_depth, depth);
         scope_depth = depth;
@@ -200,15 +195,39 @@ private:
     return used;
   }
 
+  // Two kinds of random programs, alternating: the generator's (biased toward the checks, and
+  // raw), and random walks over the exhaustive alphabet that keep only accepted statements, so
+  // they reach deeper than the breadth-first search (merges of regions with children, ...).
   void random(uint64_t budget) {
     uint64_t mseed = o_.seed;
     for (char ch : spec_.name) mseed = (mseed ^ static_cast<unsigned char>(ch)) * 0x100000001b3ULL;
+    Rng rng(derive_seed(mseed, ~0ULL));
+    std::vector<Stmt> alpha = alphabet(kScopes[std::size(kScopes) - 1]);
+    std::vector<Stmt> walk;
+    size_t walk_length = 0;
     for (uint64_t i = 0; i < budget && found_.empty(); ++i) {
       ++r_.searched;
       ++r_.random_programs;
-      size_t size = 2 + i % 11;
-      Program p = generate_program(derive_seed(mseed, i), size, campaign_family(i), o_.profile);
-      if (run_checked(p, on_).broke && !baseline_breaks(p)) found("random", p);
+      if (i % 2 == 0) {
+        size_t size = 2 + (i / 2) % 11;
+        Program p = make_program(
+            generate_program(derive_seed(mseed, i), size, campaign_family(i / 2), o_.profile).body);
+        if (to_blame(spec_, o_.profile, p, run_checked(p, on_))) found("random", p);
+        continue;
+      }
+      if (walk.size() >= walk_length) {
+        walk.clear();
+        walk_length = 3 + rng.below(6);
+      }
+      std::vector<Stmt> body = walk;
+      body.push_back(rng.pick(alpha));
+      Program p = make_program(body);
+      CheckedRun run = run_checked(p, on_);
+      if (run.broke) {
+        if (to_blame(spec_, o_.profile, p, run)) found("random", p);
+        continue;
+      }
+      if (run.outcome == Outcome::Ok) walk = std::move(body);
     }
   }
 
@@ -234,7 +253,7 @@ private:
     }
     try {
       Program p = parse_program(c->program, "<z3>");
-      if (run_checked(p, on_).broke && !baseline_breaks(p)) {
+      if (kills(spec_, o_.profile, p)) {
         r_.z3 = "counterexample within " + scope;
         found("z3", p);
         return;

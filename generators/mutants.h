@@ -74,6 +74,8 @@ struct CheckedRun {
   std::string message;              // format_violation of the first
   size_t objects = 0;               // live objects (no frames, no globals) in the failing state
   World before, after;              // the states around the failing statement
+  std::optional<RuleId> rejected_by; // the rule that rejected the run (outcome Rejected)
+  uint32_t rejected_line = 0;
 };
 
 /// Runs `p` under `mo`, checking every state invariant at every statement boundary, I15 over
@@ -83,8 +85,13 @@ struct CheckedRun {
 CheckedRun run_checked(const Program &p, const MachineOptions &mo, uint32_t sentinel_line = 0,
                        World *at_sentinel = nullptr, bool *reached = nullptr);
 
-/// True if `p` kills the mutant: its mutated run breaks an invariant, its reference run none.
+/// True if `p` kills the mutant: its mutated run breaks an invariant and the mutant is to blame:
+/// the reference run breaks none, and (check mutants) it is rejected by the mutant's own rule at
+/// some statement whose removal leaves a program the reference model runs without a violation
+/// (otherwise the violation comes from the rest of the program, merely let run on).
 bool kills(const MutantSpec &spec, Profile profile, const Program &p);
+/// The same criterion, given the mutated run of `p` already made.
+bool to_blame(const MutantSpec &spec, Profile profile, const Program &p, const CheckedRun &mutated);
 
 /// The result of hunting one mutant.
 struct MutantResult {

@@ -58,6 +58,14 @@ const std::vector<MaskedEntry> &documented_masked(Profile profile) {
       {"move.opaque",
        "breaks only the captures clause of I17, which the checker does not test: a region moved "
        "out of a Released cown looks like any free region held by LOCAL"},
+      {"close.skips_descendants",
+       "breaks no invariant: the open descendants whose LOCAL references close leaves keep the "
+       "region open through its SBRC, so every counter stays consistent; only close's "
+       "postcondition (the region is closed) is broken"},
+      {"cown.latch_misses_descendant",
+       "breaks no invariant: a cown left Pending with all its regions closed satisfies I13, which "
+       "constrains only Released cowns; the stale latch shows as a behaviour that never runs "
+       "(E_STUCK, a rejection)"},
       {"for.opaque",
        "masked by read.opaque: the loop's `v = c[k]` reads the Released cown and is rejected by "
        "read.opaque; the iterator's own edge to a cown breaks nothing"},
@@ -147,12 +155,43 @@ CheckedRun run_checked(const Program &p, const MachineOptions &mo, uint32_t sent
     r.before = std::move(before);
     r.after = m.world();
   }
+  if (r.outcome == Outcome::Rejected && m.error()) {
+    r.rejected_by = m.error()->rule;
+    r.rejected_line = m.error()->line;
+  }
   return r;
 }
 
+namespace {
+
+/// `p` without the top-level statement that contains source line `line`.
+Program without_line(const Program &p, uint32_t line) {
+  Program q = p;
+  for (size_t i = 0; i < q.body.size(); ++i) {
+    uint32_t start = q.body[i].loc.line;
+    uint32_t end = i + 1 < q.body.size() ? q.body[i + 1].loc.line : UINT32_MAX;
+    if (line >= start && line < end) {
+      q.body.erase(q.body.begin() + static_cast<long>(i));
+      break;
+    }
+  }
+  number_lines(q);
+  return q;
+}
+
+} // namespace
+
+bool to_blame(const MutantSpec &spec, Profile profile, const Program &p, const CheckedRun &mutated) {
+  if (!mutated.broke) return false;
+  CheckedRun ref = run_checked(p, spec.options(profile, false));
+  if (ref.broke) return false;
+  if (spec.kind == MutantKind::Rule) return true;
+  if (ref.rejected_by != spec.rule) return false;
+  return !run_checked(without_line(p, ref.rejected_line), spec.options(profile, false)).broke;
+}
+
 bool kills(const MutantSpec &spec, Profile profile, const Program &p) {
-  return run_checked(p, spec.options(profile, true)).broke &&
-         !run_checked(p, spec.options(profile, false)).broke;
+  return to_blame(spec, profile, p, run_checked(p, spec.options(profile, true)));
 }
 
 std::optional<TikzEdge> offending_edge(const World &before, const World &after) {

@@ -37,7 +37,12 @@ HeapView::HeapView(const World &w) : w_(w) {
   if (w.threads.empty() || w.threads[0].calls.empty()) return;
   ObjectId frame = w.threads[0].calls.front().frame;
   if (!w.heap.is_live(frame)) return;
-  for (const Field &f : w.heap.obj(frame).fields) vars_.emplace_back(symbol_name(f.name), f.value);
+  for (const Field &f : w.heap.obj(frame).fields) {
+    const std::string &name = symbol_name(f.name);
+    // `_iter_N` (a for loop's iterator) and `return` are the compiler's, not the program's
+    if (name.empty() || name[0] == '_' || name == "return") continue;
+    vars_.emplace_back(name, f.value);
+  }
   std::sort(vars_.begin(), vars_.end());
 }
 
@@ -122,7 +127,8 @@ std::optional<RuleId> HeapView::pull_result(ObjectId y, RegionId a) const {
       continue;
     }
     todo.push_back(h.obj(o).proto);
-    for (const Field &f : h.obj(o).fields) todo.push_back(f.value);
+    for (const Field &f : h.obj(o).fields)
+      todo.push_back(f.value);
   }
   return std::nullopt;
 }

@@ -14,9 +14,9 @@ namespace lungfish::gen {
 
 /// What one oracle run found.
 struct OracleRun {
-  bool completed = false;          // the main thread reached the sentinel: nothing was rejected
-  std::optional<RuleError> error;  // the rejection, if any
-  World world;                     // the state at the sentinel (valid when completed)
+  bool completed = false;         // the main thread reached the sentinel: nothing was rejected
+  std::optional<RuleError> error; // the rejection, if any
+  World world;                    // the state at the sentinel (valid when completed)
 };
 
 /// Runs `body` followed by a sentinel `pass()` under the profile's default checks and stops at

@@ -62,8 +62,15 @@ private:
 std::string macro(const std::string &key) {
   std::string out = "\\Num";
   bool upper = true;
+  static const char *digits[] = {"Zero", "One", "Two",   "Three", "Four",
+                                 "Five", "Six", "Seven", "Eight", "Nine"};
   for (char c : key) {
     if (c == '_') {
+      upper = true;
+      continue;
+    }
+    if (c >= '0' && c <= '9') { // TeX control words are letters only
+      out += digits[c - '0'];
       upper = true;
       continue;
     }
@@ -81,6 +88,7 @@ PaperResult write_paper(const PaperOptions &o) {
   MutantOptions mo;
   mo.seed = o.seed;
   mo.budget_programs = o.budget_programs;
+  mo.use_z3 = o.use_z3;
   std::vector<MutantResult> mutants = hunt_mutants(mo);
 
   std::optional<VerifyReport> report;
@@ -158,6 +166,7 @@ PaperResult write_paper(const PaperOptions &o) {
     macros += "\\newcommand{" + macro(k) + "}{" + v.dump() + "}\n";
   numbers["per_mutant"] = std::move(per);
 
+  w.put("tikz-preamble.tex", tikz_preamble());
   w.put("rules.tex", rules_tex());
   w.put("invariants.tex", invariants_tex());
   w.put("mutants.tex", mutants_tex(mutants, mo));

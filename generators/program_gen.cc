@@ -4,7 +4,9 @@
 
 namespace lungfish::gen {
 
-std::string_view family_name(Family f) { return f == Family::Biased ? "biased" : "raw"; }
+std::string_view family_name(Family f) {
+  return f == Family::Biased ? "biased" : "raw";
+}
 
 Program generate_program(uint64_t seed, size_t size, Family family, Profile profile) {
   if (size == 0) return Program{};
@@ -18,10 +20,10 @@ Program generate_program(uint64_t seed, size_t size, Family family, Profile prof
 rc::Gen<Program> gen_program(Family family, Profile profile) {
   return rc::gen::withSize([family, profile](int size) {
     size_t k = static_cast<size_t>(size < 0 ? 0 : size) / 4 + 1; // RapidCheck sizes go to 100
-    return rc::gen::noShrink(rc::gen::map(rc::gen::arbitrary<uint64_t>(),
-                                          [k, family, profile](uint64_t seed) {
-                                            return generate_program(seed, k, family, profile);
-                                          }));
+    return rc::gen::noShrink(
+        rc::gen::map(rc::gen::arbitrary<uint64_t>(), [k, family, profile](uint64_t seed) {
+          return generate_program(seed, k, family, profile);
+        }));
   });
 }
 

@@ -10,7 +10,9 @@
 
 namespace lungfish::gen {
 
-std::string state_text(const World &w) { return render_text(w); }
+std::string state_text(const World &w) {
+  return render_text(w);
+}
 
 /// I15 over one statement: reported only if no cown written in it explains the change (the
 /// intersection over the written cowns), as `lungfish run` does.
@@ -61,8 +63,8 @@ ProgramResult check_program(const Program &p, const CheckConfig &config) {
   try {
     parsed = parse_program(text, "<generated>");
   } catch (const InputError &e) {
-    res.failure = simple_failure("round-trip", std::string("printed program does not parse: ") +
-                                                   e.what());
+    res.failure =
+        simple_failure("round-trip", std::string("printed program does not parse: ") + e.what());
     return res;
   }
   if (!(parsed == p)) {
@@ -76,13 +78,15 @@ ProgramResult check_program(const Program &p, const CheckConfig &config) {
                                                  "program");
     } catch (const InputError &e) {
       res.failure = simple_failure("emission", std::string("FrankenScript source does not "
-                                                           "parse: ") + e.what());
+                                                           "parse: ") +
+                                                   e.what());
     }
     if (res.failure) return res;
   }
 
   std::set<uint32_t> top_lines, done_lines;
-  for (const Stmt &s : parsed.body) top_lines.insert(s.loc.line);
+  for (const Stmt &s : parsed.body)
+    top_lines.insert(s.loc.line);
   auto compiled = compile(parsed);
   CheckContext ctx{config.profile};
   MachineOptions mo = machine_options(config);
@@ -141,9 +145,9 @@ ProgramResult check_program(const Program &p, const CheckConfig &config) {
   Machine again(compiled, mo);
   Outcome o2 = again.run();
   if (o2 != outcome || again.steps() != m.steps() || !(again.world() == m.world())) {
-    res.failure = simple_failure("determinism", "a second run gave outcome " +
-                                                    std::string(outcome_name(o2)) + " after " +
-                                                    std::to_string(again.steps()) + " steps");
+    res.failure =
+        simple_failure("determinism", "a second run gave outcome " + std::string(outcome_name(o2)) +
+                                          " after " + std::to_string(again.steps()) + " steps");
     res.failure->before = state_text(m.world());
     res.failure->after = state_text(again.world());
     return res;

@@ -27,7 +27,8 @@ public:
   /// An index drawn with the given weights (all zero: 0).
   size_t weighted(const std::vector<unsigned> &w) {
     unsigned total = 0;
-    for (unsigned x : w) total += x;
+    for (unsigned x : w)
+      total += x;
     if (!total) return 0;
     unsigned r = static_cast<unsigned>(below(total));
     for (size_t i = 0; i < w.size(); ++i) {

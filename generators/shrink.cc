@@ -15,13 +15,15 @@ void uses_expr(const Expr &e, const Scope &scope, std::set<std::string> &out) {
   if (e.kind == ExprKind::Var && !scope.count(e.name)) out.insert(e.name);
   if (e.kind == ExprKind::Call && !scope.count(e.name) && !is_builtin_name(e.name))
     out.insert(e.name);
-  for (const Expr &a : e.args) uses_expr(a, scope, out);
+  for (const Expr &a : e.args)
+    uses_expr(a, scope, out);
 }
 
 /// The lvalue's reads: for `x.f = v` the base x is read; a bare variable is not.
 void uses_target(const Expr &t, const Scope &scope, std::set<std::string> &out) {
   if (t.kind == ExprKind::Var) return;
-  for (const Expr &a : t.args) uses_expr(a, scope, out);
+  for (const Expr &a : t.args)
+    uses_expr(a, scope, out);
 }
 
 void uses_block(const std::vector<Stmt> &body, Scope &scope, std::set<std::string> &out) {
@@ -40,7 +42,9 @@ void uses_block(const std::vector<Stmt> &body, Scope &scope, std::set<std::strin
         }
         uses_expr(s.value, scope, out);
         break;
-      case StmtKind::Return: uses_expr(s.value, scope, out); break;
+      case StmtKind::Return:
+        uses_expr(s.value, scope, out);
+        break;
       case StmtKind::If:
       case StmtKind::While: {
         uses_expr(s.value, scope, out);
@@ -51,7 +55,8 @@ void uses_block(const std::vector<Stmt> &body, Scope &scope, std::set<std::strin
       }
       case StmtKind::For: {
         uses_expr(s.target, scope, out);
-        for (const std::string &n : s.params) scope.insert(n);
+        for (const std::string &n : s.params)
+          scope.insert(n);
         Scope inner = scope;
         uses_block(s.body, inner, out);
         break;
@@ -59,7 +64,8 @@ void uses_block(const std::vector<Stmt> &body, Scope &scope, std::set<std::strin
       case StmtKind::Def: {
         scope.insert(s.name);
         Scope inner = scope;
-        for (const std::string &n : s.params) inner.insert(n);
+        for (const std::string &n : s.params)
+          inner.insert(n);
         uses_block(s.body, inner, out);
         break;
       }
@@ -74,9 +80,12 @@ void uses_block(const std::vector<Stmt> &body, Scope &scope, std::set<std::strin
   }
 }
 
+/// Expression weight: None weighs nothing and a string more than `{}`, so that replacing a
+/// value by None or a string by `{}` counts as a simplification.
 size_t expr_nodes(const Expr &e) {
-  size_t n = 1;
-  for (const Expr &a : e.args) n += expr_nodes(a);
+  size_t n = e.kind == ExprKind::None ? 0 : e.kind == ExprKind::String ? 2 : 1;
+  for (const Expr &a : e.args)
+    n += expr_nodes(a);
   return n;
 }
 
@@ -110,12 +119,14 @@ void substitute(Expr &e, const std::string &from, const Expr &to) {
     e = to;
     return;
   }
-  for (Expr &a : e.args) substitute(a, from, to);
+  for (Expr &a : e.args)
+    substitute(a, from, to);
 }
 
 size_t count_var(const Expr &e, const std::string &name) {
   size_t n = e.kind == ExprKind::Var && e.name == name;
-  for (const Expr &a : e.args) n += count_var(a, name);
+  for (const Expr &a : e.args)
+    n += count_var(a, name);
   return n;
 }
 
@@ -128,8 +139,7 @@ bool assigns(const Stmt &s, const std::string &name) {
 }
 
 /// Candidates for one body (the top level or a compound statement's), outermost first.
-void candidates(const std::vector<Stmt> &body,
-                const std::function<void(std::vector<Stmt>)> &emit) {
+void candidates(const std::vector<Stmt> &body, const std::function<void(std::vector<Stmt>)> &emit) {
   size_t n = body.size();
   // 1. drop chunks, halves first
   for (size_t chunk = n; chunk >= 1; chunk /= 2) {
@@ -154,9 +164,12 @@ void candidates(const std::vector<Stmt> &body,
       if (assigns(body[j], x) || !body[j].body.empty()) break;
     }
     if (reads != 1 || at == n) continue;
+    // Into a target only an alias: `Region().f = y` is valid but reads badly in a paper.
+    bool alias = s.value.kind == ExprKind::Var;
+    if (count_var(body[at].value, x) != 1 && !alias) continue;
     std::vector<Stmt> c = body;
     substitute(c[at].value, x, s.value);
-    if (!(c[at].target.kind == ExprKind::Var && c[at].target.name == x))
+    if (alias && !(c[at].target.kind == ExprKind::Var && c[at].target.name == x))
       substitute(c[at].target, x, s.value);
     c.erase(c.begin() + static_cast<long>(i));
     emit(std::move(c));

@@ -332,9 +332,12 @@ void Machine::Impl::pull(ObjectId x, Symbol name, bool proto_slot, ObjectId y, R
 
   // Effect phase.
   for (ObjectId t : to_freeze) freeze(t);
-  for (ObjectId o : pulled) {
-    h.relocate(o, Location::region(a));
-    history(o, "pulled into " + m.describe_region(a));
+  for (ObjectId o : pulled) h.relocate(o, Location::region(a));
+  if (m.options().record_history && !pulled.empty()) {
+    // describe_region searches the frames for an access path: once per pull, and only when a
+    // history is kept (check and the oracle run without one).
+    std::string what = "pulled into " + m.describe_region(a);
+    for (ObjectId o : pulled) history(o, what);
   }
   int64_t delta_a = 0;
   Location from = Location::local(my_local), to_a = Location::region(a);

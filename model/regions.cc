@@ -389,6 +389,9 @@ void Machine::Impl::spawn(const WhenInfo &w) {
   t.cowns = cowns;
   t.spawn_line = line();
   t.spawned_by = m.current_thread_;
+  t.first_own_region = h.next_region_serial();
+  for (auto &[name, v] : captures)
+    if (h.is_bridge(v)) t.captured_regions.push_back(h.region(h.obj(v).loc.index).serial);
   ObjectId frame_obj = h.new_object(ObjectKind::Frame, Location::local(local_index), line());
   h.obj(frame_obj).rc = 1; // held by the behaviour's call stack
   h.obj(frame_obj).proto = h.builtin_proto(BuiltinProto::Frame);

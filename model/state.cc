@@ -1,6 +1,7 @@
 #include "model/state.h"
 
-#include <deque>
+#include <atomic>
+#include <bit>
 #include <mutex>
 #include <unordered_map>
 
@@ -8,10 +9,40 @@ namespace lungfish {
 
 namespace {
 
+// Names live in chunks that never move: chunk k holds 64 << k names, so 27 chunks cover every
+// 32-bit id. symbol_name reads without the lock (it is on the hot path of every field insert via
+// compare_symbols): a name is written, under the lock, before its id is returned by intern, so
+// whoever holds an id already happens-after the write; the chunk pointer itself is published
+// with release/acquire.
 struct SymbolTable {
-  std::mutex mutex;
-  std::deque<std::string> names{""};
-  std::unordered_map<std::string, Symbol> ids{{"", 0}};
+  static constexpr unsigned kFirstBits = 6;
+  static constexpr unsigned kChunks = 32 - kFirstBits + 1;
+  std::mutex mutex; // serialises intern
+  std::atomic<std::string *> chunks[kChunks] = {};
+  uint32_t size = 0;
+  std::unordered_map<std::string, Symbol> ids;
+
+  static void locate(Symbol s, unsigned &chunk, size_t &offset) {
+    uint64_t j = static_cast<uint64_t>(s) + (uint64_t{1} << kFirstBits);
+    chunk = static_cast<unsigned>(std::bit_width(j)) - 1 - kFirstBits;
+    offset = static_cast<size_t>(j - (uint64_t{1} << (chunk + kFirstBits)));
+  }
+  /// Appends a name (the caller holds the lock); returns its id.
+  Symbol append(std::string_view s) {
+    Symbol id = size++;
+    unsigned k;
+    size_t off;
+    locate(id, k, off);
+    std::string *chunk = chunks[k].load(std::memory_order_relaxed);
+    if (!chunk) {
+      chunk = new std::string[size_t{1} << (k + kFirstBits)]; // lives as long as the process
+      chunks[k].store(chunk, std::memory_order_release);
+    }
+    chunk[off].assign(s);
+    ids.emplace(std::string(s), id);
+    return id;
+  }
+  SymbolTable() { append(""); }
 };
 
 SymbolTable &symbols() {
@@ -26,16 +57,15 @@ Symbol intern(std::string_view s) {
   std::lock_guard lock(t.mutex);
   auto it = t.ids.find(std::string(s));
   if (it != t.ids.end()) return it->second;
-  Symbol id = static_cast<Symbol>(t.names.size());
-  t.names.emplace_back(s);
-  t.ids.emplace(std::string(s), id);
-  return id;
+  return t.append(s);
 }
 
 const std::string &symbol_name(Symbol s) {
   auto &t = symbols();
-  std::lock_guard lock(t.mutex); // deque references stay valid after the lock is released
-  return t.names[s];
+  unsigned k;
+  size_t off;
+  SymbolTable::locate(s, k, off);
+  return t.chunks[k].load(std::memory_order_acquire)[off];
 }
 
 int compare_symbols(Symbol a, Symbol b) {

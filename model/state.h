@@ -179,6 +179,8 @@ public:
   RegionId region_of(ObjectId o) const;
   /// The number of LOCALs that exist (main + behaviours ever spawned).
   uint32_t local_count() const { return static_cast<uint32_t>(local_heads_.size()); }
+  /// The serial the next region will get.
+  uint64_t next_region_serial() const { return next_region_serial_; }
   uint32_t add_local();
 
   // ---- globals ----

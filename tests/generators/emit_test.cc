@@ -34,8 +34,7 @@ TEST(Emit, PythonSubset) {
 }
 
 TEST(Emit, PythonRefusesWhatIsOutsideTheSubset) {
-  for (const char *src : {"r = Region()\n", "x = {}\nmove x\n", "c = Cown(None)\n",
-                          "x = \"s\"\n", "x = {}\nx.__proto__ = x\n",
-                          "def f():\n    pass()\n"})
+  for (const char *src : {"r = Region()\n", "x = {}\nmove x\n", "c = Cown(None)\n", "x = \"s\"\n",
+                          "x = {}\nx.__proto__ = x\n", "def f():\n    pass()\n"})
     EXPECT_FALSE(emit_python(parse_program(src)).has_value()) << src;
 }

@@ -47,6 +47,7 @@ TEST(Explore, DisabledHasParentIsFoundAtDepthFour) {
   o.disabled.disable_by_name("barrier.has_parent");
   ExploreResult r = explore(o);
   bool own = false;
-  for (const ExploreViolation &v : r.violations) own |= !v.baseline;
+  for (const ExploreViolation &v : r.violations)
+    own |= !v.baseline;
   EXPECT_TRUE(own);
 }

@@ -1,0 +1,132 @@
+// `lungfish mutants`: the mutant list, the kill criterion, determinism, the documented masked
+// table, and the reproduce command (run through the real binary).
+#include "generators/mutants.h"
+
+#include "model/program_text.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <sys/wait.h>
+
+namespace lungfish::gen {
+namespace {
+
+MutantOptions small(uint64_t budget = 3000) {
+  MutantOptions o;
+  o.budget_programs = budget;
+  o.use_z3 = false; // Z3 is exercised by `lungfish mutants` itself; too slow for a unit test
+  return o;
+}
+
+MutantSpec spec(const std::string &name) {
+  for (const MutantSpec &s : all_mutant_specs())
+    if (s.name == name) return s;
+  ADD_FAILURE() << "no mutant " << name;
+  return {};
+}
+
+TEST(Mutants, EverySwitchableRuleAndEveryRuleMutantIsAMutant) {
+  std::set<std::string> names;
+  for (const MutantSpec &s : all_mutant_specs()) EXPECT_TRUE(names.insert(s.name).second);
+  for (const RuleInfo &r : all_rules())
+    EXPECT_EQ(names.count(std::string(r.name)), r.switchable ? 1u : 0u) << r.name;
+  for (const MutantInfo &m : all_mutants()) EXPECT_EQ(names.count(std::string(m.name)), 1u);
+}
+
+TEST(Mutants, AKillNeedsTheReferenceModelToKeepEveryInvariant) {
+  Program p = parse_program("a = Region()\nb = Region()\na.f = b\na.g = b\n");
+  EXPECT_TRUE(kills(spec("barrier.has_parent"), Profile::Lungfish, p));
+  // The same program does not involve the cycle check: the mutant is not to blame.
+  EXPECT_FALSE(kills(spec("barrier.cycle"), Profile::Lungfish, p));
+}
+
+TEST(Mutants, TheExhaustiveEngineFindsAOneStatementKill) {
+  MutantResult r = hunt_mutant(spec("cown.not_bridge"), small());
+  ASSERT_EQ(r.status, "killed");
+  EXPECT_EQ(r.engine, "exhaustive");
+  EXPECT_EQ(r.statements, 1u);
+  EXPECT_TRUE(kills(r.spec, Profile::Lungfish, parse_program(r.text)));
+  EXPECT_EQ(r.run.invariants.front(), r.invariant);
+}
+
+TEST(Mutants, KilledMutantsComeWithAShrunkProgramAndTheFailingStep) {
+  for (const char *name : {"write.immutable", "barrier.has_parent", "set_parent.no_sbrc"}) {
+    MutantResult r = hunt_mutant(spec(name), small());
+    ASSERT_EQ(r.status, "killed") << name;
+    EXPECT_LE(r.statements, 4u) << name << "\n" << r.text;
+    EXPECT_TRUE(kills(r.spec, Profile::Lungfish, parse_program(r.text))) << name;
+    EXPECT_FALSE(r.run.event.empty());
+    EXPECT_FALSE(r.run.after == r.run.before) << name;
+  }
+}
+
+TEST(Mutants, AWriteIntoAFrozenObjectIsTheHighlightedEdge) {
+  MutantResult r = hunt_mutant(spec("write.immutable"), small());
+  ASSERT_EQ(r.status, "killed");
+  ASSERT_TRUE(r.highlight.has_value());
+  EXPECT_TRUE(r.run.after.heap.obj(r.highlight->source).loc.is_immutable());
+}
+
+TEST(Mutants, TheSameSeedGivesTheSameReport) {
+  MutantOptions o = small(1500);
+  o.seed = 7;
+  o.only = {"dissolve.child", "move.immutable", "close.skips_descendants"};
+  nlohmann::json a = mutants_json(hunt_mutants(o), o, {});
+  nlohmann::json b = mutants_json(hunt_mutants(o), o, {});
+  EXPECT_EQ(a.dump(), b.dump());
+  EXPECT_EQ(a["mutants"].size(), 3u);
+}
+
+TEST(Mutants, DocumentedMaskedMutantsAreNotKilled) {
+  MutantOptions o = small(2000);
+  for (const MaskedEntry &m : documented_masked(Profile::Lungfish)) {
+    MutantResult r = hunt_mutant(spec(m.name), o);
+    EXPECT_EQ(r.status, "masked") << m.name << "\n" << r.text;
+    EXPECT_FALSE(r.masked_reason.empty());
+  }
+}
+
+TEST(Mutants, DocsListTheSameMaskedMutants) {
+  std::ifstream in(std::string(LUNGFISH_SOURCE_DIR) + "/docs/mutants.md");
+  ASSERT_TRUE(in) << "docs/mutants.md";
+  std::stringstream ss;
+  ss << in.rdbuf();
+  std::string doc = ss.str();
+  size_t start = doc.find("## Masked");
+  ASSERT_NE(start, std::string::npos);
+  size_t end = doc.find("\n## ", start + 1);
+  std::string section = doc.substr(start, end == std::string::npos ? end : end - start);
+  std::set<std::string> listed;
+  std::istringstream lines(section);
+  for (std::string l; std::getline(lines, l);)
+    if (l.rfind("| `", 0) == 0) listed.insert(l.substr(3, l.find('`', 3) - 3));
+  std::set<std::string> table;
+  for (const MaskedEntry &m : documented_masked(Profile::Lungfish)) table.insert(m.name);
+  EXPECT_EQ(listed, table);
+}
+
+TEST(Mutants, TheReproduceCommandReproducesARuleMutant) {
+  MutantResult r = hunt_mutant(spec("pull.lrc_off_by_one"), small());
+  ASSERT_EQ(r.status, "killed");
+  std::filesystem::path dir = std::filesystem::temp_directory_path() / "lungfish_mutants_test";
+  std::filesystem::create_directories(dir);
+  std::string file = (dir / "m.lf").string();
+  std::ofstream(file) << r.text;
+  std::string cmd = reproduce_command(r, Profile::Lungfish, file);
+  ASSERT_EQ(cmd.rfind("lungfish ", 0), 0u);
+  std::string with_binary = std::string(LUNGFISH_BINARY) + cmd.substr(8) + " > /dev/null";
+  int status = std::system(with_binary.c_str());
+  EXPECT_EQ(WEXITSTATUS(status), 1) << with_binary; // a violation
+  std::string reference = std::string(LUNGFISH_BINARY) + " run " + file + " > /dev/null";
+  status = std::system(reference.c_str());
+  EXPECT_EQ(WEXITSTATUS(status), 0) << reference;
+}
+
+} // namespace
+} // namespace lungfish::gen

@@ -1,0 +1,143 @@
+// `lungfish diff` end to end, with the model itself as the runtime under test: a check-disabled
+// `lungfish run --show mermaid` is a deterministic buggy runtime (DESIGN.md).
+#include "traces/diff.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+namespace lungfish::traces {
+namespace {
+
+constexpr uint64_t kSeed = 7;
+constexpr uint64_t kCount = 120;
+
+std::string model_cmd(const std::string &disabled) {
+  std::string cmd = std::string(LUNGFISH_BINARY) + " run --profile frankenscript";
+  if (!disabled.empty()) cmd += " --disable-check " + disabled;
+  return cmd + " --show mermaid {file}";
+}
+
+DiffConfig model_config(const std::string &disabled) {
+  DiffConfig c;
+  c.cmd = model_cmd(disabled);
+  c.count = kCount;
+  c.seed = kSeed;
+  c.jobs = 2;
+  c.keep_dirs = false;
+  c.shrink_budget = 100;
+  c.ignore_unmapped_errors = true; // the model writes its own error texts, not FrankenScript's
+  return c;
+}
+
+size_t count_lines(const std::string &text) {
+  size_t n = 0;
+  for (char ch : text)
+    n += ch == '\n';
+  return n + (!text.empty() && text.back() != '\n');
+}
+
+TEST(Diff, CleanModelFindsNothing) {
+  DiffResult r = run_diff(model_config(""));
+  EXPECT_EQ(r.programs, kCount);
+  EXPECT_TRUE(r.crashes.empty()) << diff_to_text(r);
+  EXPECT_TRUE(r.groups.empty()) << diff_to_text(r);
+}
+
+class DiffPlanted : public ::testing::TestWithParam<const char *> {};
+
+TEST_P(DiffPlanted, FindsAndShrinksTheDivergence) {
+  DiffResult r = run_diff(model_config(GetParam()));
+  ASSERT_FALSE(r.groups.empty()) << "no divergence with " << GetParam() << "\n" << diff_to_text(r);
+  EXPECT_TRUE(r.crashes.empty()) << diff_to_text(r);
+  for (const DiffGroup &g : r.groups) {
+    EXPECT_LE(g.statements, 8u) << diff_to_text(r);
+    EXPECT_EQ(count_lines(g.program), g.statements) << g.program;
+    EXPECT_NE(g.reproduce.find("prog.frank"), std::string::npos);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Checks, DiffPlanted,
+                         ::testing::Values("barrier.has_parent", "write.immutable",
+                                           "cown.not_bridge", "move.immutable", "close.proto",
+                                           "merge.not_parent"),
+                         [](const auto &info) {
+                           std::string s = info.param;
+                           for (char &ch : s)
+                             if (ch == '.') ch = '_';
+                           return s;
+                         });
+
+/// A script runtime, for crashes: `sh SCRIPT {file}`.
+std::string script(const std::string &name, const std::string &body) {
+  auto dir = std::filesystem::temp_directory_path() / "lungfish-diff-test";
+  std::filesystem::create_directories(dir);
+  std::string path = (dir / name).string();
+  std::ofstream(path) << body;
+  return path;
+}
+
+TEST(Diff, TimeoutsAndSignalsAreCrashes) {
+  DiffConfig c;
+  c.count = 2;
+  c.timeout_seconds = 0.3;
+  c.keep_dirs = false;
+  c.cmd = "/bin/sh " + script("sleep.sh", "sleep 5\n") + " {file}";
+  DiffResult t = run_diff(c);
+  ASSERT_EQ(t.crashes.size(), 2u) << diff_to_text(t);
+  EXPECT_EQ(t.crashes[0].reason.rfind("timeout", 0), 0u) << t.crashes[0].reason;
+  EXPECT_TRUE(t.groups.empty());
+
+  c.cmd = "/bin/sh " + script("segv.sh", "kill -SEGV $$\n") + " {file}";
+  DiffResult s = run_diff(c);
+  ASSERT_EQ(s.crashes.size(), 2u) << diff_to_text(s);
+  EXPECT_EQ(s.crashes[0].reason.rfind("signal 11", 0), 0u) << s.crashes[0].reason;
+}
+
+TEST(Diff, MermaidWrittenInTheDirectoryIsRead) {
+  // A runtime that writes mermaid.md in its cwd (as FrankenScript does) and nothing on stdout.
+  DiffConfig c = model_config("barrier.has_parent");
+  c.count = 60;
+  c.cmd = "/bin/sh " +
+          script("tofile.sh", std::string(LUNGFISH_BINARY) +
+                                  " run --profile frankenscript --disable-check "
+                                  "barrier.has_parent --show mermaid \"$1\" > mermaid.md\n") +
+          " {file}";
+  DiffResult r = run_diff(c);
+  EXPECT_TRUE(r.crashes.empty()) << diff_to_text(r);
+  EXPECT_FALSE(r.groups.empty()) << diff_to_text(r);
+}
+
+TEST(Diff, BadCommands) {
+  DiffConfig c;
+  c.count = 1;
+  c.cmd = "true";
+  EXPECT_THROW(run_diff(c), std::invalid_argument); // no {file}
+  c.cmd = "/nonexistent/runtime {file}";
+  EXPECT_THROW(run_diff(c), std::invalid_argument);
+}
+
+TEST(Diff, CliJsonAndExitCodes) {
+  std::string cmd = std::string(LUNGFISH_BINARY) + " diff --runtime frankenscript --cmd '" +
+                    model_cmd("write.immutable") + "' --count 30 --seed 7 --jobs 2 --json";
+  FILE *p = popen(cmd.c_str(), "r");
+  ASSERT_NE(p, nullptr);
+  std::string out;
+  char buf[4096];
+  for (size_t n; (n = fread(buf, 1, sizeof buf, p)) > 0;)
+    out.append(buf, n);
+  int status = pclose(p);
+  ASSERT_EQ(out.rfind("seed=7\n", 0), 0u) << out;
+  auto j = nlohmann::json::parse(out.substr(out.find('\n') + 1));
+  EXPECT_EQ(j["seed"], 7);
+  EXPECT_EQ(j["programs"], 30);
+  ASSERT_FALSE(j["divergences"].empty()) << out;
+  EXPECT_TRUE(j["divergences"][0].contains("reproduce"));
+  EXPECT_EQ(WEXITSTATUS(status), 1);
+}
+
+} // namespace
+} // namespace lungfish::traces

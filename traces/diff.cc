@@ -1,0 +1,436 @@
+#include "traces/diff.h"
+
+#include "generators/emit.h"
+#include "generators/program_gen.h"
+#include "generators/rng.h"
+#include "generators/shrink.h"
+#include "model/program_text.h"
+#include "traces/replay.h"
+
+#include <algorithm>
+#include <atomic>
+#include <cctype>
+#include <cerrno>
+#include <chrono>
+#include <csignal>
+#include <cstdlib>
+#include <cstring>
+#include <fcntl.h>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <sstream>
+#include <stdexcept>
+#include <sys/wait.h>
+#include <thread>
+#include <unistd.h>
+
+namespace lungfish::traces {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string read_file_text(const std::string &path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+void write_file_text(const std::string &path, const std::string &text) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << text;
+}
+
+std::string make_temp_dir() {
+  const char *tmp = std::getenv("TMPDIR");
+  std::string tmpl = std::string(tmp && *tmp ? tmp : "/tmp") + "/lungfish-diff-XXXXXX";
+  std::vector<char> buf(tmpl.begin(), tmpl.end());
+  buf.push_back('\0');
+  if (!mkdtemp(buf.data()))
+    throw std::runtime_error("cannot create a temporary directory: " +
+                             std::string(std::strerror(errno)));
+  return std::string(buf.data());
+}
+
+bool is_python(const DiffConfig &c) {
+  return c.runtime == "cpython";
+}
+
+/// The program as source for the runtime, nullopt if it has no such form.
+std::optional<std::string> emit_for(const DiffConfig &c, const Program &p) {
+  return is_python(c) ? gen::emit_python(p) : gen::emit_frankenscript(p);
+}
+
+/// Program i of the campaign: the first of a few derived seeds whose program the runtime's
+/// emitter accepts (FrankenScript: no `when`; CPython: inside the subset).
+std::optional<Program> campaign_program(const DiffConfig &c, uint64_t index) {
+  Profile profile = is_python(c) ? Profile::Cpython : Profile::Frankenscript;
+  uint64_t s = gen::derive_seed(c.seed, index);
+  for (int attempt = 0; attempt < 16; ++attempt) {
+    Program p = gen::generate_program(s, c.max_size, gen::Family::Biased, profile);
+    if (!p.body.empty() && emit_for(c, p)) return p;
+    s = gen::derive_seed(s, static_cast<uint64_t>(attempt) + 1);
+  }
+  return std::nullopt;
+}
+
+std::string shell_quote(const std::string &s) {
+  bool plain = !s.empty();
+  for (char ch : s)
+    if (!(std::isalnum(static_cast<unsigned char>(ch)) || std::strchr("/._-+=:,@%{}", ch)))
+      plain = false;
+  if (plain) return s;
+  std::string out = "'";
+  for (char ch : s)
+    out += ch == '\'' ? std::string("'\\''") : std::string(1, ch);
+  return out + "'";
+}
+
+/// One program run on the runtime and replayed: the outcome the campaign needs.
+struct Probe {
+  RuntimeRun run;
+  bool crashed = false;
+  std::string crash_reason;
+  std::optional<FindingKey> finding;
+  std::string detail;
+};
+
+FindingKey first_finding(const ReplayReport &r, std::string *detail) {
+  const Divergence *d = nullptr;
+  const ReplayViolation *v = nullptr;
+  if (!r.divergences.empty()) d = &r.divergences.front();
+  if (!r.violations.empty()) v = &r.violations.front();
+  if (d && (!v || d->event <= v->event)) {
+    *detail = "event " + std::to_string(d->event) + ", line " + std::to_string(d->line) + ": " +
+              d->detail;
+    return {d->kind, d->defect.value_or("unclassified")};
+  }
+  *detail = "event " + std::to_string(v->event) + ", line " + std::to_string(v->line) + ": " +
+            v->rendered;
+  return {"invariant", v->defect.value_or("unclassified")};
+}
+
+std::string signal_text(int sig) {
+  const char *name = strsignal(sig);
+  return "signal " + std::to_string(sig) + (name ? " (" + std::string(name) + ")" : "");
+}
+
+/// Runs `source` in a fresh directory and replays what the runtime wrote.
+Probe probe(const DiffConfig &c, const std::vector<std::string> &argv, const std::string &source) {
+  Probe pr;
+  std::string dir = make_temp_dir();
+  std::string prog = dir + (is_python(c) ? "/prog.py" : "/prog.frank");
+  write_file_text(prog, source);
+  pr.run = run_runtime(argv, dir, prog, c.timeout_seconds);
+  switch (pr.run.end) {
+    case RuntimeRun::End::TimedOut:
+      pr.crashed = true;
+      pr.crash_reason =
+          "timeout after " + std::to_string(static_cast<long>(c.timeout_seconds)) + " s";
+      return pr;
+    case RuntimeRun::End::Signaled:
+      pr.crashed = true;
+      pr.crash_reason = signal_text(pr.run.status);
+      return pr;
+    case RuntimeRun::End::ExecFailed:
+      pr.crashed = true;
+      pr.crash_reason = "cannot run '" + argv.front() + "': " + std::strerror(pr.run.status);
+      return pr;
+    case RuntimeRun::End::Exited:
+      break;
+  }
+  try {
+    ReplayOptions ro;
+    ReplayReport report;
+    if (is_python(c)) {
+      std::string trace = dir + "/trace.jsonl";
+      write_file_text(trace, pr.run.stdout_text);
+      std::string profile;
+      auto src = open_native_source(trace, &profile);
+      ro.profile = Profile::Cpython;
+      if (auto p = parse_profile(profile)) ro.profile = *p;
+      report = replay_stream(*src, ro, trace);
+    } else {
+      std::string mermaid = dir + "/mermaid.md";
+      if (!fs::exists(mermaid)) {
+        write_file_text(mermaid, pr.run.stdout_text);
+        pr.run.mermaid_from_stdout = true;
+      }
+      auto src = open_frankenscript_source(mermaid);
+      ro.profile = Profile::Frankenscript;
+      report = replay_stream(*src, ro, mermaid);
+    }
+    if (is_python(c)) // the emitter's prelude (class Obj) is an opaque, resynchronised step
+      std::erase_if(report.divergences,
+                    [](const Divergence &d) { return d.kind == "unsupported"; });
+    if (c.ignore_unmapped_errors) {
+      uint32_t cut = UINT32_MAX;
+      for (const auto &d : report.divergences)
+        if (d.detail.rfind("the runtime aborted", 0) == 0) cut = std::min(cut, d.event);
+      std::erase_if(report.divergences, [&](const Divergence &d) { return d.event >= cut; });
+      std::erase_if(report.violations, [&](const ReplayViolation &v) { return v.event >= cut; });
+    }
+    if (!report.clean()) pr.finding = first_finding(report, &pr.detail);
+  } catch (const std::exception &e) {
+    pr.crashed = true;
+    pr.crash_reason = "unreadable output (exit " + std::to_string(pr.run.status) + "): " + e.what();
+  }
+  return pr;
+}
+
+void remove_dir(const std::string &dir) {
+  std::error_code ec;
+  fs::remove_all(dir, ec);
+}
+
+std::string reproduce_command(const DiffConfig &c, const std::vector<std::string> &argv,
+                              const RuntimeRun &run) {
+  std::string cmd = "cd " + shell_quote(run.dir) + " &&";
+  for (const auto &a : argv)
+    cmd += " " + shell_quote(a == "{file}" ? run.program_path : a);
+  if (is_python(c))
+    cmd += " > trace.jsonl && lungfish replay --format native trace.jsonl";
+  else
+    cmd += std::string(run.mermaid_from_stdout ? " > mermaid.md" : "") +
+           " ; lungfish replay --format frankenscript --profile frankenscript mermaid.md";
+  return cmd;
+}
+
+} // namespace
+
+std::vector<std::string> split_command(const std::string &cmd) {
+  std::vector<std::string> out;
+  std::istringstream in(cmd);
+  std::string tok;
+  bool has_file = false;
+  while (in >> tok) {
+    has_file = has_file || tok == "{file}";
+    out.push_back(tok);
+  }
+  if (out.empty()) throw std::invalid_argument("--cmd is empty");
+  if (!has_file) throw std::invalid_argument("--cmd has no {file} token: '" + cmd + "'");
+  return out;
+}
+
+RuntimeRun run_runtime(const std::vector<std::string> &argv_template, const std::string &dir,
+                       const std::string &program_path, double timeout_seconds) {
+  RuntimeRun r;
+  r.dir = dir;
+  r.program_path = program_path;
+  std::vector<std::string> args;
+  for (const auto &a : argv_template)
+    args.push_back(a == "{file}" ? program_path : a);
+  std::vector<char *> cargv;
+  for (auto &a : args)
+    cargv.push_back(a.data());
+  cargv.push_back(nullptr);
+  std::string out_path = dir + "/stdout.txt", err_path = dir + "/stderr.txt";
+
+  // Everything the child needs is prepared before fork: only async-signal-safe calls after it.
+  int out_fd = ::open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  int err_fd = ::open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  int null_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+  int exec_pipe[2] = {-1, -1}; // closed by a successful exec; carries errno otherwise
+  if (out_fd < 0 || err_fd < 0 || null_fd < 0 || pipe2(exec_pipe, O_CLOEXEC) != 0)
+    throw std::runtime_error("cannot create output files in " + dir);
+  pid_t pid = fork();
+  if (pid < 0) throw std::runtime_error("fork failed: " + std::string(std::strerror(errno)));
+  if (pid == 0) {
+    setpgid(0, 0);
+    if (chdir(dir.c_str()) != 0) _exit(127);
+    dup2(null_fd, 0);
+    dup2(out_fd, 1);
+    dup2(err_fd, 2);
+    execvp(cargv[0], cargv.data());
+    int err = errno;
+    ssize_t ignored = write(exec_pipe[1], &err, sizeof err);
+    (void)ignored;
+    _exit(127);
+  }
+  ::close(exec_pipe[1]);
+  int exec_errno = 0;
+  bool exec_failed = ::read(exec_pipe[0], &exec_errno, sizeof exec_errno) > 0;
+  ::close(exec_pipe[0]);
+  setpgid(pid, pid); // also from the parent, so the group exists before any kill
+  ::close(out_fd);
+  ::close(err_fd);
+  ::close(null_fd);
+
+  auto deadline = std::chrono::steady_clock::now() +
+                  std::chrono::milliseconds(static_cast<long>(timeout_seconds * 1000));
+  int status = 0;
+  auto pause = std::chrono::microseconds(200);
+  for (;;) {
+    pid_t w = waitpid(pid, &status, WNOHANG);
+    if (w == pid) break;
+    if (w < 0 && errno != EINTR) break;
+    if (std::chrono::steady_clock::now() >= deadline) {
+      kill(-pid, SIGKILL);
+      kill(pid, SIGKILL);
+      waitpid(pid, &status, 0);
+      r.end = RuntimeRun::End::TimedOut;
+      break;
+    }
+    std::this_thread::sleep_for(pause);
+    if (pause < std::chrono::milliseconds(10)) pause *= 2;
+  }
+  if (r.end != RuntimeRun::End::TimedOut) {
+    if (WIFSIGNALED(status)) {
+      r.end = RuntimeRun::End::Signaled;
+      r.status = WTERMSIG(status);
+    } else {
+      r.status = WEXITSTATUS(status);
+      if (exec_failed) {
+        r.end = RuntimeRun::End::ExecFailed;
+        r.status = exec_errno;
+      }
+    }
+  }
+  r.stdout_text = read_file_text(out_path);
+  return r;
+}
+
+bool diff_runtime_supported(const std::string &runtime) {
+  return runtime == "frankenscript" || runtime == "cpython";
+}
+
+DiffResult run_diff(const DiffConfig &c, const std::function<void(uint64_t)> &on_seed) {
+  std::vector<std::string> argv = split_command(c.cmd);
+  if (on_seed) on_seed(c.seed);
+  DiffResult result;
+  result.seed = c.seed;
+
+  struct Found {
+    uint64_t index;
+    Program program;
+    FindingKey key;
+  };
+  std::mutex mu;
+  std::vector<Found> found;
+  std::vector<DiffCrash> crashes;
+  std::atomic<uint64_t> next{0}, ran{0};
+  std::string exec_error;
+  auto worker = [&] {
+    for (uint64_t i = next++; i < c.count; i = next++) {
+      std::optional<Program> p = campaign_program(c, i);
+      if (!p) continue;
+      std::string source = *emit_for(c, *p);
+      Probe pr = probe(c, argv, source);
+      ++ran;
+      std::lock_guard<std::mutex> lock(mu);
+      if (pr.run.end == RuntimeRun::End::ExecFailed) {
+        exec_error = pr.crash_reason;
+        remove_dir(pr.run.dir);
+        next = c.count; // nothing else can run either
+        continue;
+      }
+      if (pr.crashed) {
+        crashes.push_back({i, pr.crash_reason, source, reproduce_command(c, argv, pr.run)});
+        continue; // keep the directory: the reproduction command runs there
+      }
+      if (pr.finding) found.push_back({i, *p, *pr.finding});
+      remove_dir(pr.run.dir);
+    }
+  };
+  uint64_t jobs = std::max<uint64_t>(1, std::min<uint64_t>(c.jobs, std::max<uint64_t>(1, c.count)));
+  std::vector<std::thread> threads;
+  for (uint64_t j = 1; j < jobs; ++j)
+    threads.emplace_back(worker);
+  worker();
+  for (auto &t : threads)
+    t.join();
+  if (!exec_error.empty()) throw std::invalid_argument(exec_error);
+  result.programs = ran;
+
+  std::sort(crashes.begin(), crashes.end(),
+            [](const DiffCrash &a, const DiffCrash &b) { return a.index < b.index; });
+  result.crashes = std::move(crashes);
+  std::sort(found.begin(), found.end(),
+            [](const Found &a, const Found &b) { return a.index < b.index; });
+
+  // Group by key; shrink the smallest program of each group (by the shrinker's measure).
+  std::map<FindingKey, std::vector<const Found *>> groups;
+  for (const auto &f : found)
+    groups[f.key].push_back(&f);
+  for (const auto &[key, members] : groups) {
+    const Found *smallest = members.front();
+    for (const Found *f : members)
+      if (gen::program_size(f->program) < gen::program_size(smallest->program)) smallest = f;
+    DiffGroup g;
+    g.key = key;
+    g.count = members.size();
+    g.first_index = members.front()->index;
+    uint64_t runs = 0;
+    auto still_fails = [&](const Program &cand) {
+      auto src = emit_for(c, cand);
+      if (!src) return false;
+      ++runs;
+      Probe pr = probe(c, argv, *src);
+      remove_dir(pr.run.dir);
+      return !pr.crashed && pr.finding && *pr.finding == key;
+    };
+    Program small = gen::shrink_program(smallest->program, still_fails, c.shrink_budget);
+    g.shrink_runs = runs;
+    g.program = *emit_for(c, small);
+    g.statements = small.body.size();
+    Probe last = probe(c, argv, g.program); // rerun once: its directory is the reproduction's
+    g.detail = last.detail;
+    g.reproduce = reproduce_command(c, argv, last.run);
+    if (!c.keep_dirs) remove_dir(last.run.dir);
+    result.groups.push_back(std::move(g));
+  }
+  return result;
+}
+
+std::string diff_to_text(const DiffResult &r) {
+  std::ostringstream os;
+  os << r.programs << " programs run, " << r.groups.size() << " divergence group"
+     << (r.groups.size() == 1 ? "" : "s") << ", " << r.crashes.size() << " runtime crash"
+     << (r.crashes.size() == 1 ? "" : "es") << "\n";
+  for (const auto &g : r.groups) {
+    os << "\ndivergence: " << g.key.kind << ", defect " << g.key.defect << " (" << g.count
+       << " program" << (g.count == 1 ? "" : "s") << ", first #" << g.first_index << ")\n";
+    if (!g.detail.empty()) os << "  " << g.detail << "\n";
+    os << "  smallest program (" << g.statements << " statement" << (g.statements == 1 ? "" : "s")
+       << ", " << g.shrink_runs << " shrinking runs):\n";
+    std::istringstream lines(g.program);
+    for (std::string line; std::getline(lines, line);)
+      os << "    " << line << "\n";
+    os << "  reproduce: " << g.reproduce << "\n";
+  }
+  for (const auto &cr : r.crashes) {
+    os << "\nruntime crash: program #" << cr.index << ": " << cr.reason << "\n";
+    std::istringstream lines(cr.program);
+    for (std::string line; std::getline(lines, line);)
+      os << "    " << line << "\n";
+    os << "  reproduce: " << cr.reproduce << "\n";
+  }
+  return os.str();
+}
+
+nlohmann::ordered_json diff_to_json(const DiffResult &r) {
+  nlohmann::ordered_json j;
+  j["seed"] = r.seed;
+  j["programs"] = r.programs;
+  j["divergences"] = nlohmann::ordered_json::array();
+  for (const auto &g : r.groups)
+    j["divergences"].push_back({{"kind", g.key.kind},
+                                {"defect", g.key.defect},
+                                {"count", g.count},
+                                {"statements", g.statements},
+                                {"detail", g.detail},
+                                {"program", g.program},
+                                {"reproduce", g.reproduce}});
+  j["crashes"] = nlohmann::ordered_json::array();
+  for (const auto &cr : r.crashes)
+    j["crashes"].push_back({{"index", cr.index},
+                            {"reason", cr.reason},
+                            {"program", cr.program},
+                            {"reproduce", cr.reproduce}});
+  return j;
+}
+
+} // namespace lungfish::traces
