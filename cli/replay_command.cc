@@ -3,7 +3,6 @@
 #include "cli/options.h"
 
 #include "model/program_text.h"
-#include "traces/cpython_replay.h"
 #include "traces/cpython_steps.h"
 #include "traces/replay.h"
 
@@ -37,16 +36,12 @@ int replay_command(const ReplayOptions &o, bool format_given) {
     std::string header_profile;
     std::unique_ptr<traces::StepSource> source;
     if (format == "cpython") {
-      // A reference recording (pyrona-heap-trace/v1): the cpython profile unless --profile.
-      ro.profile = parse_profile(o.profile.empty() ? "cpython" : o.profile)
-                       .value_or(Profile::Cpython);
-      ro.max_steps = o.max_steps;
-      ro.timeout_seconds = o.timeout;
-      traces::ReplayReport report = traces::replay_cpython_recording(o.trace, ro);
-      if (o.json) std::cout << traces::report_to_json(report).dump(2) << "\n";
-      else std::cout << traces::report_to_text(report);
-      if (report.limited) return kExitLimit;
-      return report.clean() ? kExitOk : kExitViolation;
+      // The mapping of the reference recordings (traces/cpython_replay.h) is unfinished: it does
+      // not yet survive the recordings' opaque steps, so it is not offered (issue 7 note).
+      std::cerr << "lungfish replay: replaying CPython reference recordings (pyrona-heap-trace/v1) "
+                   "is not supported by this build yet; traces written by the lungfish_record "
+                   "recorder are native traces (--format native)\n";
+      return kExitUsage;
     }
     if (format == "frankenscript") {
       source = traces::open_frankenscript_source(o.trace);

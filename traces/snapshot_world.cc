@@ -121,6 +121,13 @@ World world_from_snapshot(const Snapshot &s) {
     }
   }
   std::reverse(chain.begin(), chain.end());
+  if (chain.empty() || h.obj(chain.back()).kind != ObjectKind::Frame) {
+    // A snapshot without a frame root (or rooted elsewhere): an empty frame keeps the call
+    // stack well formed; what it held is not known.
+    ObjectId frame = h.new_object(ObjectKind::Frame, Location::local(0), 0);
+    h.obj(frame).proto = h.builtin_proto(BuiltinProto::Frame);
+    chain.assign(1, frame);
+  }
   for (ObjectId f : chain) {
     Activation a;
     a.frame = f;

@@ -1,93 +1,14 @@
-// `lungfish replay --format cpython`: the four reference recordings of the patched CPython
-// (../shared/corpus/cpython, notes/cpython-immutability.md 6) replayed under the cpython profile.
-// Every finding is listed in kExpected with its explanation (docs/cpython-profile.md, "Replaying
-// the reference recordings"); opaque steps are notes, never divergences.
+// The pieces of the (unfinished) replay of the CPython reference recordings: error codes and the
+// normalisation of recorded snapshots into the model's form. Replaying the four recordings end to
+// end is not offered yet (issue 7 note).
 #include "traces/cpython_replay.h"
 
 #include "tests/traces/trace_test_util.h"
 
 #include <filesystem>
-#include <sstream>
 
 namespace lungfish::traces {
 namespace {
-
-std::string cpython_corpus() {
-  return std::string(LUNGFISH_SOURCE_DIR) + "/../shared/corpus/cpython";
-}
-
-ReplayOptions cpython_options() {
-  ReplayOptions o;
-  o.profile = Profile::Cpython;
-  return o;
-}
-
-/// One expected finding: recording, event, kind, and why it is not a model or replay bug.
-struct Expected {
-  const char *file;
-  uint32_t event;
-  const char *kind; // divergence kind, or "violation"
-  const char *why;
-};
-
-// clang-format off
-const Expected kExpected[] = {
-    {"", 0, "", ""},
-};
-// clang-format on
-
-/// The opaque steps (recording step indexes) per file.
-struct OpaqueSteps {
-  const char *file;
-  std::vector<uint32_t> steps;
-};
-const OpaqueSteps kOpaque[] = {
-    {"", {}},
-};
-
-std::string findings_text(const ReplayReport &r) {
-  std::ostringstream s;
-  for (const auto &d : r.divergences)
-    s << "  divergence event " << d.event << " " << d.kind << ": " << d.detail << "\n";
-  for (const auto &v : r.violations)
-    s << "  violation event " << v.event << ": " << v.rendered << "\n";
-  for (const auto &n : r.notes)
-    s << "  note: " << n << "\n";
-  return s.str();
-}
-
-TEST(CpythonReplay, ReferenceRecordingsReplayWithEveryDifferenceExplained) {
-  auto files = test::files_with_suffix(cpython_corpus(), ".json");
-  if (files.empty()) GTEST_SKIP() << "shared CPython recordings not found at " << cpython_corpus();
-  ASSERT_EQ(files.size(), 4u);
-  for (const auto &f : files) {
-    std::string name = std::filesystem::path(f).filename().string();
-    SCOPED_TRACE(name);
-    ReplayReport r = replay_cpython_recording(f, cpython_options());
-    std::vector<std::pair<uint32_t, std::string>> got, want;
-    for (const auto &d : r.divergences)
-      got.emplace_back(d.event, d.kind);
-    for (const auto &v : r.violations)
-      got.emplace_back(v.event, "violation");
-    for (const Expected &e : kExpected)
-      if (name == e.file) want.emplace_back(e.event, e.kind);
-    std::sort(got.begin(), got.end());
-    std::sort(want.begin(), want.end());
-    EXPECT_EQ(got, want) << findings_text(r);
-    CpythonRecordingSource source(read_cpython_recording(f), f);
-    std::vector<uint32_t> opaque;
-    for (const auto &o : source.opaque())
-      opaque.push_back(o.step);
-    for (const OpaqueSteps &o : kOpaque)
-      if (name == o.file) EXPECT_EQ(opaque, o.steps) << findings_text(r);
-    // Every opaque step is reported as a note.
-    size_t notes = 0;
-    for (const auto &n : r.notes)
-      notes += n.find("opaque step") != std::string::npos;
-    EXPECT_EQ(notes, source.opaque().size());
-    std::cout << name << ":\n" << findings_text(r);
-  }
-}
 
 TEST(CpythonReplay, ErrorCodesAndNormalisation) {
   EXPECT_EQ(cpython_error_code("TypeError", "d['z'] = 1"), "E_IMMUTABLE");
