@@ -85,10 +85,20 @@ void expect_reproduced(const std::string &check, int steps, const std::string &i
 }
 
 TEST(Verify, DisabledChecksGiveReproducedCounterexamples) {
-  expect_reproduced("read.opaque", 3);
-  expect_reproduced("move.opaque", 3);
-  expect_reproduced("write.opaque", 3);
-  expect_reproduced("cown.not_bridge", 2, "I12");
+  expect_reproduced("read.opaque", 3, "I13");
+  expect_reproduced("cown_write.not_free", 3, "I5");
+  expect_reproduced("write.opaque", 3, "I13");
+  expect_reproduced("cown.not_bridge", 2); // breaks I3 and I12
+}
+
+// move.opaque off lets `move` take a region back out of a Released cown: within the bound no
+// invariant breaks (a finding documented in docs/verification.md), so it is reported masked.
+TEST(Verify, MoveOpaqueIsMaskedAtTinyBound) {
+  VerifyOptions o = tiny(3, 2, 2, 3);
+  ASSERT_EQ(o.disabled.disable_by_name("move.opaque"), "");
+  bool unknown = true;
+  EXPECT_FALSE(find_any_counterexample(o, &unknown).has_value());
+  EXPECT_FALSE(unknown);
 }
 
 // A counterexample the model does not reproduce would be an encoding bug: replay_breaks says
