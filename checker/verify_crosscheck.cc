@@ -27,27 +27,37 @@ std::vector<StmtSpec> all_specs(const Bound &b) {
     out.push_back({op, x, y, z, f, op_text(op, x, y, z, field_name(f))});
   };
   const int V = b.vars, F = b.fields;
-  for (int x = 0; x < V; ++x) add(OpKind::New, x, 0, 0, 0);
-  for (int x = 0; x < V; ++x) add(OpKind::Region, x, 0, 0, 0);
   for (int x = 0; x < V; ++x)
-    for (int y = 0; y < V; ++y) add(OpKind::Copy, x, y, 0, 0);
+    add(OpKind::New, x, 0, 0, 0);
+  for (int x = 0; x < V; ++x)
+    add(OpKind::Region, x, 0, 0, 0);
   for (int x = 0; x < V; ++x)
     for (int y = 0; y < V; ++y)
-      for (int f = 0; f < F; ++f) add(OpKind::Read, x, y, 0, f);
-  for (int x = 0; x < V; ++x) add(OpKind::Drop, x, 0, 0, 0);
+      add(OpKind::Copy, x, y, 0, 0);
+  for (int x = 0; x < V; ++x)
+    for (int y = 0; y < V; ++y)
+      for (int f = 0; f < F; ++f)
+        add(OpKind::Read, x, y, 0, f);
+  for (int x = 0; x < V; ++x)
+    add(OpKind::Drop, x, 0, 0, 0);
   for (int z = 0; z < V; ++z)
     for (int y = 0; y < V; ++y)
-      for (int f = 0; f < F; ++f) add(OpKind::Move, 0, y, z, f);
+      for (int f = 0; f < F; ++f)
+        add(OpKind::Move, 0, y, z, f);
   for (int x = 0; x < V; ++x)
     for (int f = 0; f < F; ++f)
-      for (int y = 0; y < V; ++y) add(OpKind::Store, x, y, 0, f); // cown writes share the text
+      for (int y = 0; y < V; ++y)
+        add(OpKind::Store, x, y, 0, f); // cown writes share the text
   for (OpKind op : {OpKind::Freeze, OpKind::Close, OpKind::IsClosed, OpKind::Dissolve})
-    for (int x = 0; x < V; ++x) add(op, x, 0, 0, 0);
+    for (int x = 0; x < V; ++x)
+      add(op, x, 0, 0, 0);
   for (int x = 0; x < V; ++x)
-    for (int y = 0; y < V; ++y) add(OpKind::Merge, x, y, 0, 0);
+    for (int y = 0; y < V; ++y)
+      add(OpKind::Merge, x, y, 0, 0);
   for (OpKind op : {OpKind::Cown, OpKind::CownMove})
     for (int z = 0; z < V; ++z)
-      for (int x = 0; x < V; ++x) add(op, x, 0, z, 0);
+      for (int x = 0; x < V; ++x)
+        add(op, x, 0, z, 0);
   return out;
 }
 
@@ -137,7 +147,8 @@ std::vector<std::string> cross_check(const Bound &bound, int depth, size_t *pair
   std::vector<size_t> idx(static_cast<size_t>(depth), 0);
   while (true) {
     std::string text = pre_text;
-    for (size_t i : idx) text += specs[i].text + "\n";
+    for (size_t i : idx)
+      text += specs[i].text + "\n";
     RunRecord rec = run_program(text, DisabledChecks{});
     SlotMap map;
     std::string err;
@@ -173,7 +184,8 @@ std::vector<std::string> cross_check(const Bound &bound, int depth, size_t *pair
     }
     // Next program (odometer).
     size_t k = 0;
-    while (k < idx.size() && ++idx[k] == specs.size()) idx[k++] = 0;
+    while (k < idx.size() && ++idx[k] == specs.size())
+      idx[k++] = 0;
     if (k == idx.size()) break;
   }
   if (pairs_checked) *pairs_checked = pairs;

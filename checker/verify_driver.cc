@@ -19,9 +19,12 @@ using namespace verify_detail;
 
 std::string_view verdict_name(Verdict v) {
   switch (v) {
-    case Verdict::Proved: return "proved";
-    case Verdict::Counterexample: return "counterexample";
-    case Verdict::Unknown: return "unknown";
+    case Verdict::Proved:
+      return "proved";
+    case Verdict::Counterexample:
+      return "counterexample";
+    case Verdict::Unknown:
+      return "unknown";
   }
   return "unknown";
 }
@@ -68,7 +71,8 @@ std::vector<OpKind> selected_ops(const VerifyOptions &o) {
   for (int i = 0; i < kOpCount; ++i) {
     OpKind op = static_cast<OpKind>(i);
     bool want = o.only_ops.empty();
-    for (const std::string &n : o.only_ops) want = want || n == op_name(op);
+    for (const std::string &n : o.only_ops)
+      want = want || n == op_name(op);
     if (want) out.push_back(op);
   }
   return out;
@@ -79,7 +83,8 @@ std::vector<Inv> selected_invs(const VerifyOptions &o) {
   for (int i = 0; i < kInvCount; ++i) {
     Inv inv = static_cast<Inv>(i);
     bool want = o.only_invariants.empty();
-    for (const std::string &n : o.only_invariants) want = want || n == inv_name(inv);
+    for (const std::string &n : o.only_invariants)
+      want = want || n == inv_name(inv);
     if (want) out.push_back(inv);
   }
   return out;
@@ -144,7 +149,8 @@ std::vector<std::string> decode(const z3::model &m, const Trace &tr, const Bound
     if (op < 0) continue;
     auto num = [&](const z3::expr &e) { return signed_value(m.eval(e, true)); };
     const SymArgs &a = tr.args[j];
-    out.push_back(op_text(static_cast<OpKind>(op), num(a.x), num(a.y), num(a.z), field_name(num(a.f))));
+    out.push_back(
+        op_text(static_cast<OpKind>(op), num(a.x), num(a.y), num(a.z), field_name(num(a.f))));
   }
   (void)b;
   return out;
@@ -155,7 +161,8 @@ VerifyCounterexample make_cex(Session &S, const z3::model &m, const Trace &tr,
   VerifyCounterexample c;
   c.statements = decode(m, tr, S.bound);
   c.program = prelude(S.bound);
-  for (const std::string &s : c.statements) c.program += s + "\n";
+  for (const std::string &s : c.statements)
+    c.program += s + "\n";
   c.invariant = broken.empty() ? "" : inv_name(broken[0]);
   std::string what;
   for (Inv i : broken) {
@@ -182,8 +189,8 @@ std::vector<Inv> broken_in(Session &S, const z3::model &m, const SymState &s, In
 void note_bug(VerifyReport &rep, const VerifyResult &r) {
   if (r.counterexample && !r.counterexample->replayed)
     rep.encoding_bugs.push_back(r.op + "/" + r.invariant + ": the model does not reproduce\n" +
-                                r.counterexample->program + "(model: " +
-                                r.counterexample->replay + ")");
+                                r.counterexample->program + "(model: " + r.counterexample->replay +
+                                ")");
 }
 
 /// A fresh solver holding a trace of `steps` statements whose last one is `op`, every state but
@@ -224,7 +231,8 @@ void run_bmc(const VerifyOptions &o, VerifyReport &rep, const VerifyProgress &pr
       configure(sol, o);
       Trace tr = bmc_query(S, sol, o.steps, op);
       Exprs broken;
-      for (Inv inv : invs) broken.push_back(!e.invariant(tr.states.back(), inv));
+      for (Inv inv : invs)
+        broken.push_back(!e.invariant(tr.states.back(), inv));
       sol.add(e.any(broken));
       dump(o, sol, "bmc_" + op_name(op) + "_all");
       all = sol.check();
@@ -328,9 +336,9 @@ void run_induction(const VerifyOptions &o, VerifyReport &rep, const VerifyProgre
             r.counterexample = cex;
             note_bug(rep, r);
           } else {
-            r.classification = br == z3::unsat ? "not reachable within " +
-                                                     std::to_string(o.steps) + " steps (BMC)"
-                                               : "reachability unknown";
+            r.classification =
+                br == z3::unsat ? "not reachable within " + std::to_string(o.steps) + " steps (BMC)"
+                                : "reachability unknown";
             VerifyCounterexample c;
             c.invariant = r.invariant;
             c.pre_state = cti;
@@ -354,8 +362,10 @@ VerifyReport run_verify(const VerifyOptions &options, const VerifyProgress &prog
   VerifyReport rep;
   rep.options = options;
   auto t0 = Clock::now();
-  if (options.induction) run_induction(options, rep, progress);
-  else run_bmc(options, rep, progress);
+  if (options.induction)
+    run_induction(options, rep, progress);
+  else
+    run_bmc(options, rep, progress);
   rep.seconds = since(t0);
   return rep;
 }
@@ -374,7 +384,9 @@ Verdict check_vacuity(const VerifyOptions &o, const std::string &op_name_) {
     sol.add(e.well_formed(s) && e.all_invariants(s) && e.args_in_range(a) && t.pre);
     sol.add(e.all_invariants(t.post) || !e.all_invariants(t.post)); // keep post in the query
     z3::check_result r = sol.check();
-    return r == z3::sat ? Verdict::Proved : r == z3::unsat ? Verdict::Counterexample : Verdict::Unknown;
+    return r == z3::sat     ? Verdict::Proved
+           : r == z3::unsat ? Verdict::Counterexample
+                            : Verdict::Unknown;
   }
   return Verdict::Unknown;
 }

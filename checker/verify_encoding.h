@@ -30,7 +30,9 @@ constexpr int kDead = -1, kLocal = 0, kImm = 1, kCown = 2, kReg0 = 3;
 /// [-(V + N*F), V + N*F], far inside [-64, 63] for the bounds this is meant for.
 constexpr unsigned kWidth = 7;
 /// A numeral of the encoding's sort.
-inline z3::expr num(z3::context &c, int v) { return c.bv_val(v, kWidth); }
+inline z3::expr num(z3::context &c, int v) {
+  return c.bv_val(v, kWidth);
+}
 /// A constant of the encoding's sort.
 inline z3::expr num_const(z3::context &c, const std::string &name) {
   return c.bv_const(name.c_str(), kWidth);
@@ -58,21 +60,21 @@ struct SymArgs {
 
 /// The statements the encoding knows (the "operations" of the results table).
 enum class OpKind : int {
-  New,        // x = {}
-  Region,     // x = Region()
-  Copy,       // x = y
-  Read,       // x = y.f
-  Drop,       // drop x
-  Move,       // z = move y.f
-  Store,      // x.f = y      (x not a cown: the barrier and the pull)
-  CownWrite,  // x.f = y      (x a cown)
-  Freeze,     // freeze(x)
-  Close,      // close(x)
-  IsClosed,   // is_closed(x)
-  Merge,      // merge(x, y)
-  Dissolve,   // dissolve(x)
-  Cown,       // z = Cown(x)
-  CownMove,   // z = Cown(move x)
+  New,       // x = {}
+  Region,    // x = Region()
+  Copy,      // x = y
+  Read,      // x = y.f
+  Drop,      // drop x
+  Move,      // z = move y.f
+  Store,     // x.f = y      (x not a cown: the barrier and the pull)
+  CownWrite, // x.f = y      (x a cown)
+  Freeze,    // freeze(x)
+  Close,     // close(x)
+  IsClosed,  // is_closed(x)
+  Merge,     // merge(x, y)
+  Dissolve,  // dissolve(x)
+  Cown,      // z = Cown(x)
+  CownMove,  // z = Cown(move x)
   Count
 };
 constexpr int kOpCount = static_cast<int>(OpKind::Count);

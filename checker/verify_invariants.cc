@@ -6,12 +6,14 @@
 namespace lungfish::verify_detail {
 
 std::string inv_name(Inv i) {
-  static const char *kNames[] = {"I1", "I2", "I3",  "I4",  "I5",  "I6",  "I7", "I8",
+  static const char *kNames[] = {"I1", "I2",  "I3",  "I4",  "I5",  "I6",  "I7", "I8",
                                  "I9", "I10", "I11", "I12", "I13", "I14", "I16"};
   return kNames[static_cast<int>(i)];
 }
 
-Invariant to_checker(Inv i) { return parse_invariant(inv_name(i)).value_or(Invariant::I1); }
+Invariant to_checker(Inv i) {
+  return parse_invariant(inv_name(i)).value_or(Invariant::I1);
+}
 
 namespace {
 
@@ -24,17 +26,20 @@ struct Facts {
 Facts facts(Encoder &e, const SymState &s) {
   const int nr = e.bound().regions;
   Facts f;
-  for (int r = 0; r < nr; ++r) f.tl.push_back(e.true_lrc(s, r));
+  for (int r = 0; r < nr; ++r)
+    f.tl.push_back(e.true_lrc(s, r));
   for (int c = 0; c < nr; ++c)
     for (int r = 0; r < nr; ++r)
       f.child.push_back(s.ralive[c] && s.ralive[r] && s.pk[c] == kParentRegion && s.par[c] == r);
   Exprs open;
-  for (int r = 0; r < nr; ++r) open.push_back(s.ralive[r] && f.tl[r] > 0);
+  for (int r = 0; r < nr; ++r)
+    open.push_back(s.ralive[r] && f.tl[r] > 0);
   for (int round = 0; round < nr; ++round) {
     Exprs next;
     for (int r = 0; r < nr; ++r) {
       Exprs sub{open[r]};
-      for (int c = 0; c < nr; ++c) sub.push_back(f.child[c * nr + r] && open[c]);
+      for (int c = 0; c < nr; ++c)
+        sub.push_back(f.child[c * nr + r] && open[c]);
       next.push_back(e.any(sub));
     }
     open = next;
@@ -48,7 +53,8 @@ std::vector<Exprs> ancestors(Encoder &e, const SymState &s) {
   // up[k][r][q]: q is reached from r in <= k parent steps (q = r included).
   const int nr = e.bound().regions;
   std::vector<Exprs> at(nr, Exprs(nr, e.B(false)));
-  for (int r = 0; r < nr; ++r) at[r][r] = e.B(true);
+  for (int r = 0; r < nr; ++r)
+    at[r][r] = e.B(true);
   for (int k = 0; k < nr; ++k) {
     std::vector<Exprs> next = at;
     for (int r = 0; r < nr; ++r)
@@ -73,7 +79,8 @@ z3::expr Encoder::invariant(const SymState &s, Inv inv) {
     case Inv::I1: // a live object's location is LOCAL, IMM, COWN or a live region
       for (int o = 0; o < n; ++o) {
         Exprs ok{s.loc[o] == kLocal, s.loc[o] == kImm, s.loc[o] == kCown};
-        for (int r = 0; r < nr; ++r) ok.push_back(s.loc[o] == kReg0 + r && s.ralive[r]);
+        for (int r = 0; r < nr; ++r)
+          ok.push_back(s.loc[o] == kReg0 + r && s.ralive[r]);
         c.push_back(z3::implies(s.alive[o], any(ok)));
       }
       break;
@@ -99,10 +106,10 @@ z3::expr Encoder::invariant(const SymState &s, Inv inv) {
             for (int q = 0; q < nr; ++q) {
               if (q == r) continue;
               z3::expr t = s.fld[o][f];
-              c.push_back(z3::implies(s.alive[o] && s.loc[o] == kReg0 + r && live_target(t) &&
-                                          loc_of(s, t) == kReg0 + q,
-                                      s.bridge[q] == t && s.pk[q] == kParentRegion &&
-                                          s.par[q] == r));
+              c.push_back(
+                  z3::implies(s.alive[o] && s.loc[o] == kReg0 + r && live_target(t) &&
+                                  loc_of(s, t) == kReg0 + q,
+                              s.bridge[q] == t && s.pk[q] == kParentRegion && s.par[q] == r));
             }
       break;
     case Inv::I5: // an owned region has exactly one owning reference
@@ -135,18 +142,20 @@ z3::expr Encoder::invariant(const SymState &s, Inv inv) {
     }
     case Inv::I7: // each live region has its bridge, alive and inside it
       for (int r = 0; r < nr; ++r)
-        c.push_back(z3::implies(s.ralive[r], alive_of(s, s.bridge[r]) &&
-                                                 loc_of(s, s.bridge[r]) == kReg0 + r));
+        c.push_back(z3::implies(s.ralive[r],
+                                alive_of(s, s.bridge[r]) && loc_of(s, s.bridge[r]) == kReg0 + r));
       break;
     case Inv::I8: { // LRC = LOCAL references into the region's own objects
-      for (int r = 0; r < nr; ++r) c.push_back(z3::implies(s.ralive[r], s.lrc[r] == true_lrc(s, r)));
+      for (int r = 0; r < nr; ++r)
+        c.push_back(z3::implies(s.ralive[r], s.lrc[r] == true_lrc(s, r)));
       break;
     }
     case Inv::I9: { // SBRC = open direct children
       Facts fa = facts(*this, s);
       for (int r = 0; r < nr; ++r) {
         Exprs open;
-        for (int q = 0; q < nr; ++q) open.push_back(fa.child[q * nr + r] && fa.sopen[q]);
+        for (int q = 0; q < nr; ++q)
+          open.push_back(fa.child[q * nr + r] && fa.sopen[q]);
         c.push_back(z3::implies(s.ralive[r], s.sbrc[r] == count(open)));
       }
       break;
@@ -182,8 +191,8 @@ z3::expr Encoder::invariant(const SymState &s, Inv inv) {
     case Inv::I13: { // a Released cown's regions are closed
       Facts fa = facts(*this, s);
       for (int r = 0; r < nr; ++r)
-        c.push_back(z3::implies(s.ralive[r] && s.pk[r] == kParentCown &&
-                                    is_cown(s, s.par[r]) && released_of(s, s.par[r]),
+        c.push_back(z3::implies(s.ralive[r] && s.pk[r] == kParentCown && is_cown(s, s.par[r]) &&
+                                    released_of(s, s.par[r]),
                                 !fa.sopen[r]));
       break;
     }
@@ -198,19 +207,22 @@ z3::expr Encoder::invariant(const SymState &s, Inv inv) {
       break;
     }
     case Inv::I16: // (references only) nothing points to a freed object
-      for (const z3::expr &v : s.var) c.push_back(z3::implies(v != 0, alive_of(s, v)));
+      for (const z3::expr &v : s.var)
+        c.push_back(z3::implies(v != 0, alive_of(s, v)));
       for (int o = 0; o < n; ++o)
         for (int f = 0; f < nf; ++f)
           c.push_back(z3::implies(s.alive[o] && s.fld[o][f] != 0, alive_of(s, s.fld[o][f])));
       break;
-    case Inv::Count: break;
+    case Inv::Count:
+      break;
   }
   return all(c);
 }
 
 z3::expr Encoder::all_invariants(const SymState &s) {
   Exprs c;
-  for (int i = 0; i < kInvCount; ++i) c.push_back(invariant(s, static_cast<Inv>(i)));
+  for (int i = 0; i < kInvCount; ++i)
+    c.push_back(invariant(s, static_cast<Inv>(i)));
   return all(c);
 }
 
@@ -218,22 +230,25 @@ z3::expr Encoder::auxiliary(const SymState &s) {
   // Facts every reachable state has but the invariants do not say (docs/verification.md):
   //  A1 every live object other than a live region's recorded bridge is referenced (rc > 0);
   //  A2 a Pending cown holds the bridge of an open region it owns;
-  //  A3 a live region's bridge is referenced only by LOCAL, its owner, or itself;
-  //  A4 no live region is owned by a cown that does not hold its bridge.
+  //  A3 a region a cown owns is held in one of the cown's fields.
   const int n = b_.objects, nr = b_.regions, nf = b_.fields;
   Exprs c;
   Facts fa = facts(*this, s);
   for (int o = 0; o < n; ++o) {
     Exprs refd, isbr;
-    for (const z3::expr &v : s.var) refd.push_back(v == o + 1);
+    for (const z3::expr &v : s.var)
+      refd.push_back(v == o + 1);
     for (int p = 0; p < n; ++p)
-      for (int f = 0; f < nf; ++f) refd.push_back(s.alive[p] && s.fld[p][f] == o + 1);
-    for (int r = 0; r < nr; ++r) isbr.push_back(s.ralive[r] && s.bridge[r] == o + 1);
+      for (int f = 0; f < nf; ++f)
+        refd.push_back(s.alive[p] && s.fld[p][f] == o + 1);
+    for (int r = 0; r < nr; ++r)
+      isbr.push_back(s.ralive[r] && s.bridge[r] == o + 1);
     c.push_back(z3::implies(s.alive[o], any(refd) || any(isbr)));
     Exprs open_owned;
     for (int r = 0; r < nr; ++r) {
       Exprs held;
-      for (int f = 0; f < nf; ++f) held.push_back(s.fld[o][f] == s.bridge[r]);
+      for (int f = 0; f < nf; ++f)
+        held.push_back(s.fld[o][f] == s.bridge[r]);
       open_owned.push_back(s.ralive[r] && s.pk[r] == kParentCown && s.par[r] == o + 1 &&
                            any(held) && fa.sopen[r]);
     }
@@ -242,7 +257,8 @@ z3::expr Encoder::auxiliary(const SymState &s) {
   for (int r = 0; r < nr; ++r) {
     Exprs held;
     for (int o = 0; o < n; ++o)
-      for (int f = 0; f < nf; ++f) held.push_back(s.par[r] == o + 1 && s.fld[o][f] == s.bridge[r]);
+      for (int f = 0; f < nf; ++f)
+        held.push_back(s.par[r] == o + 1 && s.fld[o][f] == s.bridge[r]);
     c.push_back(z3::implies(s.ralive[r] && s.pk[r] == kParentCown, any(held)));
   }
   return all(c);

@@ -5,8 +5,8 @@
 // stays with its object while it lives, and an object created by a statement takes the lowest
 // slot free before that statement (the encoding allocates the same way); regions likewise.
 // Variables are the main frame's fields `a`, `b`, `c`, ...; field names are `value`, `f`, `g`...
-#include "checker/verify_encoding.h"
 #include "checker/verify_model.h"
+#include "checker/verify_encoding.h"
 #include "model/machine.h"
 #include "model/program_text.h"
 
@@ -24,11 +24,14 @@ std::string field_name(int f) {
   s += std::to_string(f);
   return s;
 }
-std::string var_name(int v) { return std::string(1, static_cast<char>('a' + v)); }
+std::string var_name(int v) {
+  return std::string(1, static_cast<char>('a' + v));
+}
 
 std::string prelude(const Bound &b) {
   std::string p;
-  for (int v = 0; v < b.vars; ++v) p += var_name(v) + " = None\n";
+  for (int v = 0; v < b.vars; ++v)
+    p += var_name(v) + " = None\n";
   return p;
 }
 
@@ -50,17 +53,21 @@ std::optional<ConcreteState> abstract_world(const World &w, const Bound &b, Slot
     if (ob.kind != ObjectKind::Plain && ob.kind != ObjectKind::Cown)
       return fail("object kind " + std::string(object_kind_name(ob.kind)) + " is out of scope");
     auto it = map.objects.find(o);
-    if (it != map.objects.end() && it->second.second == ob.serial) objs[o] = it->second.first;
-    else fresh.push_back({ob.serial, o});
+    if (it != map.objects.end() && it->second.second == ob.serial)
+      objs[o] = it->second.first;
+    else
+      fresh.push_back({ob.serial, o});
   }
   std::sort(fresh.begin(), fresh.end());
   // A new object takes the lowest slot free *before* the statement (the encoding allocates
   // before it collects), so the slots of objects that died meanwhile stay taken.
   std::set<int> used;
-  for (auto &[o, s] : map.objects) used.insert(s.first);
+  for (auto &[o, s] : map.objects)
+    used.insert(s.first);
   for (auto &[serial, o] : fresh) {
     int s = 0;
-    while (used.count(s)) ++s;
+    while (used.count(s))
+      ++s;
     if (s >= b.objects) return fail("more than " + std::to_string(b.objects) + " objects");
     used.insert(s);
     objs[o] = s;
@@ -72,22 +79,27 @@ std::optional<ConcreteState> abstract_world(const World &w, const Bound &b, Slot
     auto it = map.regions.find(r);
     if (it != map.regions.end() && it->second.second == h.region(r).serial)
       regs[r] = it->second.first;
-    else fresh_r.push_back({h.region(r).serial, r});
+    else
+      fresh_r.push_back({h.region(r).serial, r});
   }
   std::sort(fresh_r.begin(), fresh_r.end());
   std::set<int> used_r;
-  for (auto &[r, s] : map.regions) used_r.insert(s.first);
+  for (auto &[r, s] : map.regions)
+    used_r.insert(s.first);
   for (auto &[serial, r] : fresh_r) {
     int s = 0;
-    while (used_r.count(s)) ++s;
+    while (used_r.count(s))
+      ++s;
     if (s >= b.regions) return fail("more than " + std::to_string(b.regions) + " regions");
     used_r.insert(s);
     regs[r] = s;
   }
   map.objects.clear();
-  for (auto &[o, s] : objs) map.objects[o] = {s, h.obj(o).serial};
+  for (auto &[o, s] : objs)
+    map.objects[o] = {s, h.obj(o).serial};
   map.regions.clear();
-  for (auto &[r, s] : regs) map.regions[r] = {s, h.region(r).serial};
+  for (auto &[r, s] : regs)
+    map.regions[r] = {s, h.region(r).serial};
 
   auto value = [&](ObjectId t, int *out) {
     if (t == kNone) return *out = 0, true;
@@ -97,7 +109,8 @@ std::optional<ConcreteState> abstract_world(const World &w, const Bound &b, Slot
     return true;
   };
   std::map<std::string, int> field_index;
-  for (int f = 0; f < b.fields; ++f) field_index[field_name(f)] = f;
+  for (int f = 0; f < b.fields; ++f)
+    field_index[field_name(f)] = f;
 
   ConcreteState c = empty_state(b);
   for (auto &[o, s] : objs) {
@@ -108,8 +121,12 @@ std::optional<ConcreteState> abstract_world(const World &w, const Bound &b, Slot
         if (ob.loc.index != 0) return fail("a behaviour's LOCAL is out of scope");
         c.loc[s] = kLocal;
         break;
-      case LocationKind::Immutable: c.loc[s] = kImm; break;
-      case LocationKind::Cown: c.loc[s] = kCown; break;
+      case LocationKind::Immutable:
+        c.loc[s] = kImm;
+        break;
+      case LocationKind::Cown:
+        c.loc[s] = kCown;
+        break;
       case LocationKind::Region: {
         auto it = regs.find(ob.loc.index);
         if (it == regs.end()) return fail("an object in a dead region");
@@ -121,7 +138,8 @@ std::optional<ConcreteState> abstract_world(const World &w, const Bound &b, Slot
       if (ob.status == CownStatus::Acquired) return fail("an Acquired cown is out of scope");
       c.released[s] = ob.status == CownStatus::Released;
     }
-    if (ob.proto != kNone && !h.is_global(ob.proto)) return fail("a prototype edge is out of scope");
+    if (ob.proto != kNone && !h.is_global(ob.proto))
+      return fail("a prototype edge is out of scope");
     for (const Field &f : ob.fields) {
       auto fi = field_index.find(symbol_name(f.name));
       if (fi == field_index.end()) return fail("field " + symbol_name(f.name) + " is out of scope");
@@ -133,7 +151,7 @@ std::optional<ConcreteState> abstract_world(const World &w, const Bound &b, Slot
     const Region &reg = h.region(r);
     c.ralive[s] = 1;
     if (!value(reg.bridge, &c.bridge[s])) return fail("a region's bridge is not an object");
-    c.pk[s] = reg.parent_kind == ParentKind::None ? kNoParent
+    c.pk[s] = reg.parent_kind == ParentKind::None     ? kNoParent
               : reg.parent_kind == ParentKind::Region ? kParentRegion
                                                       : kParentCown;
     if (reg.parent_kind == ParentKind::Region) {
@@ -148,7 +166,8 @@ std::optional<ConcreteState> abstract_world(const World &w, const Bound &b, Slot
   }
   for (int v = 0; v < b.vars; ++v) {
     const Field *f = h.find_field(frame, intern(var_name(v)));
-    if (f && !value(f->value, &c.var[v])) return fail("variable " + var_name(v) + " holds a global");
+    if (f && !value(f->value, &c.var[v]))
+      return fail("variable " + var_name(v) + " holds a global");
   }
   for (const Field &f : h.obj(frame).fields) {
     const std::string &n = symbol_name(f.name);
@@ -176,8 +195,9 @@ RunRecord run_program(const std::string &text, const DisabledChecks &disabled) {
     return true;
   };
   rec.outcome = m.run(obs);
-  if (m.error()) rec.error = std::string(error_code_name(m.error()->code)) + " (" +
-                             std::string(rule_info(m.error()->rule).name) + "): " + m.error()->message;
+  if (m.error())
+    rec.error = std::string(error_code_name(m.error()->code)) + " (" +
+                std::string(rule_info(m.error()->rule).name) + "): " + m.error()->message;
   if (m.dangling()) rec.dangling = *m.dangling();
   return rec;
 }
@@ -194,9 +214,9 @@ bool replay_breaks(const std::string &program, const std::string &invariant,
     if (what) *what = std::move(s);
   };
   if (rec.lines.size() < statements) {
-    say(rec.dangling.empty() ? "rejected at statement " + std::to_string(rec.lines.size() + 1) +
-                                   ": " + rec.error
-                             : "stopped: " + rec.dangling);
+    say(rec.dangling.empty()
+            ? "rejected at statement " + std::to_string(rec.lines.size() + 1) + ": " + rec.error
+            : "stopped: " + rec.dangling);
     return invariant == "I16" && !rec.dangling.empty();
   }
   std::string broken;

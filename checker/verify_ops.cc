@@ -6,31 +6,46 @@
 namespace lungfish::verify_detail {
 
 std::string op_name(OpKind op) {
-  static const char *kNames[] = {"new",    "region", "copy",      "read",     "drop",
-                                 "move",   "store",  "cown_write", "freeze",  "close",
-                                 "is_closed", "merge", "dissolve", "cown",    "cown_move"};
+  static const char *kNames[] = {"new",       "region", "copy",       "read",   "drop",
+                                 "move",      "store",  "cown_write", "freeze", "close",
+                                 "is_closed", "merge",  "dissolve",   "cown",   "cown_move"};
   return kNames[static_cast<int>(op)];
 }
 
 std::string op_text(OpKind op, int x, int y, int z, const std::string &f) {
   auto v = [](int i) { return std::string(1, static_cast<char>('a' + i)); };
   switch (op) {
-    case OpKind::New: return v(x) + " = {}";
-    case OpKind::Region: return v(x) + " = Region()";
-    case OpKind::Copy: return v(x) + " = " + v(y);
-    case OpKind::Read: return v(x) + " = " + v(y) + "." + f;
-    case OpKind::Drop: return "drop " + v(x);
-    case OpKind::Move: return v(z) + " = move " + v(y) + "." + f;
+    case OpKind::New:
+      return v(x) + " = {}";
+    case OpKind::Region:
+      return v(x) + " = Region()";
+    case OpKind::Copy:
+      return v(x) + " = " + v(y);
+    case OpKind::Read:
+      return v(x) + " = " + v(y) + "." + f;
+    case OpKind::Drop:
+      return "drop " + v(x);
+    case OpKind::Move:
+      return v(z) + " = move " + v(y) + "." + f;
     case OpKind::Store:
-    case OpKind::CownWrite: return v(x) + "." + f + " = " + v(y);
-    case OpKind::Freeze: return "freeze(" + v(x) + ")";
-    case OpKind::Close: return "close(" + v(x) + ")";
-    case OpKind::IsClosed: return "is_closed(" + v(x) + ")";
-    case OpKind::Merge: return "merge(" + v(x) + ", " + v(y) + ")";
-    case OpKind::Dissolve: return "dissolve(" + v(x) + ")";
-    case OpKind::Cown: return v(z) + " = Cown(" + v(x) + ")";
-    case OpKind::CownMove: return v(z) + " = Cown(move " + v(x) + ")";
-    case OpKind::Count: break;
+    case OpKind::CownWrite:
+      return v(x) + "." + f + " = " + v(y);
+    case OpKind::Freeze:
+      return "freeze(" + v(x) + ")";
+    case OpKind::Close:
+      return "close(" + v(x) + ")";
+    case OpKind::IsClosed:
+      return "is_closed(" + v(x) + ")";
+    case OpKind::Merge:
+      return "merge(" + v(x) + ", " + v(y) + ")";
+    case OpKind::Dissolve:
+      return "dissolve(" + v(x) + ")";
+    case OpKind::Cown:
+      return v(z) + " = Cown(" + v(x) + ")";
+    case OpKind::CownMove:
+      return v(z) + " = Cown(move " + v(x) + ")";
+    case OpKind::Count:
+      break;
   }
   return "";
 }
@@ -96,7 +111,8 @@ Transition Encoder::op_simple(OpKind op, const SymState &s, const SymArgs &a) {
       set_var(st, a.z, w);
       break;
     }
-    default: break;
+    default:
+      break;
   }
   return Transition{pre, st};
 }
@@ -121,20 +137,23 @@ Transition Encoder::op_store(const SymState &s, const SymArgs &a) {
 
   // The pulled set: Y and every LOCAL object it reaches through LOCAL objects.
   Exprs P(n, B(false));
-  for (int o = 0; o < n; ++o) P[o] = c4 && Y == o + 1;
+  for (int o = 0; o < n; ++o)
+    P[o] = c4 && Y == o + 1;
   for (int round = 1; round < n; ++round) {
     Exprs next = P;
     for (int o = 0; o < n; ++o) {
       Exprs via;
       for (int p = 0; p < n; ++p)
-        for (int f = 0; f < nf; ++f) via.push_back(P[p] && s.fld[p][f] == o + 1);
+        for (int f = 0; f < nf; ++f)
+          via.push_back(P[p] && s.fld[p][f] == o + 1);
       next[o] = P[o] || (s.alive[o] && s.loc[o] == kLocal && any(via));
     }
     P = next;
   }
   auto in_p = [&](const z3::expr &v) {
     Exprs c;
-    for (int o = 0; o < n; ++o) c.push_back(v == o + 1 && P[o]);
+    for (int o = 0; o < n; ++o)
+      c.push_back(v == o + 1 && P[o]);
     return any(c);
   };
   // The pull's checks, per reached region and per edge.
@@ -160,18 +179,20 @@ Transition Encoder::op_store(const SymState &s, const SymArgs &a) {
     }
   pull_ok.push_back(check(RuleId::PullOtherRegion, !any(other)));
 
-  z3::expr pre = X != 0 && !is_cown(s, X) && z3::implies(c1, check(RuleId::WriteImmutable, B(false))) &&
-                 z3::implies(c4, all(pull_ok)) &&
-                 z3::implies(c5, check(RuleId::BarrierHasParent, !has_parent5) &&
-                                     z3::implies(!has_parent5, check(RuleId::BarrierCycle, !cycle5))) &&
-                 z3::implies(c6, check(RuleId::BarrierOtherRegion, B(false)));
+  z3::expr pre =
+      X != 0 && !is_cown(s, X) && z3::implies(c1, check(RuleId::WriteImmutable, B(false))) &&
+      z3::implies(c4, all(pull_ok)) &&
+      z3::implies(c5, check(RuleId::BarrierHasParent, !has_parent5) &&
+                          z3::implies(!has_parent5, check(RuleId::BarrierCycle, !cycle5))) &&
+      z3::implies(c6, check(RuleId::BarrierOtherRegion, B(false)));
 
   SymState st = s;
   // c3: a LOCAL object now references the regional Y.
   add_lrc(st, s, Y, +1, c3);
   // c4: the pull. dLRC(A) = LOCAL references into the pulled set - edges from it into A.
   Exprs into_p;
-  for (const z3::expr &v : s.var) into_p.push_back(in_p(v));
+  for (const z3::expr &v : s.var)
+    into_p.push_back(in_p(v));
   Exprs into_a;
   for (int p = 0; p < n; ++p)
     for (int f = 0; f < nf; ++f) {
@@ -186,7 +207,8 @@ Transition Encoder::op_store(const SymState &s, const SymArgs &a) {
     st.pk[r] = z3::ite(c4 && reached[r], I(kParentRegion), st.pk[r]);
     st.par[r] = z3::ite(c4 && reached[r], A - kReg0, st.par[r]);
   }
-  for (int o = 0; o < n; ++o) st.loc[o] = z3::ite(P[o], A, st.loc[o]);
+  for (int o = 0; o < n; ++o)
+    st.loc[o] = z3::ite(P[o], A, st.loc[o]);
   // The store itself and the release of the old value (from A; an owning one frees the child).
   z3::expr old = field_of(s, X, a.f);
   set_field(st, X, a.f, Y);
@@ -205,8 +227,7 @@ Transition Encoder::op_cown_write(const SymState &s, const SymArgs &a) {
   z3::expr S = region_of(s, Y);
   z3::expr plain = frozen_or_none(s, Y) || is_cown(s, Y);
   z3::expr br = !plain && is_bridge(s, Y);
-  z3::expr pre = X != 0 && is_cown(s, X) &&
-                 check(RuleId::WriteOpaque, !released_of(s, X)) &&
+  z3::expr pre = X != 0 && is_cown(s, X) && check(RuleId::WriteOpaque, !released_of(s, X)) &&
                  z3::implies(br, check(RuleId::CownWriteNotFree, pick(s.pk, S) == kNoParent)) &&
                  z3::implies(!plain && !br, check(RuleId::CownWriteNotBridge, B(false)));
   SymState st = s;

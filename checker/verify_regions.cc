@@ -11,7 +11,8 @@ namespace {
 std::vector<Exprs> descendants(Encoder &e, const SymState &s) {
   const int nr = e.bound().regions;
   std::vector<Exprs> in(nr, Exprs(nr, e.B(false)));
-  for (int r = 0; r < nr; ++r) in[r][r] = e.B(true);
+  for (int r = 0; r < nr; ++r)
+    in[r][r] = e.B(true);
   for (int round = 0; round < nr; ++round) {
     auto next = in;
     for (int q = 0; q < nr; ++q)
@@ -33,13 +34,15 @@ Transition Encoder::op_freeze(const SymState &s, const SymArgs &a) {
   auto mutable_obj = [&](int o) { return s.alive[o] && (s.loc[o] == kLocal || s.loc[o] >= kReg0); };
   // Z: the objects the walk freezes (stopping at None, frozen objects and cowns).
   Exprs Z(n, B(false));
-  for (int o = 0; o < n; ++o) Z[o] = X == o + 1 && mutable_obj(o);
+  for (int o = 0; o < n; ++o)
+    Z[o] = X == o + 1 && mutable_obj(o);
   for (int round = 1; round < n; ++round) {
     Exprs next = Z;
     for (int o = 0; o < n; ++o) {
       Exprs via;
       for (int p = 0; p < n; ++p)
-        for (int f = 0; f < nf; ++f) via.push_back(Z[p] && s.fld[p][f] == o + 1);
+        for (int f = 0; f < nf; ++f)
+          via.push_back(Z[p] && s.fld[p][f] == o + 1);
       next[o] = Z[o] || (mutable_obj(o) && any(via));
     }
     Z = next;
@@ -47,12 +50,14 @@ Transition Encoder::op_freeze(const SymState &s, const SymArgs &a) {
   Exprs ended(nr, B(false));
   for (int r = 0; r < nr; ++r) {
     Exprs hit;
-    for (int o = 0; o < n; ++o) hit.push_back(Z[o] && s.bridge[r] == o + 1);
+    for (int o = 0; o < n; ++o)
+      hit.push_back(Z[o] && s.bridge[r] == o + 1);
     ended[r] = s.ralive[r] && any(hit);
   }
   auto in_ended = [&](int o) {
     Exprs c;
-    for (int r = 0; r < nr; ++r) c.push_back(s.loc[o] == kReg0 + r && ended[r]);
+    for (int r = 0; r < nr; ++r)
+      c.push_back(s.loc[o] == kReg0 + r && ended[r]);
     return any(c);
   };
   // LOCAL references into o before the freeze (all) and from sources that stay mutable.
@@ -93,13 +98,15 @@ Transition Encoder::op_freeze(const SymState &s, const SymArgs &a) {
   for (int r = 0; r < nr; ++r) {
     // A region that only loses objects: LRC -= the LOCAL references into them.
     Exprs lost, gained;
-    for (int o = 0; o < n; ++o) lost.push_back(z3::ite(Z[o] && s.loc[o] == kReg0 + r, lref[o], I(0)));
+    for (int o = 0; o < n; ++o)
+      lost.push_back(z3::ite(Z[o] && s.loc[o] == kReg0 + r, lref[o], I(0)));
     // Edges of the kept objects become LOCAL references (owned children, now free: LRC+1).
     for (int p = 0; p < n; ++p)
       for (int f = 0; f < nf; ++f) {
         z3::expr t = s.fld[p][f];
         Exprs t_frozen;
-        for (int o = 0; o < n; ++o) t_frozen.push_back(t == o + 1 && Z[o]);
+        for (int o = 0; o < n; ++o)
+          t_frozen.push_back(t == o + 1 && Z[o]);
         gained.push_back(kept[p] && loc_of(s, t) == kReg0 + r && !any(t_frozen));
       }
     z3::expr parent_ended = s.pk[r] == kParentRegion && pick(ended, s.par[r]);
@@ -114,8 +121,8 @@ Transition Encoder::op_freeze(const SymState &s, const SymArgs &a) {
   for (int o = 0; o < n; ++o) {
     z3::expr destroyed = rest[o] && !kept[o];
     st.alive[o] = s.alive[o] && !destroyed;
-    st.loc[o] = z3::ite(Z[o], I(kImm),
-                        z3::ite(kept[o], I(kLocal), z3::ite(destroyed, I(kDead), s.loc[o])));
+    st.loc[o] =
+        z3::ite(Z[o], I(kImm), z3::ite(kept[o], I(kLocal), z3::ite(destroyed, I(kDead), s.loc[o])));
     for (int f = 0; f < nf; ++f) {
       st.fld[o][f] = z3::ite(destroyed, I(0), s.fld[o][f]);
       st.def[o][f] = s.def[o][f] && !destroyed;
@@ -135,30 +142,34 @@ Transition Encoder::op_close(const SymState &s, const SymArgs &a, bool only_test
   z3::expr with_desc = pick(s.sbrc, q) > 0;
   for (int r = 0; r < nr; ++r) {
     Exprs below;
-    for (int m = 0; m < nr; ++m) below.push_back(q == m && desc[r][m]);
+    for (int m = 0; m < nr; ++m)
+      below.push_back(q == m && desc[r][m]);
     T[r] = q == r || (with_desc && any(below));
   }
   z3::expr open = pick(s.lrc, q) + pick(s.sbrc, q) > 0;
   auto into = [&](const z3::expr &t, int r) { return open && T[r] && loc_of(s, t) == kReg0 + r; };
   auto into_any = [&](const z3::expr &t) {
     Exprs c;
-    for (int r = 0; r < nr; ++r) c.push_back(into(t, r));
+    for (int r = 0; r < nr; ++r)
+      c.push_back(into(t, r));
     return any(c);
   };
   SymState st = s;
   for (int r = 0; r < nr; ++r) {
     Exprs nulled;
-    for (const z3::expr &v : s.var) nulled.push_back(into(v, r));
+    for (const z3::expr &v : s.var)
+      nulled.push_back(into(v, r));
     for (int p = 0; p < n; ++p)
       for (int f = 0; f < nf; ++f)
         nulled.push_back(s.alive[p] && s.loc[p] == kLocal && into(s.fld[p][f], r));
     st.lrc[r] = s.lrc[r] - count(nulled);
   }
-  for (int v = 0; v < b_.vars; ++v) st.var[v] = z3::ite(into_any(s.var[v]), I(0), s.var[v]);
+  for (int v = 0; v < b_.vars; ++v)
+    st.var[v] = z3::ite(into_any(s.var[v]), I(0), s.var[v]);
   for (int p = 0; p < n; ++p)
     for (int f = 0; f < nf; ++f)
-      st.fld[p][f] = z3::ite(s.alive[p] && s.loc[p] == kLocal && into_any(s.fld[p][f]), I(0),
-                             s.fld[p][f]);
+      st.fld[p][f] =
+          z3::ite(s.alive[p] && s.loc[p] == kLocal && into_any(s.fld[p][f]), I(0), s.fld[p][f]);
   return Transition{pre, st};
 }
 
@@ -167,8 +178,8 @@ Transition Encoder::op_merge(const SymState &s, const SymArgs &a) {
   z3::expr X = pick(s.var, a.x), Y = pick(s.var, a.y);
   z3::expr src = region_of(s, X), sink = region_of(s, Y);
   z3::expr pre = is_bridge(s, X) && is_bridge(s, Y) &&
-                 check(RuleId::MergeNotParent,
-                       src == sink || (pick(s.pk, src) == kParentRegion && pick(s.par, src) == sink));
+                 check(RuleId::MergeNotParent, src == sink || (pick(s.pk, src) == kParentRegion &&
+                                                               pick(s.par, src) == sink));
   z3::expr go = src != sink;
   SymState st = s;
   z3::expr src_lrc = pick(s.lrc, src);
@@ -210,7 +221,8 @@ Transition Encoder::op_dissolve(const SymState &s, const SymArgs &a) {
     st.par[r] = z3::ite(is_q || child, I(0), s.par[r]);
     st.sbrc[r] = z3::ite(is_q, I(0), s.sbrc[r]);
   }
-  for (int o = 0; o < n; ++o) st.loc[o] = z3::ite(s.loc[o] == q + kReg0, I(kLocal), s.loc[o]);
+  for (int o = 0; o < n; ++o)
+    st.loc[o] = z3::ite(s.loc[o] == q + kReg0, I(kLocal), s.loc[o]);
   return Transition{pre, st};
 }
 
@@ -259,17 +271,38 @@ Transition Encoder::effect(OpKind op, const SymState &s, const SymArgs &a) {
     case OpKind::Copy:
     case OpKind::Read:
     case OpKind::Drop:
-    case OpKind::Move: t = op_simple(op, s, a); break;
-    case OpKind::Store: t = op_store(s, a); break;
-    case OpKind::CownWrite: t = op_cown_write(s, a); break;
-    case OpKind::Freeze: t = op_freeze(s, a); break;
-    case OpKind::Close: t = op_close(s, a, false); break;
-    case OpKind::IsClosed: t = op_close(s, a, true); break;
-    case OpKind::Merge: t = op_merge(s, a); break;
-    case OpKind::Dissolve: t = op_dissolve(s, a); break;
-    case OpKind::Cown: t = op_cown(s, a, false); break;
-    case OpKind::CownMove: t = op_cown(s, a, true); break;
-    case OpKind::Count: break;
+    case OpKind::Move:
+      t = op_simple(op, s, a);
+      break;
+    case OpKind::Store:
+      t = op_store(s, a);
+      break;
+    case OpKind::CownWrite:
+      t = op_cown_write(s, a);
+      break;
+    case OpKind::Freeze:
+      t = op_freeze(s, a);
+      break;
+    case OpKind::Close:
+      t = op_close(s, a, false);
+      break;
+    case OpKind::IsClosed:
+      t = op_close(s, a, true);
+      break;
+    case OpKind::Merge:
+      t = op_merge(s, a);
+      break;
+    case OpKind::Dissolve:
+      t = op_dissolve(s, a);
+      break;
+    case OpKind::Cown:
+      t = op_cown(s, a, false);
+      break;
+    case OpKind::CownMove:
+      t = op_cown(s, a, true);
+      break;
+    case OpKind::Count:
+      break;
   }
   return t;
 }

@@ -22,14 +22,14 @@ nlohmann::json cex_json(const VerifyCounterexample &c, const VerifyReport &r) {
   j["replay"] = c.replay;
   if (!c.pre_state.empty()) j["state"] = c.pre_state;
   std::string flags;
-  for (const std::string &n : r.options.disabled.names()) flags += " --disable-check " + n;
-  j["reproduce"] = c.program.empty()
-                       ? std::string("")
-                       : "printf '" + [&] {
-                           std::string p;
-                           for (char ch : c.program) p += ch == '\n' ? std::string("\\n") : std::string(1, ch);
-                           return p;
-                         }() + "' > cex.lf && lungfish run cex.lf" + flags;
+  for (const std::string &n : r.options.disabled.names())
+    flags += " --disable-check " + n;
+  j["reproduce"] = c.program.empty() ? std::string("") : "printf '" + [&] {
+    std::string p;
+    for (char ch : c.program)
+      p += ch == '\n' ? std::string("\\n") : std::string(1, ch);
+    return p;
+  }() + "' > cex.lf && lungfish run cex.lf" + flags;
   return j;
 }
 
@@ -38,8 +38,11 @@ nlohmann::json cex_json(const VerifyCounterexample &c, const VerifyReport &r) {
 std::string format_report_json(const VerifyReport &r) {
   nlohmann::json j;
   const Bound &b = r.options.bound;
-  j["bound"] = {{"objects", b.objects}, {"regions", b.regions}, {"fields", b.fields},
-                {"variables", b.vars}, {"steps", r.options.steps}};
+  j["bound"] = {{"objects", b.objects},
+                {"regions", b.regions},
+                {"fields", b.fields},
+                {"variables", b.vars},
+                {"steps", r.options.steps}};
   j["mode"] = r.options.induction ? "induction" : "bmc";
   j["disabled"] = r.options.disabled.names();
   j["results"] = nlohmann::json::array();
@@ -50,13 +53,15 @@ std::string format_report_json(const VerifyReport &r) {
     e["verdict"] = std::string(verdict_name(x.verdict));
     e["seconds"] = x.seconds;
     if (!x.classification.empty()) e["classification"] = x.classification;
-    e["counterexample"] = x.counterexample ? cex_json(*x.counterexample, r) : nlohmann::json(nullptr);
+    e["counterexample"] =
+        x.counterexample ? cex_json(*x.counterexample, r) : nlohmann::json(nullptr);
     j["results"].push_back(e);
   }
   j["vacuity"] = nlohmann::json::array();
   for (auto &[op, v] : r.vacuity)
-    j["vacuity"].push_back({{"op", op}, {"satisfiable", v == Verdict::Proved},
-                            {"verdict", v == Verdict::Proved ? "ok"
+    j["vacuity"].push_back({{"op", op},
+                            {"satisfiable", v == Verdict::Proved},
+                            {"verdict", v == Verdict::Proved    ? "ok"
                                         : v == Verdict::Unknown ? "unknown"
                                                                 : "vacuous"}});
   j["encoding_bugs"] = r.encoding_bugs;
@@ -70,7 +75,8 @@ std::string format_report_text(const VerifyReport &r) {
   o << "lungfish verify (" << (r.options.induction ? "induction" : "bmc") << "): " << b.objects
     << " objects, " << b.regions << " regions, " << b.fields << " fields, " << b.vars
     << " variables, " << r.options.steps << " steps";
-  for (const std::string &n : r.options.disabled.names()) o << ", --disable-check " << n;
+  for (const std::string &n : r.options.disabled.names())
+    o << ", --disable-check " << n;
   o << "\n";
   std::vector<std::string> ops, invs;
   std::map<std::pair<std::string, std::string>, const VerifyResult *> cell;
@@ -98,8 +104,10 @@ std::string format_report_text(const VerifyReport &r) {
         secs = std::max(secs, x->seconds); // pairs proved by one shared query share its time
         if (x->verdict == Verdict::Proved)
           mark = x->classification.find("auxiliary") != std::string::npos ? "P+" : "P";
-        else if (x->verdict == Verdict::Unknown) mark = "?";
-        else mark = x->counterexample && !x->counterexample->program.empty() ? "C" : "c";
+        else if (x->verdict == Verdict::Unknown)
+          mark = "?";
+        else
+          mark = x->counterexample && !x->counterexample->program.empty() ? "C" : "c";
       }
       std::snprintf(buf, sizeof buf, "%5s", mark);
       o << buf;
@@ -126,12 +134,14 @@ std::string format_report_text(const VerifyReport &r) {
     o << "\n";
     if (!c.program.empty()) {
       o << c.program;
-      o << "  model: " << c.replay << (c.replayed ? "" : "  [NOT REPRODUCED: encoding bug]") << "\n";
+      o << "  model: " << c.replay << (c.replayed ? "" : "  [NOT REPRODUCED: encoding bug]")
+        << "\n";
     } else if (!c.pre_state.empty()) {
       o << "  pre-state: " << c.pre_state << "\n";
     }
   }
-  for (const std::string &bug : r.encoding_bugs) o << "\nencoding bug: " << bug << "\n";
+  for (const std::string &bug : r.encoding_bugs)
+    o << "\nencoding bug: " << bug << "\n";
   std::snprintf(buf, sizeof buf, "%.2f", r.seconds);
   o << "\ntotal " << buf << " s\n";
   return o.str();

@@ -12,8 +12,10 @@ Exprs SymState::flat() const {
   add(alive);
   add(loc);
   add(released);
-  for (const Exprs &f : fld) add(f);
-  for (const Exprs &d : def) add(d);
+  for (const Exprs &f : fld)
+    add(f);
+  for (const Exprs &d : def)
+    add(d);
   add(ralive);
   add(bridge);
   add(pk);
@@ -31,7 +33,8 @@ SymState Encoder::fresh_state(const std::string &p) {
   SymState s;
   auto ints = [&](const std::string &n, int k) {
     Exprs v;
-    for (int i = 0; i < k; ++i) v.push_back(num_const(c_, p + "." + n + std::to_string(i)));
+    for (int i = 0; i < k; ++i)
+      v.push_back(num_const(c_, p + "." + n + std::to_string(i)));
     return v;
   };
   auto bools = [&](const std::string &n, int k) {
@@ -91,54 +94,64 @@ z3::expr Encoder::well_formed(const SymState &s) {
     c.push_back(s.lrc[q] >= -b_.objects * b_.fields - b_.vars);
     c.push_back(s.sbrc[q] >= 0 && s.sbrc[q] <= r);
   }
-  for (const z3::expr &v : s.var) c.push_back(value(v));
+  for (const z3::expr &v : s.var)
+    c.push_back(value(v));
   return all(c);
 }
 
 z3::expr Encoder::is_empty(const SymState &s) {
   Exprs c;
-  for (int o = 0; o < b_.objects; ++o) c.push_back(!s.alive[o]);
-  for (int q = 0; q < b_.regions; ++q) c.push_back(!s.ralive[q]);
-  for (const z3::expr &v : s.var) c.push_back(v == 0);
+  for (int o = 0; o < b_.objects; ++o)
+    c.push_back(!s.alive[o]);
+  for (int q = 0; q < b_.regions; ++q)
+    c.push_back(!s.ralive[q]);
+  for (const z3::expr &v : s.var)
+    c.push_back(v == 0);
   return all(c) && well_formed(s);
 }
 
 z3::expr Encoder::equal(const SymState &a, const SymState &b) {
   Exprs fa = a.flat(), fb = b.flat(), c;
-  for (size_t i = 0; i < fa.size(); ++i) c.push_back(fa[i] == fb[i]);
+  for (size_t i = 0; i < fa.size(); ++i)
+    c.push_back(fa[i] == fb[i]);
   return all(c);
 }
 
 z3::expr Encoder::sum(const Exprs &xs) {
   if (xs.empty()) return I(0);
   z3::expr acc = xs[0];
-  for (size_t i = 1; i < xs.size(); ++i) acc = acc + xs[i];
+  for (size_t i = 1; i < xs.size(); ++i)
+    acc = acc + xs[i];
   return acc;
 }
 
 z3::expr Encoder::count(const Exprs &conds) {
   Exprs xs;
-  for (const z3::expr &c : conds) xs.push_back(z3::ite(c, I(1), I(0)));
+  for (const z3::expr &c : conds)
+    xs.push_back(z3::ite(c, I(1), I(0)));
   return sum(xs);
 }
 
 z3::expr Encoder::any(const Exprs &xs) {
   if (xs.empty()) return B(false);
   z3::expr_vector v(c_);
-  for (const z3::expr &x : xs) v.push_back(x);
+  for (const z3::expr &x : xs)
+    v.push_back(x);
   return z3::mk_or(v);
 }
 
 z3::expr Encoder::all(const Exprs &xs) {
   if (xs.empty()) return B(true);
   z3::expr_vector v(c_);
-  for (const z3::expr &x : xs) v.push_back(x);
+  for (const z3::expr &x : xs)
+    v.push_back(x);
   return z3::mk_and(v);
 }
 
 z3::expr Encoder::pick(const Exprs &vec, const z3::expr &i) {
   z3::expr out = vec.back();
-  for (int k = static_cast<int>(vec.size()) - 2; k >= 0; --k) out = z3::ite(i == k, vec[k], out);
+  for (int k = static_cast<int>(vec.size()) - 2; k >= 0; --k)
+    out = z3::ite(i == k, vec[k], out);
   return out;
 }
 
@@ -163,20 +176,28 @@ z3::expr Encoder::released_of(const SymState &s, const z3::expr &v) {
 }
 z3::expr Encoder::field_of(const SymState &s, const z3::expr &v, const z3::expr &f) {
   Exprs per;
-  for (int o = 0; o < b_.objects; ++o) per.push_back(pick(s.fld[o], f));
+  for (int o = 0; o < b_.objects; ++o)
+    per.push_back(pick(s.fld[o], f));
   return pick_value(*this, per, v, I(0));
 }
 z3::expr Encoder::def_of(const SymState &s, const z3::expr &v, const z3::expr &f) {
   Exprs per;
-  for (int o = 0; o < b_.objects; ++o) per.push_back(pick(s.def[o], f));
+  for (int o = 0; o < b_.objects; ++o)
+    per.push_back(pick(s.def[o], f));
   return pick_value(*this, per, v, B(false));
 }
 z3::expr Encoder::frozen_or_none(const SymState &s, const z3::expr &v) {
   return v == 0 || loc_of(s, v) == kImm;
 }
-z3::expr Encoder::is_cown(const SymState &s, const z3::expr &v) { return loc_of(s, v) == kCown; }
-z3::expr Encoder::is_local(const SymState &s, const z3::expr &v) { return loc_of(s, v) == kLocal; }
-z3::expr Encoder::regional(const SymState &s, const z3::expr &v) { return loc_of(s, v) >= kReg0; }
+z3::expr Encoder::is_cown(const SymState &s, const z3::expr &v) {
+  return loc_of(s, v) == kCown;
+}
+z3::expr Encoder::is_local(const SymState &s, const z3::expr &v) {
+  return loc_of(s, v) == kLocal;
+}
+z3::expr Encoder::regional(const SymState &s, const z3::expr &v) {
+  return loc_of(s, v) >= kReg0;
+}
 
 z3::expr Encoder::is_bridge(const SymState &s, const z3::expr &v) {
   Exprs c;
@@ -197,7 +218,8 @@ z3::expr Encoder::tree_root(const SymState &s, const z3::expr &r) {
 
 z3::expr Encoder::true_lrc(const SymState &s, int r) {
   Exprs c;
-  for (const z3::expr &v : s.var) c.push_back(loc_of(s, v) == kReg0 + r);
+  for (const z3::expr &v : s.var)
+    c.push_back(loc_of(s, v) == kReg0 + r);
   for (int p = 0; p < b_.objects; ++p)
     for (int f = 0; f < b_.fields; ++f)
       c.push_back(s.alive[p] && s.loc[p] == kLocal && loc_of(s, s.fld[p][f]) == kReg0 + r);
@@ -212,7 +234,8 @@ void Encoder::add_lrc(SymState &st, const SymState &where, const z3::expr &v, in
 }
 
 void Encoder::set_var(SymState &st, const z3::expr &x, const z3::expr &v) {
-  for (int i = 0; i < b_.vars; ++i) st.var[i] = z3::ite(x == i, v, st.var[i]);
+  for (int i = 0; i < b_.vars; ++i)
+    st.var[i] = z3::ite(x == i, v, st.var[i]);
 }
 
 void Encoder::set_field(SymState &st, const z3::expr &o, const z3::expr &f, const z3::expr &v) {
@@ -224,8 +247,8 @@ void Encoder::set_field(SymState &st, const z3::expr &o, const z3::expr &f, cons
     }
 }
 
-void Encoder::release(SymState &st, const z3::expr &t, const z3::expr &src_loc,
-                      const z3::expr &src, const z3::expr &cond) {
+void Encoder::release(SymState &st, const z3::expr &t, const z3::expr &src_loc, const z3::expr &src,
+                      const z3::expr &cond) {
   // A LOCAL source: LRC-1 (the target is regional). An owning source: the child becomes free.
   add_lrc(st, st, t, -1, cond && src_loc == kLocal);
   z3::expr tl = loc_of(st, t);
@@ -241,13 +264,15 @@ void Encoder::release(SymState &st, const z3::expr &t, const z3::expr &src_loc,
 
 z3::expr Encoder::first_dead_object(const SymState &s) {
   z3::expr out = I(b_.objects + 1);
-  for (int o = b_.objects - 1; o >= 0; --o) out = z3::ite(!s.alive[o], I(o + 1), out);
+  for (int o = b_.objects - 1; o >= 0; --o)
+    out = z3::ite(!s.alive[o], I(o + 1), out);
   return out;
 }
 
 z3::expr Encoder::first_dead_region(const SymState &s) {
   z3::expr out = I(b_.regions);
-  for (int r = b_.regions - 1; r >= 0; --r) out = z3::ite(!s.ralive[r], I(r), out);
+  for (int r = b_.regions - 1; r >= 0; --r)
+    out = z3::ite(!s.ralive[r], I(r), out);
   return out;
 }
 
@@ -256,7 +281,8 @@ SymState Encoder::finish(const SymState &st) {
   // Does dying object p hold the owning reference of region r?
   auto owns = [&](int p, int r) {
     Exprs refs;
-    for (int f = 0; f < nf; ++f) refs.push_back(st.fld[p][f] == st.bridge[r]);
+    for (int f = 0; f < nf; ++f)
+      refs.push_back(st.fld[p][f] == st.bridge[r]);
     return any(refs) && ((st.pk[r] == kParentRegion && st.loc[p] == kReg0 + st.par[r]) ||
                          (st.pk[r] == kParentCown && st.par[r] == p + 1));
   };
@@ -265,7 +291,8 @@ SymState Encoder::finish(const SymState &st) {
   for (int p = 0; p < n; ++p)
     for (int r = 0; r < nr; ++r) {
       Exprs c;
-      for (int f = 0; f < nf; ++f) c.push_back(loc_of(st, st.fld[p][f]) == kReg0 + r);
+      for (int f = 0; f < nf; ++f)
+        c.push_back(loc_of(st, st.fld[p][f]) == kReg0 + r);
       lref[p][r] = z3::ite(st.alive[p] && st.loc[p] == kLocal, count(c), I(0));
     }
   // Least fixpoint of "dies": rc 0 (no reference from a variable or a surviving object; a live
@@ -282,17 +309,20 @@ SymState Encoder::finish(const SymState &st) {
         ownerdies.push_back(dyo[p] && owns(p, r));
       }
       Exprs parentdies;
-      for (int q = 0; q < nr; ++q) parentdies.push_back(st.par[r] == q && dyr[q]);
+      for (int q = 0; q < nr; ++q)
+        parentdies.push_back(st.par[r] == q && dyr[q]);
       nlrc[r] = st.lrc[r] - sum(rel);
-      nfree[r] = st.pk[r] == kNoParent || any(ownerdies) ||
-                 (st.pk[r] == kParentRegion && any(parentdies));
+      nfree[r] =
+          st.pk[r] == kNoParent || any(ownerdies) || (st.pk[r] == kParentRegion && any(parentdies));
       nyr[r] = st.ralive[r] && nfree[r] && nlrc[r] <= 0;
     }
     for (int o = 0; o < n; ++o) {
       Exprs refd, inreg, exempt;
-      for (const z3::expr &v : st.var) refd.push_back(v == o + 1);
+      for (const z3::expr &v : st.var)
+        refd.push_back(v == o + 1);
       for (int p = 0; p < n; ++p)
-        for (int f = 0; f < nf; ++f) refd.push_back(st.alive[p] && !dyo[p] && st.fld[p][f] == o + 1);
+        for (int f = 0; f < nf; ++f)
+          refd.push_back(st.alive[p] && !dyo[p] && st.fld[p][f] == o + 1);
       for (int r = 0; r < nr; ++r) {
         inreg.push_back(st.loc[o] == kReg0 + r && dyr[r]);
         exempt.push_back(st.ralive[r] && st.bridge[r] == o + 1 && !dyr[r]);
@@ -342,12 +372,12 @@ SymState Encoder::finish(const SymState &st) {
     Exprs open_owned;
     for (int r = 0; r < nr; ++r) {
       Exprs held;
-      for (int f = 0; f < nf; ++f) held.push_back(out.fld[o][f] == out.bridge[r]);
+      for (int f = 0; f < nf; ++f)
+        held.push_back(out.fld[o][f] == out.bridge[r]);
       open_owned.push_back(out.ralive[r] && out.pk[r] == kParentCown && out.par[r] == o + 1 &&
                            any(held) && out.lrc[r] + out.sbrc[r] > 0);
     }
-    out.released[o] =
-        out.alive[o] && out.loc[o] == kCown && (st.released[o] || !any(open_owned));
+    out.released[o] = out.alive[o] && out.loc[o] == kCown && (st.released[o] || !any(open_owned));
   }
   return out;
 }
@@ -366,8 +396,10 @@ std::vector<int> ConcreteState::flat() const {
   add(alive);
   add(loc);
   add(released);
-  for (const auto &f : fld) add(f);
-  for (const auto &d : def) add(d);
+  for (const auto &f : fld)
+    add(f);
+  for (const auto &d : def)
+    add(d);
   add(ralive);
   add(bridge);
   add(pk);
@@ -383,18 +415,24 @@ std::string ConcreteState::to_string() const {
   std::ostringstream o;
   auto val = [](int v) {
     std::ostringstream s;
-    if (v == 0) s << "None";
-    else s << "o" << v - 1;
+    if (v == 0)
+      s << "None";
+    else
+      s << "o" << v - 1;
     return s.str();
   };
   for (size_t i = 0; i < alive.size(); ++i) {
     if (!alive[i]) continue;
     o << "o" << i << "@";
     int l = loc[i];
-    if (l == kLocal) o << "LOCAL";
-    else if (l == kImm) o << "IMM";
-    else if (l == kCown) o << "COWN";
-    else o << "r" << l - kReg0;
+    if (l == kLocal)
+      o << "LOCAL";
+    else if (l == kImm)
+      o << "IMM";
+    else if (l == kCown)
+      o << "COWN";
+    else
+      o << "r" << l - kReg0;
     if (released[i]) o << "(released)";
     o << " {";
     for (size_t f = 0; f < fld[i].size(); ++f)
@@ -404,13 +442,17 @@ std::string ConcreteState::to_string() const {
   for (size_t r = 0; r < ralive.size(); ++r) {
     if (!ralive[r]) continue;
     o << "r" << r << "[bridge " << val(bridge[r]) << ", parent ";
-    if (pk[r] == 0) o << "none";
-    else if (pk[r] == 1) o << "r" << par[r];
-    else o << val(par[r]);
+    if (pk[r] == 0)
+      o << "none";
+    else if (pk[r] == 1)
+      o << "r" << par[r];
+    else
+      o << val(par[r]);
     o << ", lrc " << lrc[r] << ", sbrc " << sbrc[r] << "] ";
   }
   o << "vars:";
-  for (int v : var) o << " " << val(v);
+  for (int v : var)
+    o << " " << val(v);
   return o.str();
 }
 
@@ -435,19 +477,23 @@ SymState to_sym(z3::context &ctx, const ConcreteState &c) {
   SymState s;
   auto ints = [&](const std::vector<int> &v) {
     Exprs out;
-    for (int x : v) out.push_back(num(ctx, x));
+    for (int x : v)
+      out.push_back(num(ctx, x));
     return out;
   };
   auto bools = [&](const std::vector<int> &v) {
     Exprs out;
-    for (int x : v) out.push_back(ctx.bool_val(x != 0));
+    for (int x : v)
+      out.push_back(ctx.bool_val(x != 0));
     return out;
   };
   s.alive = bools(c.alive);
   s.loc = ints(c.loc);
   s.released = bools(c.released);
-  for (const auto &f : c.fld) s.fld.push_back(ints(f));
-  for (const auto &d : c.def) s.def.push_back(bools(d));
+  for (const auto &f : c.fld)
+    s.fld.push_back(ints(f));
+  for (const auto &d : c.def)
+    s.def.push_back(bools(d));
   s.ralive = bools(c.ralive);
   s.bridge = ints(c.bridge);
   s.pk = ints(c.pk);
@@ -478,7 +524,8 @@ ConcreteState from_model(const z3::model &m, const SymState &s, const Bound &b) 
     c.lrc[r] = num(s.lrc[r]);
     c.sbrc[r] = num(s.sbrc[r]);
   }
-  for (int v = 0; v < b.vars; ++v) c.var[v] = num(s.var[v]);
+  for (int v = 0; v < b.vars; ++v)
+    c.var[v] = num(s.var[v]);
   return c;
 }
 

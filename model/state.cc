@@ -1,5 +1,6 @@
 #include "model/state.h"
 
+#include <algorithm>
 #include <atomic>
 #include <bit>
 #include <mutex>
@@ -215,8 +216,11 @@ void State::set_field_raw(ObjectId o, Symbol name, ObjectId value) {
       f.value = value;
       return;
     }
-  auto it = fs.begin();
-  while (it != fs.end() && compare_symbols(it->name, name) < 0) ++it;
+  // Fields are sorted by name text: a binary search keeps inserts into wide objects (frames with
+  // many variables) at O(log n) string comparisons.
+  auto it = std::lower_bound(fs.begin(), fs.end(), name, [](const Field &f, Symbol n) {
+    return compare_symbols(f.name, n) < 0;
+  });
   fs.insert(it, Field{name, value});
 }
 

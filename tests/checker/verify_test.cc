@@ -10,9 +10,9 @@
 namespace lungfish {
 namespace {
 
-const char *kOps[] = {"new",   "region",    "copy",  "read",     "drop",
-                      "move",  "store",     "cown_write", "freeze", "close",
-                      "is_closed", "merge", "dissolve", "cown",  "cown_move"};
+const char *kOps[] = {"new",       "region", "copy",       "read",   "drop",
+                      "move",      "store",  "cown_write", "freeze", "close",
+                      "is_closed", "merge",  "dissolve",   "cown",   "cown_move"};
 
 VerifyOptions tiny(int objects = 2, int regions = 2, int fields = 2, int steps = 2) {
   VerifyOptions o;
@@ -25,7 +25,8 @@ VerifyOptions tiny(int objects = 2, int regions = 2, int fields = 2, int steps =
 // Every operation is enabled on some state satisfying the invariants, so no proof is vacuous.
 TEST(Verify, EveryOperationIsEnabledSomewhere) {
   VerifyOptions o = tiny(3, 2, 2);
-  for (const char *op : kOps) EXPECT_EQ(check_vacuity(o, op), Verdict::Proved) << op;
+  for (const char *op : kOps)
+    EXPECT_EQ(check_vacuity(o, op), Verdict::Proved) << op;
 }
 
 // The encoded successor of every executed statement equals the model's, and both reject the
@@ -33,18 +34,20 @@ TEST(Verify, EveryOperationIsEnabledSomewhere) {
 TEST(Verify, SuccessorsAgreeWithTheModel) {
   size_t pairs = 0;
   auto problems = cross_check(Bound{3, 2, 2, 2}, 2, &pairs);
-  for (const std::string &p : problems) ADD_FAILURE() << p;
+  for (const std::string &p : problems)
+    ADD_FAILURE() << p;
   EXPECT_GT(pairs, 300u);
 }
 
 // Three statements over a smaller alphabet that reaches pulls, freezes, close and cowns.
 TEST(Verify, SuccessorsAgreeOnDeeperPrograms) {
-  std::vector<std::string> alphabet = {"a = {}",     "b = Region()", "a.f = b",   "b.f = a",
-                                       "freeze(a)",  "close(b)",     "drop b",    "a = b.f",
-                                       "a = Cown(move b)", "b = move a.value", "dissolve(b)"};
+  std::vector<std::string> alphabet = {
+      "a = {}", "b = Region()", "a.f = b",          "b.f = a",          "freeze(a)",  "close(b)",
+      "drop b", "a = b.f",      "a = Cown(move b)", "b = move a.value", "dissolve(b)"};
   size_t pairs = 0;
   auto problems = cross_check(Bound{3, 2, 2, 2}, 3, &pairs, alphabet);
-  for (const std::string &p : problems) ADD_FAILURE() << p;
+  for (const std::string &p : problems)
+    ADD_FAILURE() << p;
   EXPECT_GT(pairs, 50u);
 }
 

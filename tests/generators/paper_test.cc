@@ -55,6 +55,8 @@ TEST(Paper, RerunningWithTheSameSeedGivesByteIdenticalFiles) {
 
 TEST(Paper, EveryRuleIsInTheRulesTable) {
   std::string t = rules_tex();
+  // Line-break hints inside identifiers are layout, not content.
+  for (size_t at; (at = t.find("\\allowbreak{}")) != std::string::npos;) t.erase(at, 13);
   for (const RuleInfo &r : all_rules()) {
     std::string code = latex_escape(error_code_name(r.code));
     EXPECT_NE(t.find(code), std::string::npos) << r.name;
