@@ -4,7 +4,9 @@
 
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <ctime>
 #include <map>
 
@@ -61,7 +63,11 @@ BENCHMARK(BM_Model)->Apply(model_args)->ArgNames({"workload", "checking"})->Unit
 
 // Iterations per heap size: one iteration is one statement plus one full check, and the full
 // check is linear in the heap, so the big heaps get few iterations (the timing is per iteration).
-int64_t heap_iterations(int64_t objects) {
+// LUNGFISH_BENCH_HEAP_ITERATIONS overrides the count (to profile the timed part with perf).
+int64_t heap_iterations(int64_t objects, bool checked) {
+  if (!checked) return 20000; // statements alone are cheap at every size
+  if (const char *env = std::getenv("LUNGFISH_BENCH_HEAP_ITERATIONS"); env && *env)
+    return std::max<int64_t>(1, std::atoll(env));
   if (objects <= 1000) return 4000;
   if (objects <= 10000) return 1000;
   if (objects <= 100000) return 100;
@@ -76,14 +82,16 @@ double thread_cpu_seconds() {
   return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
 }
 
-// One iteration: execute the next constant-cost statement (`s = {}` or `drop s`), then run the
-// full checker on the whole heap. Both parts are timed separately (the statement by the steady
+// One iteration: execute the next constant-cost statement (`s = {}` or `drop s`), then (when
+// `checked`) run the full checker on the whole heap. The unchecked variant gives the statement's
+// own cost: after a full check of a big heap the caches are cold, which inflates stmt_ns there. Both parts are timed separately (the statement by the steady
 // clock, being too short for the thread CPU clock's ~0.5 us syscall; the check in CPU time); the
 // iteration time is their sum.
 void BM_HeapStatement(benchmark::State &state) {
   auto kind = static_cast<HeapKind>(state.range(0));
   int64_t objects = state.range(1);
-  int64_t iterations = heap_iterations(objects);
+  bool checked = state.range(2) != 0;
+  int64_t iterations = heap_iterations(objects, checked);
   uint32_t marker = 0;
   auto program = compile_text(heap_program_text(kind, static_cast<size_t>(objects),
                                                 static_cast<size_t>(iterations / 2 + 2), &marker));
@@ -116,8 +124,8 @@ void BM_HeapStatement(benchmark::State &state) {
       }
     auto t1 = std::chrono::steady_clock::now();
     double c0 = thread_cpu_seconds();
-    violations += check_state(m.world(), ctx, true).size();
-    double c = thread_cpu_seconds() - c0;
+    if (checked) violations += check_state(m.world(), ctx, true).size();
+    double c = checked ? thread_cpu_seconds() - c0 : 0.0;
     double s = std::chrono::duration<double>(t1 - t0).count();
     stmt_seconds += s;
     check_seconds += c;
@@ -128,7 +136,8 @@ void BM_HeapStatement(benchmark::State &state) {
   state.counters["stmt_ns"] = stmt_seconds / n * 1e9;
   state.counters["check_ns"] = check_seconds / n * 1e9;
   state.counters["live_objects"] = static_cast<double>(m.heap().live_objects());
-  state.SetLabel(kind == HeapKind::Local ? "local" : "regions");
+  state.SetLabel(std::string(kind == HeapKind::Local ? "local" : "regions") +
+                 (checked ? "/checked" : "/statement only"));
 }
 
 // Registered one size at a time: Iterations() applies to a whole family, and each size needs
@@ -136,10 +145,11 @@ void BM_HeapStatement(benchmark::State &state) {
 [[maybe_unused]] const bool heap_registered = [] {
   for (int kind = 0; kind < 2; ++kind)
     for (int64_t n : {1000, 10000, 100000, 1000000})
+      for (int checked = 0; checked < 2; ++checked)
       benchmark::RegisterBenchmark("BM_HeapStatement", BM_HeapStatement)
-          ->Args({kind, n})
-          ->ArgNames({"heap", "objects"})
-          ->Iterations(heap_iterations(n))
+          ->Args({kind, n, checked})
+          ->ArgNames({"heap", "objects", "checked"})
+          ->Iterations(heap_iterations(n, checked))
           ->UseManualTime()
           ->Unit(benchmark::kMicrosecond);
   return true;

@@ -62,7 +62,7 @@ TEST_P(DiffPlanted, FindsAndShrinksTheDivergence) {
 
 INSTANTIATE_TEST_SUITE_P(Checks, DiffPlanted,
                          ::testing::Values("barrier.has_parent", "write.immutable",
-                                           "cown.not_bridge", "move.immutable", "close.proto",
+                                           "cown.not_bridge", "move.immutable",
                                            "merge.not_parent"),
                          [](const auto &info) {
                            std::string s = info.param;
