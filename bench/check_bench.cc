@@ -18,7 +18,9 @@ namespace {
 constexpr size_t kProgramSize = 20;
 constexpr uint64_t kPrograms = 512; // a fixed pool: the same programs every run (seeds 1..512)
 
-gen::Family family_of(int64_t f) { return f ? gen::Family::Raw : gen::Family::Biased; }
+gen::Family family_of(int64_t f) {
+  return f ? gen::Family::Raw : gen::Family::Biased;
+}
 
 const std::vector<std::shared_ptr<const CompiledProgram>> &compiled_pool(gen::Family f) {
   static std::vector<std::shared_ptr<const CompiledProgram>> pools[2];

@@ -62,7 +62,8 @@ public:
       double n = r.iterations ? static_cast<double>(r.iterations) : 1.0;
       x.cpu_seconds = r.cpu_accumulated_time / n;
       x.real_seconds = r.real_accumulated_time / n;
-      for (const auto &[k, c] : r.counters) x.counters[k] = c.value;
+      for (const auto &[k, c] : r.counters)
+        x.counters[k] = c.value;
       x.label = r.report_label;
       if (r.error_occurred) x.error = r.error_message;
       results[x.name] = x;
@@ -87,13 +88,14 @@ public:
 struct RssPoint {
   uint64_t events = 0;
   uint64_t file_bytes = 0;
-  double seconds = 0;    // read + replay in the child
-  double peak_rss_mb = 0; // the child's ru_maxrss
+  double seconds = 0;     // CPU seconds of the child (read + replay)
+  double peak_rss_mb = 0; // the child's VmHWM after exec
   bool clean = false;
 };
 
-/// Child mode: replays `path`, prints "events seconds clean", exits. The parent reads the child's
-/// ru_maxrss from wait4, so nothing else of the benchmark binary's heap is counted.
+/// Child mode: replays `path`, prints "events seconds clean peak-kB" and exits; a fresh process,
+/// so nothing else of the benchmark binary's heap is counted. The parent takes the CPU time from
+/// wait4.
 int rss_child(const std::string &path) {
   auto t0 = std::chrono::steady_clock::now();
   std::string profile;
@@ -102,7 +104,14 @@ int rss_child(const std::string &path) {
   ro.profile = Profile::Lungfish;
   auto report = traces::replay_stream(*source, ro, path);
   double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  std::printf("%u %.6f %d\n", report.events, s, report.clean() ? 1 : 0);
+  // VmHWM, not the parent's ru_maxrss of the child: that would count the pages the child shared
+  // with the (big) benchmark process between fork and exec; exec starts a new mm, so VmHWM is the
+  // replay's own peak.
+  long hwm_kb = 0;
+  std::ifstream status("/proc/self/status");
+  for (std::string line; std::getline(status, line);)
+    if (line.rfind("VmHWM:", 0) == 0) hwm_kb = std::atol(line.c_str() + 6);
+  std::printf("%u %.6f %d %ld\n", report.events, s, report.clean() ? 1 : 0, hwm_kb);
   return 0;
 }
 
@@ -128,7 +137,8 @@ std::optional<RssPoint> rss_measure(const std::string &path) {
   close(pipefd[1]);
   std::string out;
   char buf[256];
-  for (ssize_t n; (n = read(pipefd[0], buf, sizeof buf)) > 0;) out.append(buf, static_cast<size_t>(n));
+  for (ssize_t n; (n = read(pipefd[0], buf, sizeof buf)) > 0;)
+    out.append(buf, static_cast<size_t>(n));
   close(pipefd[0]);
   int status = 0;
   struct rusage ru {};
@@ -137,21 +147,37 @@ std::optional<RssPoint> rss_measure(const std::string &path) {
   RssPoint p;
   int clean = 0;
   std::istringstream is(out);
-  is >> p.events >> p.seconds >> clean;
+  double wall = 0;
+  long hwm_kb = 0;
+  is >> p.events >> wall >> clean >> hwm_kb;
   p.clean = clean == 1;
-  p.peak_rss_mb = static_cast<double>(ru.ru_maxrss) / 1024.0; // Linux: KiB
+  p.peak_rss_mb = static_cast<double>(hwm_kb) / 1024.0;
+  // CPU time, not the child's wall clock: the machine is shared.
+  p.seconds = static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+              static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1e-6;
   p.file_bytes = file_size(path);
   return p;
 }
 
 /// Replays bare native traces (no snapshots: 20 statements a block) of growing length while the
-/// next size is predicted to fit in the budget; each in a fresh child process.
+/// next size is predicted to fit in the budget (the replay's CPU time is extrapolated with the
+/// growth exponent of the last two sizes, since it is not linear); each in a fresh child process.
 std::vector<RssPoint> rss_series(double budget_seconds) {
   std::vector<RssPoint> out;
   double spent = 0;
-  for (size_t blocks : {500u, 5000u, 50000u, 500000u}) {
-    // Generation (in this process) and the replay both scale linearly: predict from the last.
-    if (!out.empty() && spent + out.back().seconds * 10 * 2 > budget_seconds) break;
+  size_t last_blocks = 0;
+  for (size_t blocks : {100u, 250u, 500u, 1000u, 2500u, 5000u, 25000u, 50000u, 500000u}) {
+    if (!out.empty()) {
+      double alpha = 1;
+      if (out.size() >= 2 && out[out.size() - 2].seconds > 0)
+        alpha = std::log(out.back().seconds / out[out.size() - 2].seconds) /
+                std::log(static_cast<double>(out.back().events) /
+                         static_cast<double>(out[out.size() - 2].events));
+      double predicted = out.back().seconds *
+                         std::pow(static_cast<double>(blocks) / static_cast<double>(last_blocks),
+                                  std::max(1.0, alpha));
+      if (spent + predicted > budget_seconds) break;
+    }
     auto t0 = std::chrono::steady_clock::now();
     std::string path = scratch_dir() + "/long." + std::to_string(blocks) + ".trace.jsonl";
     write_native_trace(path, blocks, false);
@@ -160,6 +186,7 @@ std::vector<RssPoint> rss_series(double budget_seconds) {
     spent += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     if (!p) break;
     out.push_back(*p);
+    last_blocks = blocks;
   }
   return out;
 }
@@ -207,8 +234,8 @@ SideBySide compare_frankenscript(const std::string &fs, Workload w, size_t block
   }
   r.frankenscript_seconds = seconds_since(t0);
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-    r.error = fs + " exited with status " + std::to_string(WIFEXITED(status) ? WEXITSTATUS(status)
-                                                                             : 128 + WTERMSIG(status));
+    r.error = fs + " exited with status " +
+              std::to_string(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
     return r;
   }
   auto program = compile_text(text);
@@ -255,7 +282,7 @@ struct Row {
   std::string section, figure;
   double value = NAN;
   std::string unit;
-  std::string target; // "" if none
+  std::string target;  // "" if none
   std::string verdict; // "met", "MISSED by x", "n/a"
 };
 
@@ -270,7 +297,9 @@ std::string verdict_at_most(double v, double target) {
   return "MISSED (" + fmt(v / target, 2) + "x over)";
 }
 
-double opt(const std::optional<double> &v) { return v ? *v : NAN; }
+double opt(const std::optional<double> &v) {
+  return v ? *v : NAN;
+}
 
 } // namespace
 
@@ -288,15 +317,20 @@ int bench_main(int argc, char **argv) {
       return std::nullopt;
     };
     if (a == "--rss-child" && i + 1 < argc) return rss_child(argv[i + 1]);
-    if (a == "--json") json = true;
-    else if (auto v = value("--out")) out_path = *v;
-    else if (auto v = value("--frankenscript")) frankenscript = *v;
-    else if (auto v = value("--rss-budget")) rss_budget = std::atof(v->c_str());
+    if (a == "--json")
+      json = true;
+    else if (auto v = value("--out"))
+      out_path = *v;
+    else if (auto v = value("--frankenscript"))
+      frankenscript = *v;
+    else if (auto v = value("--rss-budget"))
+      rss_budget = std::atof(v->c_str());
     else if (a == "--help" || a == "-h") {
       std::cout << "usage: lungfish_bench [--json] [--out FILE] [--frankenscript PATH] "
                    "[--rss-budget SECONDS] [Google Benchmark flags]\n";
       return 0;
-    } else rest.push_back(argv[i]);
+    } else
+      rest.push_back(argv[i]);
   }
   int rargc = static_cast<int>(rest.size());
   benchmark::Initialize(&rargc, rest.data());
@@ -321,13 +355,13 @@ int bench_main(int argc, char **argv) {
     double run = opt(collector.counter(name(2), "statements_per_s"));
     double steps_off = opt(collector.counter(name(0), "steps_per_s"));
     std::string s = std::string("model: ") + wl[w];
-    rows.push_back({s, "statements/s, checking off", off, "stmt/s",
-                    w == 0 ? ">= 1e7" : "", w == 0 ? verdict_at_least(off, 1e7) : ""});
+    rows.push_back({s, "statements/s, checking off", off, "stmt/s", w == 0 ? ">= 1e7" : "",
+                    w == 0 ? verdict_at_least(off, 1e7) : ""});
     rows.push_back({s, "primitives/s, checking off", steps_off, "steps/s", "", ""});
-    rows.push_back({s, "statements/s, full check_state each statement", full, "stmt/s",
-                    w == 1 ? ">= 1e6 (incremental)" : "",
-                    w == 1 ? verdict_at_least(full, 1e6) + " [full checker; incremental n/a]"
-                           : ""});
+    rows.push_back(
+        {s, "statements/s, full check_state each statement", full, "stmt/s",
+         w == 1 ? ">= 1e6 (incremental)" : "",
+         w == 1 ? verdict_at_least(full, 1e6) + " [full checker; incremental n/a]" : ""});
     rows.push_back({s, "statements/s, as `run` (check_state + I15)", run, "stmt/s", "", ""});
     rows.push_back({s, "slowdown full/off", off / full, "x", "", ""});
     figures["model"][wl[w]] = {{"statements_per_s_off", off},
@@ -356,16 +390,19 @@ int bench_main(int argc, char **argv) {
                       check, "ns", "",
                       "statement alone " + fmt(stmt, 3) + " ns (" + fmt(stmt_cold, 3) +
                           " ns right after a check)"});
-      series.push_back({{"objects", n}, {"live_objects", live}, {"statement_ns", stmt},
-                        {"statement_after_check_ns", stmt_cold}, {"full_check_ns", check}});
+      series.push_back({{"objects", n},
+                        {"live_objects", live},
+                        {"statement_ns", stmt},
+                        {"statement_after_check_ns", stmt_cold},
+                        {"full_check_ns", check}});
     }
     rows.push_back({"heap growth: " + k, "statement alone ratio 1e6/1e3 objects",
                     stmt_last / stmt_first, "x", "flat", ""});
     rows.push_back({"heap growth: " + k, "full check ratio 1e6/1e3 objects", last / first, "x",
                     "<= 2 (incremental)",
-                    std::isfinite(last / first)
-                        ? verdict_at_most(last / first, 2) + " [incremental checker not implemented]"
-                        : "not measured"});
+                    std::isfinite(last / first) ? verdict_at_most(last / first, 2) +
+                                                      " [incremental checker not implemented]"
+                                                : "not measured"});
     figures["heap_growth"][k] = {{"series", series},
                                  {"statement_ratio_1e6_over_1e3", stmt_last / stmt_first},
                                  {"full_check_ratio_1e6_over_1e3", last / first},
@@ -386,8 +423,8 @@ int bench_main(int argc, char **argv) {
     // properties of `check` (atomicity, determinism, round trip): 1 / (1/gen + 1/run).
     double gen_mix = 1 / (0.8 / gen_b + 0.2 / gen_r), run_mix = 1 / (0.8 / run_b + 0.2 / run_r);
     double target_figure = 1 / (1 / gen_mix + 1 / run_mix);
-    rows.push_back({"random programs (20 stmts)", "generation only, biased / raw", gen_b,
-                    "prog/s", "", "raw " + fmt(gen_r)});
+    rows.push_back({"random programs (20 stmts)", "generation only, biased / raw", gen_b, "prog/s",
+                    "", "raw " + fmt(gen_r)});
     rows.push_back({"random programs (20 stmts)", "run + full check only, biased / raw", run_b,
                     "prog/s", "", "raw " + fmt(run_r)});
     rows.push_back({"random programs (20 stmts)", "check_program (all properties), biased / raw",
@@ -396,9 +433,12 @@ int bench_main(int argc, char **argv) {
                     target_figure, "prog/s", ">= 50000", verdict_at_least(target_figure, 5e4)});
     rows.push_back({"random programs (20 stmts)", "generation + check_program, as `check`", both,
                     "prog/s", "", fmt(stmts) + " stmt/s"});
-    figures["random"] = {{"generate_biased_per_s", gen_b}, {"generate_raw_per_s", gen_r},
-                         {"run_checked_biased_per_s", run_b}, {"run_checked_raw_per_s", run_r},
-                         {"check_program_biased_per_s", chk_b}, {"check_program_raw_per_s", chk_r},
+    figures["random"] = {{"generate_biased_per_s", gen_b},
+                         {"generate_raw_per_s", gen_r},
+                         {"run_checked_biased_per_s", run_b},
+                         {"run_checked_raw_per_s", run_r},
+                         {"check_program_biased_per_s", chk_b},
+                         {"check_program_raw_per_s", chk_r},
                          {"generate_plus_full_check_per_s", target_figure},
                          {"generate_plus_check_program_per_s", both}};
   } else {
@@ -441,8 +481,8 @@ int bench_main(int argc, char **argv) {
     double mb_parse = parse ? bytes / parse->cpu_seconds / 1e6 : NAN;
     double ratio = parse && replay ? replay->cpu_seconds / parse->cpu_seconds : NAN;
     rows.push_back({"replay: mermaid.md", "replay MB/s", mb_replay, "MB/s", "", ""});
-    rows.push_back({"replay: mermaid.md", "parse-only (MermaidReader) MB/s", mb_parse, "MB/s", "",
-                    ""});
+    rows.push_back(
+        {"replay: mermaid.md", "parse-only (MermaidReader) MB/s", mb_parse, "MB/s", "", ""});
     rows.push_back({"replay: mermaid.md", "time replay / parse-only", ratio, "x", "", ""});
     figures["replay_mermaid"] = {{"replay_mb_per_s", mb_replay},
                                  {"parse_mb_per_s", mb_parse},
@@ -456,33 +496,39 @@ int bench_main(int argc, char **argv) {
     Json js = Json::array();
     for (const RssPoint &p : series) {
       rows.push_back({"replay memory (native, bare)",
-                      "events=" + fmt(static_cast<double>(p.events)) + ": peak RSS",
-                      p.peak_rss_mb, "MB", "",
-                      fmt(p.seconds) + " s" + (p.clean ? "" : " (NOT clean)")});
-      js.push_back({{"events", p.events}, {"file_bytes", p.file_bytes}, {"seconds", p.seconds},
-                    {"peak_rss_mb", p.peak_rss_mb}, {"clean", p.clean}});
+                      "events=" + fmt(static_cast<double>(p.events)) + ": peak RSS", p.peak_rss_mb,
+                      "MB", "", fmt(p.seconds) + " s" + (p.clean ? "" : " (NOT clean)")});
+      js.push_back({{"events", p.events},
+                    {"file_bytes", p.file_bytes},
+                    {"seconds", p.seconds},
+                    {"peak_rss_mb", p.peak_rss_mb},
+                    {"clean", p.clean}});
     }
     Json rss = {{"series", js}};
     if (series.size() >= 2) {
       const RssPoint &a = series[series.size() - 2], &b = series.back();
       double per_event = (b.peak_rss_mb - a.peak_rss_mb) / static_cast<double>(b.events - a.events);
       double at_1e7 = b.peak_rss_mb + per_event * (1e7 - static_cast<double>(b.events));
-      double secs_1e7 = b.seconds / static_cast<double>(b.events) * 1e7;
-      rows.push_back({"replay memory (native, bare)", "extrapolated peak RSS at 1e7 events",
-                      at_1e7, "MB", "flat in length",
-                      fmt(per_event * 1e6, 3) + " bytes/event; ~" + fmt(secs_1e7) + " s"});
+      double alpha = std::log(b.seconds / a.seconds) /
+                     std::log(static_cast<double>(b.events) / static_cast<double>(a.events));
+      double secs_1e7 = b.seconds * std::pow(1e7 / static_cast<double>(b.events), alpha);
+      rows.push_back({"replay memory (native, bare)", "extrapolated peak RSS at 1e7 events", at_1e7,
+                      "MB", "flat in length",
+                      fmt(per_event * 1024 * 1024, 3) + " bytes/event; time ~ n^" + fmt(alpha, 2) +
+                          ", ~" + fmt(secs_1e7) + " CPU s at 1e7"});
       rss["bytes_per_event"] = per_event * 1024 * 1024;
       rss["extrapolated_peak_rss_mb_1e7"] = at_1e7;
       rss["extrapolated_seconds_1e7"] = secs_1e7;
-      rss["note"] = "extrapolated linearly from the two largest sizes that fit the budget";
+      rss["time_growth_exponent"] = alpha;
+      rss["note"] = "RSS extrapolated linearly, CPU time with the growth exponent, from the two "
+                    "largest sizes that fit the budget";
     }
     figures["replay_rss"] = rss;
   }
 
   // FrankenScript side by side.
   if (frankenscript.empty()) {
-    rows.push_back({"frankenscript", "skipped", NAN, "", "",
-                    "no --frankenscript PATH given"});
+    rows.push_back({"frankenscript", "skipped", NAN, "", "", "no --frankenscript PATH given"});
     figures["frankenscript"] = {{"skipped", "no --frankenscript PATH given"}};
   } else {
     Json fsj = Json::array();
@@ -497,7 +543,8 @@ int bench_main(int argc, char **argv) {
                       r.frankenscript_seconds / r.model_seconds, "x", "", ""});
       rows.push_back({"frankenscript", r.workload + ": time FS / model writing mermaid.md",
                       r.frankenscript_seconds / r.model_mermaid_seconds, "x", "", ""});
-      fsj.push_back({{"workload", r.workload}, {"statements", r.statements},
+      fsj.push_back({{"workload", r.workload},
+                     {"statements", r.statements},
                      {"frankenscript_seconds", r.frankenscript_seconds},
                      {"model_seconds", r.model_seconds},
                      {"model_mermaid_seconds", r.model_mermaid_seconds}});
@@ -512,8 +559,12 @@ int bench_main(int argc, char **argv) {
   all["figures"] = figures;
   Json table = Json::array();
   for (const Row &r : rows)
-    table.push_back({{"section", r.section}, {"figure", r.figure}, {"value", r.value},
-                     {"unit", r.unit}, {"target", r.target}, {"verdict", r.verdict}});
+    table.push_back({{"section", r.section},
+                     {"figure", r.figure},
+                     {"value", r.value},
+                     {"unit", r.unit},
+                     {"target", r.target},
+                     {"verdict", r.verdict}});
   all["table"] = table;
   Json raw = Json::object();
   for (const auto &[name, r] : collector.results)
@@ -528,14 +579,23 @@ int bench_main(int argc, char **argv) {
   if (!out_path.empty()) {
     // Written next to the target and renamed, so a reader never sees half a file.
     std::string tmp = out_path + ".tmp";
-    std::ofstream(tmp) << all.dump(2) << "\n";
-    std::filesystem::rename(tmp, out_path);
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    out << all.dump(2) << "\n";
+    out.close();
+    std::error_code ec;
+    if (out) std::filesystem::rename(tmp, out_path, ec);
+    if (!out || ec) {
+      std::cerr << "lungfish_bench: cannot write " << out_path << "\n";
+      std::filesystem::remove(tmp, ec);
+      return 2;
+    }
   }
   if (json) {
     std::cout << all.dump(2) << "\n";
   } else {
     std::string section;
-    std::printf("\n%-58s %12s %-7s %-22s %s\n", "figure", "value", "unit", "target", "verdict / note");
+    std::printf("\n%-58s %12s %-7s %-22s %s\n", "figure", "value", "unit", "target",
+                "verdict / note");
     for (const Row &r : rows) {
       if (r.section != section) std::printf("-- %s\n", (section = r.section).c_str());
       std::printf("  %-56s %12s %-7s %-22s %s\n", r.figure.c_str(), fmt(r.value).c_str(),
@@ -552,4 +612,6 @@ int bench_main(int argc, char **argv) {
 
 } // namespace lungfish::bench
 
-int main(int argc, char **argv) { return lungfish::bench::bench_main(argc, argv); }
+int main(int argc, char **argv) {
+  return lungfish::bench::bench_main(argc, argv);
+}

@@ -19,9 +19,12 @@ namespace {
 // until the main program ends) keep the heap small.
 size_t blocks_for(Workload w) {
   switch (w) {
-    case Workload::LocalChurn: return 1000;
-    case Workload::RegionHeavy: return 500;
-    case Workload::FreezeCown: return 100;
+    case Workload::LocalChurn:
+      return 1000;
+    case Workload::RegionHeavy:
+      return 500;
+    case Workload::FreezeCown:
+      return 100;
   }
   return 1;
 }
@@ -56,10 +59,13 @@ void BM_Model(benchmark::State &state) {
 
 void model_args(benchmark::internal::Benchmark *b) {
   for (int w = 0; w < 3; ++w)
-    for (int c = 0; c < 3; ++c) b->Args({w, c});
+    for (int c = 0; c < 3; ++c)
+      b->Args({w, c});
 }
-BENCHMARK(BM_Model)->Apply(model_args)->ArgNames({"workload", "checking"})->Unit(
-    benchmark::kMillisecond);
+BENCHMARK(BM_Model)
+    ->Apply(model_args)
+    ->ArgNames({"workload", "checking"})
+    ->Unit(benchmark::kMillisecond);
 
 // Iterations per heap size: one iteration is one statement plus one full check, and the full
 // check is linear in the heap, so the big heaps get few iterations (the timing is per iteration).
@@ -84,9 +90,9 @@ double thread_cpu_seconds() {
 
 // One iteration: execute the next constant-cost statement (`s = {}` or `drop s`), then (when
 // `checked`) run the full checker on the whole heap. The unchecked variant gives the statement's
-// own cost: after a full check of a big heap the caches are cold, which inflates stmt_ns there. Both parts are timed separately (the statement by the steady
-// clock, being too short for the thread CPU clock's ~0.5 us syscall; the check in CPU time); the
-// iteration time is their sum.
+// own cost: after a full check of a big heap the caches are cold, which inflates stmt_ns there.
+// Both parts are timed separately (the statement by the steady clock, being too short for the
+// thread CPU clock's ~0.5 us syscall; the check in CPU time); the iteration time is their sum.
 void BM_HeapStatement(benchmark::State &state) {
   auto kind = static_cast<HeapKind>(state.range(0));
   int64_t objects = state.range(1);
@@ -146,12 +152,12 @@ void BM_HeapStatement(benchmark::State &state) {
   for (int kind = 0; kind < 2; ++kind)
     for (int64_t n : {1000, 10000, 100000, 1000000})
       for (int checked = 0; checked < 2; ++checked)
-      benchmark::RegisterBenchmark("BM_HeapStatement", BM_HeapStatement)
-          ->Args({kind, n, checked})
-          ->ArgNames({"heap", "objects", "checked"})
-          ->Iterations(heap_iterations(n, checked))
-          ->UseManualTime()
-          ->Unit(benchmark::kMicrosecond);
+        benchmark::RegisterBenchmark("BM_HeapStatement", BM_HeapStatement)
+            ->Args({kind, n, checked})
+            ->ArgNames({"heap", "objects", "checked"})
+            ->Iterations(heap_iterations(n, checked))
+            ->UseManualTime()
+            ->Unit(benchmark::kMicrosecond);
   return true;
 }();
 

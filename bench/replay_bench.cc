@@ -45,9 +45,9 @@ const std::string &native_path(bool snapshots) {
 
 void set_rates(benchmark::State &state, const std::string &path, uint64_t events) {
   state.SetBytesProcessed(static_cast<int64_t>(file_size(path)) * state.iterations());
-  state.counters["events_per_s"] = benchmark::Counter(
-      static_cast<double>(events) * static_cast<double>(state.iterations()),
-      benchmark::Counter::kIsRate);
+  state.counters["events_per_s"] =
+      benchmark::Counter(static_cast<double>(events) * static_cast<double>(state.iterations()),
+                         benchmark::Counter::kIsRate);
   state.counters["events"] = static_cast<double>(events);
   state.counters["file_bytes"] = static_cast<double>(file_size(path));
 }
@@ -71,8 +71,7 @@ void BM_NativeParseOnly(benchmark::State &state) {
   set_rates(state, path, events);
   state.SetLabel(snapshots ? "snapshots" : "bare");
 }
-BENCHMARK(BM_NativeParseOnly)->Arg(1)->Arg(0)->ArgName("snapshots")->Unit(
-    benchmark::kMillisecond);
+BENCHMARK(BM_NativeParseOnly)->Arg(1)->Arg(0)->ArgName("snapshots")->Unit(benchmark::kMillisecond);
 
 // The project's reader: JSON plus validation and conversion to TraceEvent/Snapshot.
 void BM_NativeRead(benchmark::State &state) {
@@ -83,7 +82,8 @@ void BM_NativeRead(benchmark::State &state) {
     traces::NativeTraceReader reader(path);
     traces::TraceEvent e;
     events = 0;
-    while (reader.next(e)) ++events;
+    while (reader.next(e))
+      ++events;
   }
   set_rates(state, path, events);
   state.SetLabel(snapshots ? "snapshots" : "bare");
@@ -119,7 +119,8 @@ void BM_MermaidParseOnly(benchmark::State &state) {
     traces::MermaidReader reader(path);
     traces::MermaidStep s;
     steps = 0;
-    while (reader.next(s)) ++steps;
+    while (reader.next(s))
+      ++steps;
   }
   set_rates(state, path, steps);
 }

@@ -73,9 +73,12 @@ drop f
 
 std::string_view block(Workload w) {
   switch (w) {
-    case Workload::LocalChurn: return kLocalBlock;
-    case Workload::RegionHeavy: return kRegionBlock;
-    case Workload::FreezeCown: return kFreezeBlock;
+    case Workload::LocalChurn:
+      return kLocalBlock;
+    case Workload::RegionHeavy:
+      return kRegionBlock;
+    case Workload::FreezeCown:
+      return kFreezeBlock;
   }
   return {};
 }
@@ -84,25 +87,32 @@ std::string_view block(Workload w) {
 
 std::string_view workload_name(Workload w) {
   switch (w) {
-    case Workload::LocalChurn: return "local";
-    case Workload::RegionHeavy: return "region";
-    case Workload::FreezeCown: return "freeze_cown";
+    case Workload::LocalChurn:
+      return "local";
+    case Workload::RegionHeavy:
+      return "region";
+    case Workload::FreezeCown:
+      return "freeze_cown";
   }
   return "?";
 }
 
 std::string_view checking_name(Checking c) {
   switch (c) {
-    case Checking::Off: return "off";
-    case Checking::State: return "full";
-    case Checking::Run: return "full+I15";
+    case Checking::Off:
+      return "off";
+    case Checking::State:
+      return "full";
+    case Checking::Run:
+      return "full+I15";
   }
   return "?";
 }
 
 size_t workload_block_lines(Workload w) {
   size_t n = 0;
-  for (char ch : block(w)) n += ch == '\n';
+  for (char ch : block(w))
+    n += ch == '\n';
   return n;
 }
 
@@ -110,7 +120,8 @@ std::string workload_text(Workload w, size_t blocks) {
   std::string out;
   std::string_view b = block(w);
   out.reserve(b.size() * blocks);
-  for (size_t i = 0; i < blocks; ++i) out += b;
+  for (size_t i = 0; i < blocks; ++i)
+    out += b;
   return out;
 }
 
@@ -125,7 +136,8 @@ std::string heap_program_text(HeapKind kind, size_t objects, size_t suffix_pairs
   // Pieces are streamed rather than joined with `"lit" + std::string`, which trips GCC 12's
   // false -Wrestrict (GCC bug 105651) at -O3.
   auto emit = [&](std::initializer_list<std::string_view> parts) {
-    for (std::string_view p : parts) os << p;
+    for (std::string_view p : parts)
+      os << p;
     os << '\n';
     ++line;
   };

@@ -31,8 +31,8 @@ std::string find_bench_binary() {
   std::error_code ec;
   fs::path self = fs::read_symlink("/proc/self/exe", ec);
   if (ec) return "";
-  for (const fs::path &p : {self.parent_path() / "bench" / "lungfish_bench",
-                            self.parent_path() / "lungfish_bench"})
+  for (const fs::path &p :
+       {self.parent_path() / "bench" / "lungfish_bench", self.parent_path() / "lungfish_bench"})
     if (fs::is_regular_file(p, ec) && access(p.c_str(), X_OK) == 0) return p.string();
   return "";
 }
@@ -50,7 +50,8 @@ int bench_command(const BenchOptions &o) {
   if (o.json) args.push_back("--json");
   if (!o.frankenscript.empty()) args.insert(args.end(), {"--frankenscript", o.frankenscript});
   std::vector<char *> argv;
-  for (std::string &a : args) argv.push_back(a.data());
+  for (std::string &a : args)
+    argv.push_back(a.data());
   argv.push_back(nullptr);
   std::cout.flush();
   std::cerr.flush();

@@ -11,7 +11,8 @@
 #include <unistd.h>
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-  static const std::string path = "/tmp/lungfish-fuzz-replay-" + std::to_string(getpid()) + ".jsonl";
+  static const std::string path =
+      "/tmp/lungfish-fuzz-replay-" + std::to_string(getpid()) + ".jsonl";
   {
     std::ofstream out(path, std::ios::binary | std::ios::trunc);
     out.write(reinterpret_cast<const char *>(data), static_cast<std::streamsize>(size));

@@ -29,7 +29,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   m.run([&](const lungfish::Machine &mm, const lungfish::Event &e) {
     if (e.kind == lungfish::EventKind::End) return lungfish::check_no_leak(mm.world(), ctx).empty();
     auto v = lungfish::check_state(mm.world(), ctx, true);
-    for (const auto &x : v) (void)lungfish::format_violation(mm.world(), x);
+    for (const auto &x : v)
+      (void)lungfish::format_violation(mm.world(), x);
     return v.empty();
   });
   return 0;
