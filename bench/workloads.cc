@@ -1,4 +1,5 @@
 #include "bench/workloads.h"
+#include "checker/incremental.h"
 
 #include "model/program_text.h"
 
@@ -105,6 +106,8 @@ std::string_view checking_name(Checking c) {
       return "full";
     case Checking::Run:
       return "full+I15";
+    case Checking::Incremental:
+      return "incremental";
   }
   return "?";
 }
@@ -202,6 +205,8 @@ RunStats run_program(const std::shared_ptr<const CompiledProgram> &program, Chec
   CheckContext ctx{profile};
   World before;
   if (checking == Checking::Run) before = m.world();
+  IncrementalChecker incremental(ctx);
+  if (checking == Checking::Incremental) incremental.attach(m.world());
   Observer observer = [&](const Machine &mm, const Event &e) {
     if (e.kind == EventKind::End) {
       if (checking != Checking::Off) s.violations += check_no_leak(mm.world(), ctx).size();
@@ -209,6 +214,10 @@ RunStats run_program(const std::shared_ptr<const CompiledProgram> &program, Chec
     }
     ++s.statements;
     if (checking == Checking::Off) return true;
+    if (checking == Checking::Incremental) {
+      s.violations += incremental.check(mm.world(), true).size();
+      return true;
+    }
     s.violations += check_state(mm.world(), ctx, true).size();
     if (checking == Checking::Run) {
       s.violations += check_cown_ownership(before, mm.world(), kNone, ctx).size();

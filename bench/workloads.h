@@ -51,9 +51,10 @@ struct RunStats {
 };
 
 enum class Checking : uint8_t {
-  Off,   // no observer work
-  State, // check_state (I1..I17 but I15) at every statement boundary, I20 at the end
-  Run,   // as `lungfish run`: check_state, I15 with a copy of the World per statement, I20
+  Off,         // no observer work
+  State,       // check_state (I1..I17 but I15) at every statement boundary, I20 at the end
+  Run,         // as `lungfish run`: check_state, I15 with a copy of the World per statement, I20
+  Incremental, // IncrementalChecker at every statement boundary, I20 at the end
 };
 std::string_view checking_name(Checking c);
 

@@ -8,7 +8,7 @@
 
 namespace lungfish {
 
-namespace checker_detail { // checker/cpython_invariants.cc
+namespace checker_detail {                              // checker/cpython_invariants.cc
 void check_frozen_scc_counts(Analysis &a, Reporter &r); // I18
 void check_freezability(Analysis &a, Reporter &r);      // I19
 } // namespace checker_detail
@@ -187,6 +187,24 @@ std::vector<Violation> check_no_leak(const World &w, const CheckContext &c) {
   return run_one(checker_detail::check_no_leak, w, c);
 }
 
+std::vector<Violation> check_selected(const World &w, const CheckContext &c, uint32_t which,
+                                      bool first_only) {
+  static constexpr Invariant kOrder[] = {
+      Invariant::I1,  Invariant::I2,  Invariant::I3,  Invariant::I4,
+      Invariant::I5,  Invariant::I6,  Invariant::I7,  Invariant::I8,
+      Invariant::I9,  Invariant::I10, Invariant::I11, Invariant::I12,
+      Invariant::I13, Invariant::I14, Invariant::I16, Invariant::I17};
+  std::vector<Violation> out;
+  Analysis a(w, c);
+  Reporter rep(a, out);
+  for (size_t k = 0; k < kStateChecks.size(); ++k) {
+    if (!(which & (1u << static_cast<unsigned>(kOrder[k])))) continue;
+    kStateChecks[k](a, rep);
+    if (first_only && !out.empty()) break;
+  }
+  return out;
+}
+
 std::vector<Violation> check_state(const World &w, const CheckContext &c, bool first_only) {
   std::vector<Violation> out;
   Analysis a(w, c); // shared, so the counts and the forest are computed once for all
@@ -197,8 +215,8 @@ std::vector<Violation> check_state(const World &w, const CheckContext &c, bool f
   }
   // I18 and I19 belong to the cpython profiles (checker/cpython_invariants.cc).
   if (c.profile == Profile::Cpython || c.profile == Profile::Pep795)
-    for (StateCheck check : {checker_detail::check_frozen_scc_counts,
-                             checker_detail::check_freezability}) {
+    for (StateCheck check :
+         {checker_detail::check_frozen_scc_counts, checker_detail::check_freezability}) {
       if (first_only && !out.empty()) break;
       check(a, rep);
     }

@@ -16,7 +16,26 @@
 namespace lungfish {
 
 enum class Invariant : uint8_t {
-  I1, I2, I3, I4, I5, I6, I7, I8, I9, I10, I11, I12, I13, I14, I15, I16, I17, I18, I19, I20,
+  I1,
+  I2,
+  I3,
+  I4,
+  I5,
+  I6,
+  I7,
+  I8,
+  I9,
+  I10,
+  I11,
+  I12,
+  I13,
+  I14,
+  I15,
+  I16,
+  I17,
+  I18,
+  I19,
+  I20,
   Count
 };
 /// "I8"
@@ -45,24 +64,24 @@ struct CheckContext {
 };
 
 // ---- state invariants (statement boundaries) ----
-std::vector<Violation> check_location(const World &w, const CheckContext &c);          // I1
-std::vector<Violation> check_deep_immutability(const World &w, const CheckContext &c); // I2
-std::vector<Violation> check_local_isolation(const World &w, const CheckContext &c);   // I3
-std::vector<Violation> check_region_entry(const World &w, const CheckContext &c);      // I4
-std::vector<Violation> check_single_owner(const World &w, const CheckContext &c);      // I5
-std::vector<Violation> check_region_forest(const World &w, const CheckContext &c);     // I6
-std::vector<Violation> check_bridge(const World &w, const CheckContext &c);            // I7
-std::vector<Violation> check_lrc(const World &w, const CheckContext &c);               // I8
-std::vector<Violation> check_sbrc(const World &w, const CheckContext &c);              // I9
-std::vector<Violation> check_closed(const World &w, const CheckContext &c);            // I10
-std::vector<Violation> check_liveness(const World &w, const CheckContext &c);          // I11
-std::vector<Violation> check_cown_contents(const World &w, const CheckContext &c);     // I12
-std::vector<Violation> check_release(const World &w, const CheckContext &c);           // I13
-std::vector<Violation> check_opacity(const World &w, const CheckContext &c);           // I14
-std::vector<Violation> check_reference_counts(const World &w, const CheckContext &c);  // I16
+std::vector<Violation> check_location(const World &w, const CheckContext &c);            // I1
+std::vector<Violation> check_deep_immutability(const World &w, const CheckContext &c);   // I2
+std::vector<Violation> check_local_isolation(const World &w, const CheckContext &c);     // I3
+std::vector<Violation> check_region_entry(const World &w, const CheckContext &c);        // I4
+std::vector<Violation> check_single_owner(const World &w, const CheckContext &c);        // I5
+std::vector<Violation> check_region_forest(const World &w, const CheckContext &c);       // I6
+std::vector<Violation> check_bridge(const World &w, const CheckContext &c);              // I7
+std::vector<Violation> check_lrc(const World &w, const CheckContext &c);                 // I8
+std::vector<Violation> check_sbrc(const World &w, const CheckContext &c);                // I9
+std::vector<Violation> check_closed(const World &w, const CheckContext &c);              // I10
+std::vector<Violation> check_liveness(const World &w, const CheckContext &c);            // I11
+std::vector<Violation> check_cown_contents(const World &w, const CheckContext &c);       // I12
+std::vector<Violation> check_release(const World &w, const CheckContext &c);             // I13
+std::vector<Violation> check_opacity(const World &w, const CheckContext &c);             // I14
+std::vector<Violation> check_reference_counts(const World &w, const CheckContext &c);    // I16
 std::vector<Violation> check_behaviour_isolation(const World &w, const CheckContext &c); // I17
 // ---- end of run ----
-std::vector<Violation> check_no_leak(const World &w, const CheckContext &c);           // I20
+std::vector<Violation> check_no_leak(const World &w, const CheckContext &c); // I20
 // ---- step invariant ----
 /// I15: a primitive changes the parent of a cown-owned region only by a write to that cown or a
 /// move out of it. `wrote_cown` is the cown written or moved from by the primitive (kNone if none).
@@ -72,6 +91,11 @@ std::vector<Violation> check_cown_ownership(const World &before, const World &af
 /// Every state invariant in order (I1..I17, skipping I15); stops after the first invariant that
 /// reports violations when `first_only` is set.
 std::vector<Violation> check_state(const World &w, const CheckContext &c, bool first_only = true);
+
+/// The state invariants I1..I17 (not I15) whose bit is set in `which` (bit k = Invariant k), in
+/// check_state's order over one shared analysis; the incremental checker reports through this.
+std::vector<Violation> check_selected(const World &w, const CheckContext &c, uint32_t which,
+                                      bool first_only = true);
 
 /// Renders a violation as text: "I8 (LRC) broken: ... [objects ...]".
 std::string format_violation(const World &w, const Violation &v);

@@ -76,23 +76,34 @@ int compare_symbols(Symbol a, Symbol b) {
 
 std::string_view object_kind_name(ObjectKind k) {
   switch (k) {
-    case ObjectKind::Plain: return "object";
-    case ObjectKind::String: return "string";
-    case ObjectKind::Frame: return "frame";
-    case ObjectKind::Function: return "function";
-    case ObjectKind::Cown: return "cown";
-    case ObjectKind::Iterator: return "iterator";
-    case ObjectKind::Prototype: return "prototype";
-    case ObjectKind::Boolean: return "boolean";
+    case ObjectKind::Plain:
+      return "object";
+    case ObjectKind::String:
+      return "string";
+    case ObjectKind::Frame:
+      return "frame";
+    case ObjectKind::Function:
+      return "function";
+    case ObjectKind::Cown:
+      return "cown";
+    case ObjectKind::Iterator:
+      return "iterator";
+    case ObjectKind::Prototype:
+      return "prototype";
+    case ObjectKind::Boolean:
+      return "boolean";
   }
   return "?";
 }
 
 std::string_view cown_status_name(CownStatus s) {
   switch (s) {
-    case CownStatus::Pending: return "Pending";
-    case CownStatus::Released: return "Released";
-    case CownStatus::Acquired: return "Acquired";
+    case CownStatus::Pending:
+      return "Pending";
+    case CownStatus::Released:
+      return "Released";
+    case CownStatus::Acquired:
+      return "Acquired";
   }
   return "?";
 }
@@ -125,32 +136,50 @@ bool State::is_global(ObjectId o) const {
 
 ObjectId *State::list_head(Location loc) {
   switch (loc.kind) {
-    case LocationKind::Local: return &local_heads_[loc.index];
-    case LocationKind::Region: return &regions_[loc.index].first;
-    default: return nullptr;
+    case LocationKind::Local:
+      return &local_heads_[loc.index];
+    case LocationKind::Region:
+      return &regions_[loc.index].first;
+    default:
+      return nullptr;
   }
 }
 
 void State::link(ObjectId o) {
+  touch(o);
   Object &ob = objects_[o];
   ObjectId *head = list_head(ob.loc);
   ob.prev = ob.next = kNone;
   if (!head) return;
   ob.next = *head;
-  if (*head != kNone) objects_[*head].prev = o;
+  if (*head != kNone) {
+    touch_links(*head);
+    objects_[*head].prev = o;
+  }
   *head = o;
-  if (ob.loc.is_region()) regions_[ob.loc.index].members++;
+  if (ob.loc.is_region()) {
+    touch_region(ob.loc.index);
+    regions_[ob.loc.index].members++;
+  }
 }
 
 void State::unlink(ObjectId o) {
+  touch(o);
   Object &ob = objects_[o];
   ObjectId *head = list_head(ob.loc);
   if (!head) return;
-  if (ob.prev != kNone) objects_[ob.prev].next = ob.next;
-  else *head = ob.next;
+  touch_links(ob.prev);
+  touch_links(ob.next);
+  if (ob.prev != kNone)
+    objects_[ob.prev].next = ob.next;
+  else
+    *head = ob.next;
   if (ob.next != kNone) objects_[ob.next].prev = ob.prev;
   ob.prev = ob.next = kNone;
-  if (ob.loc.is_region()) regions_[ob.loc.index].members--;
+  if (ob.loc.is_region()) {
+    touch_region(ob.loc.index);
+    regions_[ob.loc.index].members--;
+  }
 }
 
 ObjectId State::new_object(ObjectKind kind, Location loc, uint32_t line) {
@@ -183,6 +212,7 @@ void State::free_object(ObjectId o) {
 }
 
 void State::kill_object(ObjectId o) {
+  touch(o);
   unlink(o);
   Object &ob = objects_[o];
   ob.live = false;
@@ -192,6 +222,7 @@ void State::kill_object(ObjectId o) {
 }
 
 void State::recycle(ObjectId o) {
+  touch(o);
   Object &ob = objects_[o];
   ob.rc = ob.local_rc = 0;
   free_objects_.push_back(o);
@@ -204,12 +235,14 @@ const Field *State::find_field(ObjectId o, Symbol name) const {
 }
 
 Field *State::find_field(ObjectId o, Symbol name) {
+  touch(o); // the caller may write through the pointer
   for (Field &f : objects_[o].fields)
     if (f.name == name) return &f;
   return nullptr;
 }
 
 void State::set_field_raw(ObjectId o, Symbol name, ObjectId value) {
+  touch(o);
   auto &fs = objects_[o].fields;
   for (Field &f : fs)
     if (f.name == name) {
@@ -225,6 +258,7 @@ void State::set_field_raw(ObjectId o, Symbol name, ObjectId value) {
 }
 
 void State::relocate(ObjectId o, Location to) {
+  touch(o);
   unlink(o);
   objects_[o].loc = to;
   link(o);
@@ -239,6 +273,7 @@ RegionId State::new_region(uint32_t line) {
     r = static_cast<RegionId>(regions_.size());
     regions_.emplace_back();
   }
+  touch_region(r);
   regions_[r] = Region{};
   regions_[r].live = true;
   regions_[r].serial = next_region_serial_++;
@@ -247,19 +282,22 @@ RegionId State::new_region(uint32_t line) {
 }
 
 void State::free_region(RegionId r) {
+  touch_region(r);
   regions_[r].live = false;
   free_regions_.push_back(r);
 }
 
 std::vector<ObjectId> State::members(RegionId r) const {
   std::vector<ObjectId> out;
-  for (ObjectId o = regions_[r].first; o != kNone; o = objects_[o].next) out.push_back(o);
+  for (ObjectId o = regions_[r].first; o != kNone; o = objects_[o].next)
+    out.push_back(o);
   return out;
 }
 
 std::vector<ObjectId> State::local_members(uint32_t local) const {
   std::vector<ObjectId> out;
-  for (ObjectId o = local_heads_[local]; o != kNone; o = objects_[o].next) out.push_back(o);
+  for (ObjectId o = local_heads_[local]; o != kNone; o = objects_[o].next)
+    out.push_back(o);
   return out;
 }
 

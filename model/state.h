@@ -15,6 +15,7 @@
 
 #include "model/rules.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -67,7 +68,15 @@ std::string_view object_kind_name(ObjectKind k);
 enum class CownStatus : uint8_t { Pending, Released, Acquired };
 std::string_view cown_status_name(CownStatus s);
 
-enum class BuiltinProto : uint8_t { Frame, RegionObject, Cown, String, Function, KeyIterator, Count };
+enum class BuiltinProto : uint8_t {
+  Frame,
+  RegionObject,
+  Cown,
+  String,
+  Function,
+  KeyIterator,
+  Count
+};
 
 /// A named outgoing edge. `value` is kNone for a field holding None.
 struct Field {
@@ -81,7 +90,7 @@ enum class Freezability : uint8_t { Unset, Yes, No, Explicit };
 struct Object {
   bool live = false;
   ObjectKind kind = ObjectKind::Plain;
-  CownStatus status = CownStatus::Pending; // cowns only
+  CownStatus status = CownStatus::Pending;      // cowns only
   Freezability freezable = Freezability::Unset; // cpython profile
   Location loc;
   uint32_t rc = 0;
@@ -89,8 +98,8 @@ struct Object {
   ObjectId proto = kNone;
   std::vector<Field> fields; // sorted by field name text (compare_symbols), unique names
   uint32_t payload = 0;
-  uint64_t serial = 0;       // creation number, never reused
-  uint32_t created_line = 0; // source line of the primitive that created it
+  uint64_t serial = 0;                 // creation number, never reused
+  uint32_t created_line = 0;           // source line of the primitive that created it
   ObjectId prev = kNone, next = kNone; // intrusive list of the LOCAL / region it lives in
   bool operator==(const Object &) const = default;
 };
@@ -116,13 +125,63 @@ struct Region {
   uint32_t parent = 0; // a RegionId or the cown's ObjectId
   int64_t lrc = 0;
   int64_t sbrc = 0;
-  bool dirty = false; // frankenscript profile: lrc is an upper bound
+  bool dirty = false;     // frankenscript profile: lrc is an upper bound
   ObjectId first = kNone; // member list
   uint32_t members = 0;
   uint64_t serial = 0;
   uint32_t created_line = 0;
   uint32_t parent_since_line = 0; // when the current parent was set
   bool operator==(const Region &) const = default;
+};
+
+/// The objects and regions a run of primitives may have changed (incremental checking,
+/// checker/incremental.h). Recorded at the only doors to mutation: the non-const accessors and
+/// State's own mutators. It over-approximates (a non-const access that only reads is recorded
+/// too) but never misses a change, so a checker that looks only at these ids sees every change.
+struct TouchLog {
+  std::vector<ObjectId> objects;
+  std::vector<RegionId> regions;
+  std::vector<uint8_t> object_marked, region_marked; // indexed by id: already in the lists
+  void object(ObjectId o) {
+    if (o >= object_marked.size())
+      object_marked.resize(std::max<size_t>(o + 1, object_marked.size() * 2), 0);
+    if (!object_marked[o]) {
+      object_marked[o] = 1;
+      objects.push_back(o);
+    }
+  }
+  void region(RegionId r) {
+    if (r >= region_marked.size())
+      region_marked.resize(std::max<size_t>(r + 1, region_marked.size() * 2), 0);
+    if (!region_marked[r]) {
+      region_marked[r] = 1;
+      regions.push_back(r);
+    }
+  }
+  /// Objects whose only change may be their member-list links (a neighbour was linked or
+  /// unlinked next to them): nothing but I1 looks at those, whatever their number of fields.
+  std::vector<ObjectId> relinked;
+  std::vector<uint8_t> relinked_marked;
+  void relink(ObjectId o) {
+    if (o >= relinked_marked.size())
+      relinked_marked.resize(std::max<size_t>(o + 1, relinked_marked.size() * 2), 0);
+    if (!relinked_marked[o]) {
+      relinked_marked[o] = 1;
+      relinked.push_back(o);
+    }
+  }
+  /// Forgets what was recorded (cost: the number of ids recorded).
+  void clear() {
+    for (ObjectId o : objects)
+      object_marked[o] = 0;
+    for (RegionId r : regions)
+      region_marked[r] = 0;
+    for (ObjectId o : relinked)
+      relinked_marked[o] = 0;
+    objects.clear();
+    regions.clear();
+    relinked.clear();
+  }
 };
 
 /// The heap. Copyable and comparable, so that a rejected primitive can be compared with the state
@@ -142,7 +201,10 @@ public:
   void kill_object(ObjectId o);
   /// Returns a killed object's slot to the free list (its last dangling reference is gone).
   void recycle(ObjectId o);
-  Object &obj(ObjectId o) { return objects_[o]; }
+  Object &obj(ObjectId o) {
+    if (touch_.log) touch_.log->object(o);
+    return objects_[o];
+  }
   const Object &obj(ObjectId o) const { return objects_[o]; }
   bool is_live(ObjectId o) const { return o != kNone && o < objects_.size() && objects_[o].live; }
   /// One past the largest object id ever allocated (ids 1..end-1 may be live).
@@ -161,7 +223,10 @@ public:
   /// Allocates a live region with no members.
   RegionId new_region(uint32_t line);
   void free_region(RegionId r);
-  Region &region(RegionId r) { return regions_[r]; }
+  Region &region(RegionId r) {
+    if (touch_.log) touch_.log->region(r);
+    return regions_[r];
+  }
   const Region &region(RegionId r) const { return regions_[r]; }
   bool is_live_region(RegionId r) const {
     return r != kNoRegion && r < regions_.size() && regions_[r].live;
@@ -171,6 +236,10 @@ public:
   std::vector<ObjectId> members(RegionId r) const;
   /// Members of a LOCAL.
   std::vector<ObjectId> local_members(uint32_t local) const;
+  /// The first member of a LOCAL's list (kNone if empty or no such LOCAL).
+  ObjectId local_head(uint32_t local) const {
+    return local < local_heads_.size() ? local_heads_[local] : kNone;
+  }
   /// True if the region is open: LRC + SBRC > 0.
   bool is_open(RegionId r) const { return regions_[r].lrc + regions_[r].sbrc > 0; }
   /// True if o is the recorded bridge of a live region.
@@ -208,9 +277,33 @@ public:
     return &frozen_info[o];
   }
 
+  /// Records every object and region changed from now on into `log` (nullptr: stop). A copy of
+  /// the State does not record.
+  void set_touch_log(TouchLog *log) { touch_.log = log; }
+  TouchLog *touch_log() const { return touch_.log; }
+
   bool operator==(const State &) const = default;
 
 private:
+  // Not part of the value: copies start without a log, comparison ignores it.
+  struct TouchHook {
+    TouchLog *log = nullptr;
+    TouchHook() = default;
+    TouchHook(const TouchHook &) {}
+    TouchHook &operator=(const TouchHook &) { return *this; }
+    bool operator==(const TouchHook &) const { return true; }
+  };
+  TouchHook touch_;
+  void touch(ObjectId o) {
+    if (touch_.log) touch_.log->object(o);
+  }
+  void touch_region(RegionId r) {
+    if (touch_.log) touch_.log->region(r);
+  }
+  void touch_links(ObjectId o) {
+    if (touch_.log && o != kNone) touch_.log->relink(o);
+  }
+
   std::vector<Object> objects_;
   std::vector<Region> regions_;
   std::vector<ObjectId> free_objects_;

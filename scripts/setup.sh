@@ -24,7 +24,9 @@ if ((${#missing[@]} > 0)); then
   "${sudo[@]}" apt-get update -qq
   available=()
   for p in "${missing[@]}"; do
-    if apt-cache policy "$p" 2>/dev/null | grep -q 'Candidate: [^(]'; then
+    # Capture first: `grep -q` closing the pipe early would fail the pipeline under pipefail.
+    policy=$(apt-cache policy "$p" 2>/dev/null || true)
+    if grep -q 'Candidate: [^(]' <<<"$policy"; then
       available+=("$p")
     else
       echo "setup: package $p is not available here; skipping it" >&2

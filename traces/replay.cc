@@ -37,8 +37,10 @@ std::optional<Stmt> parse_recorded(const std::string &text, uint32_t line) {
   if (is_return) src = "def _replay_():\n    " + src;
   // FrankenScript drops a statement's final `]` when it prints it (`c = a["f"`).
   long open = std::count(src.begin(), src.end(), '[') - std::count(src.begin(), src.end(), ']');
-  if (!header && !is_return && open > 0) src += std::string(static_cast<size_t>(open), ']');
-  else if (is_return && open > 0) src += std::string(static_cast<size_t>(open), ']');
+  if (!header && !is_return && open > 0)
+    src += std::string(static_cast<size_t>(open), ']');
+  else if (is_return && open > 0)
+    src += std::string(static_cast<size_t>(open), ']');
   try {
     Program p = parse_program(src, "<recorded>");
     if (p.body.empty()) return std::nullopt;
@@ -61,12 +63,15 @@ public:
       : source_(source), options_(o), report_(report) {
     prog_.statements.push_back({});
     prog_.functions.push_back(Function{"<main>", {}, {Instr{Op::Halt, 0, 0, 0, 0}}, 0, false});
+    // The machine reads the same program the driver compiles into: each recorded statement is
+    // compiled between two pauses, never while the machine runs, so sharing is safe and a step
+    // costs its own statement, not a copy of everything compiled so far.
     MachineOptions mo;
     mo.profile = o.profile;
     mo.max_steps = o.max_steps;
     mo.timeout_seconds = o.timeout_seconds;
     mo.record_history = true;
-    machine_ = std::make_unique<Machine>(std::make_shared<const CompiledProgram>(prog_), mo);
+    machine_ = std::make_unique<Machine>(shared_, mo);
   }
 
   void run() {
@@ -98,18 +103,19 @@ private:
   std::deque<std::string> recent_; // the latest statements, for classifying findings
   ReplayOptions options_;
   ReplayReport &report_;
-  CompiledProgram prog_;
+  std::shared_ptr<CompiledProgram> shared_ = std::make_shared<CompiledProgram>();
+  CompiledProgram &prog_ = *shared_;
   std::unique_ptr<Machine> machine_;
-  std::vector<uint32_t> slots_;                                 // code slot per call depth
+  std::vector<uint32_t> slots_; // code slot per call depth
   struct Saved {
     uint64_t frame_serial; // the activation the code was redirected in
     std::pair<uint32_t, uint32_t> position;
   };
-  std::vector<std::vector<Saved>> saved_; // per depth: redirected code
-  std::vector<std::pair<uint32_t, uint32_t>> iters_;            // (for line, iterator number)
+  std::vector<std::vector<Saved>> saved_;            // per depth: redirected code
+  std::vector<std::pair<uint32_t, uint32_t>> iters_; // (for line, iterator number)
   bool findings_ = false;
-  bool hiding_ = false; // the program hid objects from the runtime's diagrams
-  bool stop_ = false;   // a limit was reached
+  bool hiding_ = false;            // the program hid objects from the runtime's diagrams
+  bool stop_ = false;              // a limit was reached
   std::set<std::string> previous_; // violations at the previous step (reported once)
   std::optional<std::string> last_defect_;
 
@@ -117,8 +123,10 @@ private:
   const RecordedStep *at(size_t i) {
     while (!eof_ && base_ + window_.size() <= i) {
       RecordedStep s;
-      if (!source_.next(s)) eof_ = true;
-      else window_.push_back(std::move(s));
+      if (!source_.next(s))
+        eof_ = true;
+      else
+        window_.push_back(std::move(s));
     }
     return i >= base_ && i < base_ + window_.size() ? &window_[i - base_] : nullptr;
   }
@@ -139,7 +147,6 @@ private:
     }
     return slots_[d];
   }
-  void publish() { machine_->set_program(std::make_shared<const CompiledProgram>(prog_)); }
 
   /// True if the top activation's code is paused somewhere other than its resting place.
   uint64_t top_serial() const {
@@ -153,7 +160,8 @@ private:
     auto &v = saved_[d - 1];
     // A call may return and another start within one statement: entries of the popped
     // activation are stale.
-    while (!v.empty() && v.back().frame_serial != top_serial()) v.pop_back();
+    while (!v.empty() && v.back().frame_serial != top_serial())
+      v.pop_back();
     return !v.empty();
   }
 
@@ -168,9 +176,9 @@ private:
     if (!findings_) report_.matched_prefix = static_cast<uint32_t>(i);
     findings_ = true;
     if (defect) last_defect_ = defect;
-    report_.divergences.push_back(
-        Divergence{static_cast<uint32_t>(i + 1), at(i)->line, std::move(kind),
-                   std::move(detail), std::move(defect)});
+    report_.divergences.push_back(Divergence{static_cast<uint32_t>(i + 1), at(i)->line,
+                                             std::move(kind), std::move(detail),
+                                             std::move(defect)});
   }
 
   // Runs the model until its next statement boundary, resuming paused code first.
@@ -242,7 +250,8 @@ private:
     if (!marker.empty() && text.size() > marker.size() &&
         text.compare(text.size() - marker.size(), marker.size(), marker) == 0)
       text = text.substr(0, text.size() - marker.size() - 1);
-    while (!text.empty() && text.back() == ' ') text.pop_back();
+    while (!text.empty() && text.back() == ' ')
+      text.pop_back();
     uint32_t fn = slot(depth());
     if (prog_.statements.size() > 4096 && depth() == 1 && saved_.empty())
       prog_.statements.resize(1); // nothing refers to old boundaries any more
@@ -273,13 +282,15 @@ private:
       // compile_statement prints `Line N: <text>`: the marker is part of the text here
     } else if (text.rfind("create _iter_", 0) == 0) {
       size_t next = i + 1;
-      while (at(next) && at(next)->kind != "Line") ++next;
+      while (at(next) && at(next)->kind != "Line")
+        ++next;
       if (!at(next)) {
         unsupported = true;
         return false;
       }
       std::string header = at(next)->stmt;
-      while (!header.empty() && header.back() == ' ') header.pop_back();
+      while (!header.empty() && header.back() == ' ')
+        header.pop_back();
       auto stmt = parse_recorded(header, at(next)->line);
       if (!stmt || stmt->kind != StmtKind::For) {
         unsupported = true;
@@ -311,7 +322,6 @@ private:
         }
       }
     }
-    publish();
     redirect_to(fn);
     return true;
   }
@@ -333,25 +343,28 @@ private:
       return;
     }
     if (p == Machine::Pause::Stopped) {
-      std::string what = machine_->error() ? std::string(error_code_name(machine_->error()->code)) +
-                                                 " (" + std::string(rule_info(machine_->error()->rule).name) +
-                                                 "): " + machine_->error()->message
-                                           : machine_->dangling().value_or("a limit was reached");
-      divergence(i, "outcome", "the runtime accepted `" + s.stmt + "` but the model rejects it: " + what,
+      std::string what = machine_->error()
+                             ? std::string(error_code_name(machine_->error()->code)) + " (" +
+                                   std::string(rule_info(machine_->error()->rule).name) +
+                                   "): " + machine_->error()->message
+                             : machine_->dangling().value_or("a limit was reached");
+      divergence(i, "outcome",
+                 "the runtime accepted `" + s.stmt + "` but the model rejects it: " + what,
                  classify_rejection(machine_->error(), s));
       abandon_code();
       adopt(i);
       return;
     }
     if (p == Machine::Pause::Entered && marker != "(Enter)") {
-      divergence(i, "statement", "the model entered a function where the runtime shows `" +
-                                     s.message + "`");
+      divergence(i, "statement",
+                 "the model entered a function where the runtime shows `" + s.message + "`");
       adopt(i);
       return;
     }
     if (p == Machine::Pause::Statement && event.message != s.message) {
       divergence(i, "statement",
-                 "the model reached `" + event.message + "` where the runtime shows `" + s.message + "`");
+                 "the model reached `" + event.message + "` where the runtime shows `" + s.message +
+                     "`");
     }
     compare(i);
   }
@@ -368,8 +381,7 @@ private:
     const RecordedStep &s = *at(i);
     report_.runtime_outcome = s.outcome;
     if (s.outcome == "abort" || s.outcome == "crash") {
-      divergence(i, "outcome", "the runtime aborted: " + s.message,
-                 classify_abort(s.message));
+      divergence(i, "outcome", "the runtime aborted: " + s.message, classify_abort(s.message));
       return;
     }
     // FrankenScript does not record the statement that failed, so only its code is known; a
@@ -382,7 +394,8 @@ private:
                               ? std::string(error_code_name(machine_->error()->code))
                               : "ok";
       if (model != s.outcome)
-        divergence(i, "outcome", "the runtime's outcome is " + s.outcome + ", the model's " + model);
+        divergence(i, "outcome",
+                   "the runtime's outcome is " + s.outcome + ", the model's " + model);
       return;
     }
     note("event " + std::to_string(i + 1) + ": the runtime stopped with " + s.outcome +
@@ -405,8 +418,7 @@ private:
     });
     if (hiding_) // after mermaid_hide(x) the runtime does not draw x: absence is not a difference
       std::erase_if(diffs, [](const Difference &d) {
-        return (d.kind == DiffKind::Field && d.expected.empty()) ||
-               d.kind == DiffKind::ExtraObject;
+        return (d.kind == DiffKind::Field && d.expected.empty()) || d.kind == DiffKind::ExtraObject;
       });
     World runtime = world_from_snapshot(*s.snapshot);
     std::vector<Violation> violations;
@@ -490,8 +502,10 @@ std::vector<std::string> ReplayReport::defects() const {
   auto add = [&](const std::optional<std::string> &d) {
     if (d && std::find(out.begin(), out.end(), *d) == out.end()) out.push_back(*d);
   };
-  for (const auto &d : divergences) add(d.defect);
-  for (const auto &v : violations) add(v.defect);
+  for (const auto &d : divergences)
+    add(d.defect);
+  for (const auto &v : violations)
+    add(v.defect);
   return out;
 }
 
@@ -523,8 +537,9 @@ ReplayReport replay_stream(StepSource &source, const ReplayOptions &options,
   d.run();
   if (report.clean()) report.matched_prefix = report.events;
   if (report.runtime_outcome == "leak" &&
-      std::none_of(report.violations.begin(), report.violations.end(),
-                   [](const ReplayViolation &v) { return v.violation.invariant == Invariant::I20; })) {
+      std::none_of(
+          report.violations.begin(), report.violations.end(),
+          [](const ReplayViolation &v) { return v.violation.invariant == Invariant::I20; })) {
     ReplayViolation v;
     v.event = report.events;
     v.violation.invariant = Invariant::I20;

@@ -1,0 +1,633 @@
+#include "checker/incremental.h"
+
+#include <algorithm>
+
+namespace lungfish {
+
+namespace {
+
+template <class T> void remove_one(std::vector<T> &v, T x) {
+  auto it = std::find(v.begin(), v.end(), x);
+  if (it == v.end()) return;
+  *it = v.back();
+  v.pop_back();
+}
+
+bool same_names(const std::vector<Field> &a, const std::vector<Field> &b) {
+  if (a.size() != b.size()) return false;
+  for (size_t k = 0; k < a.size(); ++k)
+    if (a[k].name != b[k].name) return false;
+  return true;
+}
+
+RegionId live_region_of(const State &h, ObjectId o) {
+  const Location &l = h.obj(o).loc;
+  return l.is_region() && h.is_live_region(l.index) ? l.index : kNoRegion;
+}
+
+bool is_live_cown(const State &h, ObjectId o) {
+  return h.is_live(o) && h.obj(o).loc.kind == LocationKind::Cown;
+}
+
+} // namespace
+
+bool IncrementalChecker::full_only() const {
+  return ctx_.profile == Profile::Cpython || ctx_.profile == Profile::Pep795;
+}
+
+void IncrementalChecker::detach() {
+  if (heap_ && heap_->touch_log() == &log_) heap_->set_touch_log(nullptr);
+  heap_ = nullptr;
+}
+
+void IncrementalChecker::grow(const State &h) {
+  size_t n = h.object_end(), nr = h.region_end();
+  if (obj_.size() < n) {
+    obj_.resize(n);
+    in_rc_.resize(n, 0);
+    in_local_.resize(n, 0);
+    sources_.resize(n);
+    obj_mark_.resize(n, 0);
+    target_mark_.resize(n, 0);
+  }
+  if (reg_.size() < nr) {
+    reg_.resize(nr);
+    reg_mark_.resize(nr, 0);
+  }
+}
+
+void IncrementalChecker::note_object(ObjectId o) {
+  if (o == kNone || o >= obj_mark_.size()) return;
+  if (!obj_mark_[o]) {
+    obj_mark_[o] = 1;
+    objs_.push_back(o);
+  }
+  RegionId r = ghost_region_of(o);
+  if (r != kNoRegion) note_region(r);
+}
+
+void IncrementalChecker::note_target(ObjectId o) {
+  if (o == kNone || o >= target_mark_.size() || target_mark_[o]) return;
+  target_mark_[o] = 1;
+  targets_.push_back(o);
+}
+
+void IncrementalChecker::note_region(RegionId r) {
+  if (r == kNoRegion || r >= reg_mark_.size() || reg_mark_[r]) return;
+  reg_mark_[r] = 1;
+  regs_.push_back(r);
+}
+
+void IncrementalChecker::clear_marks() {
+  for (ObjectId o : objs_)
+    obj_mark_[o] = 0;
+  for (ObjectId o : targets_)
+    target_mark_[o] = 0;
+  for (RegionId r : regs_)
+    reg_mark_[r] = 0;
+  objs_.clear();
+  targets_.clear();
+  regs_.clear();
+  edges_.clear();
+}
+
+RegionId IncrementalChecker::ghost_region_of(ObjectId o) const {
+  const GhostObject &g = obj_[o];
+  return g.live && g.loc.is_region() && g.loc.index < reg_.size() ? g.loc.index : kNoRegion;
+}
+
+// ---- the ghost's edge counts ----
+
+void IncrementalChecker::add_edge(ObjectId from, ObjectId to) {
+  if (to == kNone || to >= obj_.size()) return;
+  in_rc_[to]++;
+  if (obj_[from].loc.is_local()) {
+    in_local_[to]++;
+    if (RegionId r = ghost_region_of(to)) {
+      reg_[r].true_lrc++;
+      note_region(r);
+    }
+  }
+  if (tracked(obj_[to])) sources_[to].push_back(from);
+  note_object(to);
+}
+
+void IncrementalChecker::remove_edge(ObjectId from, ObjectId to) {
+  if (to == kNone || to >= obj_.size()) return;
+  in_rc_[to]--;
+  if (obj_[from].loc.is_local()) {
+    in_local_[to]--;
+    if (RegionId r = ghost_region_of(to)) {
+      reg_[r].true_lrc--;
+      note_region(r);
+    }
+  }
+  if (tracked(obj_[to])) remove_one(sources_[to], from);
+  note_object(to);
+}
+
+// Phase 1 for a touched object: takes back the edges that are gone (all of them if the object
+// moved, died or changed shape: then the copy is cleared and put_edges adds every edge again,
+// which also re-checks a moved object's own edges), against the old locations.
+void IncrementalChecker::take_back_edges(const State &h, ObjectId o) {
+  GhostObject &g = obj_[o];
+  const Object &ob = h.obj(o);
+  bool moved = g.live != ob.live || (ob.live && !(g.loc == ob.loc));
+  if (moved || !same_names(g.fields, ob.fields)) {
+    if (g.proto) remove_edge(o, g.proto);
+    for (const Field &f : g.fields)
+      if (f.value) remove_edge(o, f.value);
+    g.proto = kNone;
+    g.fields.clear();
+    return;
+  }
+  if (g.proto != ob.proto && g.proto) remove_edge(o, g.proto);
+  for (size_t k = 0; k < g.fields.size(); ++k)
+    if (g.fields[k].value != ob.fields[k].value && g.fields[k].value)
+      remove_edge(o, g.fields[k].value);
+}
+
+// Phase 2: liveness, location and cown status.
+void IncrementalChecker::relocate(const State &h, ObjectId o) {
+  GhostObject &g = obj_[o];
+  const Object &ob = h.obj(o);
+  note_object(o);
+  bool was_cown = g.live && g.loc.kind == LocationKind::Cown;
+  if (g.live != ob.live || (ob.live && !(g.loc == ob.loc))) {
+    if (RegionId r = ghost_region_of(o)) {
+      reg_[r].true_lrc -= in_local_[o];
+      reg_[r].members--;
+      note_region(r);
+    }
+    g.live = ob.live;
+    g.loc = ob.live ? ob.loc : Location{};
+    if (RegionId r = ghost_region_of(o)) {
+      reg_[r].true_lrc += in_local_[o];
+      reg_[r].members++;
+      note_region(r);
+    }
+    if (!tracked(g)) sources_[o].clear(); // frozen or a cown: its incoming edges are never wrong
+    note_target(o);
+    note_object(o);
+  }
+  bool is_cown = g.live && g.loc.kind == LocationKind::Cown;
+  if ((was_cown || is_cown) && (was_cown != is_cown || g.status != ob.status)) {
+    if (is_cown && ob.status == CownStatus::Released && g.status != CownStatus::Released)
+      flag(Invariant::I14); // the prototype-chain clause is not incremental
+    g.status = ob.status;
+    auto it = cown_children_.find(o);
+    if (it != cown_children_.end())
+      for (RegionId r : it->second)
+        note_region(r);
+  }
+}
+
+// Phase 3: the edges that are new (all of them after take_back_edges cleared the copy).
+void IncrementalChecker::put_edges(const State &h, ObjectId o) {
+  GhostObject &g = obj_[o];
+  const Object &ob = h.obj(o);
+  if (!ob.live) return;
+  bool all = g.fields.empty() && g.proto == kNone;
+  if (all) {
+    if (ob.proto) {
+      add_edge(o, ob.proto);
+      edges_.emplace_back(o, ob.proto);
+    }
+    for (const Field &f : ob.fields)
+      if (f.value) {
+        add_edge(o, f.value);
+        edges_.emplace_back(o, f.value);
+      }
+    g.fields = ob.fields;
+    g.proto = ob.proto;
+    return;
+  }
+  if (g.proto != ob.proto) {
+    if (ob.proto) {
+      add_edge(o, ob.proto);
+      edges_.emplace_back(o, ob.proto);
+    }
+    g.proto = ob.proto;
+  }
+  for (size_t k = 0; k < g.fields.size(); ++k)
+    if (g.fields[k].value != ob.fields[k].value) {
+      if (ObjectId t = ob.fields[k].value) {
+        add_edge(o, t);
+        edges_.emplace_back(o, t);
+      }
+      g.fields[k].value = ob.fields[k].value;
+    }
+}
+
+// ---- the ghost's region forest ----
+
+RegionId IncrementalChecker::ghost_up(RegionId r) const {
+  const GhostRegion &g = reg_[r];
+  return g.parent_kind == ParentKind::Region && g.parent < reg_.size() && reg_[g.parent].live
+             ? g.parent
+             : kNoRegion;
+}
+
+void IncrementalChecker::count_open(RegionId r, int sign) {
+  GhostRegion &g = reg_[r];
+  if (sign < 0) {
+    RegionId p = g.counted_in;
+    if (p != kNoRegion && reg_[p].live && reg_[p].serial == g.counted_serial) {
+      reg_[p].open_children -= g.open;
+      reg_[p].topen_children -= g.topen;
+      work_.push_back(p);
+    }
+    g.counted_in = kNoRegion;
+    return;
+  }
+  RegionId p = ghost_up(r);
+  if (p == kNoRegion) return;
+  reg_[p].open_children += g.open;
+  reg_[p].topen_children += g.topen;
+  g.counted_in = p;
+  g.counted_serial = reg_[p].serial;
+  work_.push_back(p);
+}
+
+void IncrementalChecker::unlink_child(RegionId r) {
+  GhostRegion &g = reg_[r];
+  if (g.parent_kind == ParentKind::Region && g.parent < reg_.size())
+    remove_one(reg_[g.parent].children, r);
+  if (g.parent_kind == ParentKind::Cown) {
+    auto it = cown_children_.find(g.parent);
+    if (it != cown_children_.end()) {
+      remove_one(it->second, r);
+      if (it->second.empty()) cown_children_.erase(it);
+    }
+  }
+}
+
+void IncrementalChecker::link_child(RegionId r) {
+  GhostRegion &g = reg_[r];
+  if (g.parent_kind == ParentKind::Region && g.parent < reg_.size())
+    reg_[g.parent].children.push_back(r);
+  if (g.parent_kind == ParentKind::Cown) cown_children_[g.parent].push_back(r);
+}
+
+// Before relocations: a region that died or whose slot was reused starts over.
+void IncrementalChecker::region_lifetime(const State &h, RegionId r) {
+  GhostRegion &g = reg_[r];
+  const Region &R = h.region(r);
+  note_region(r);
+  if (g.live && (!R.live || g.serial != R.serial)) {
+    count_open(r, -1);
+    unlink_child(r);
+    for (RegionId c : g.children)
+      note_region(c); // their parent is gone (I6)
+    note_target(g.bridge);
+    g = GhostRegion{};
+  }
+  if (R.live && !g.live) {
+    g.live = true;
+    g.serial = R.serial;
+  }
+}
+
+// After relocations: parent and bridge.
+void IncrementalChecker::region_links(const State &h, RegionId r) {
+  GhostRegion &g = reg_[r];
+  const Region &R = h.region(r);
+  if (!R.live) return;
+  if (g.parent_kind != R.parent_kind || g.parent != R.parent) {
+    count_open(r, -1);
+    unlink_child(r);
+    g.parent_kind = R.parent_kind;
+    g.parent = R.parent;
+    link_child(r);
+    count_open(r, +1);
+    note_target(R.bridge); // the owning edge into the bridge changed meaning (I4, I5, I12)
+  }
+  if (g.bridge != R.bridge) {
+    note_target(g.bridge);
+    note_target(R.bridge);
+    note_object(g.bridge); // a former bridge may now be a fake one (I7)
+    g.bridge = R.bridge;
+  }
+  work_.push_back(r);
+}
+
+int64_t IncrementalChecker::truth(RegionId r) const {
+  int64_t t = reg_[r].true_lrc;
+  for (const auto &[region, n] : root_lrc_)
+    if (region == r) t += n;
+  return t;
+}
+
+int64_t IncrementalChecker::semantic(const State &h, RegionId r) const {
+  int64_t t = truth(r);
+  if (ctx_.profile == Profile::Frankenscript && h.region(r).dirty)
+    return std::max(h.region(r).lrc, t);
+  return t;
+}
+
+// Recomputes the open bits of the regions in work_ and of every ancestor whose bits change.
+void IncrementalChecker::settle(const State &h) {
+  size_t guard = 16 * (reg_.size() + work_.size()) + 64;
+  while (!work_.empty() && guard-- > 0) {
+    RegionId r = work_.back();
+    work_.pop_back();
+    if (r == kNoRegion || r >= reg_.size()) continue;
+    note_region(r);
+    GhostRegion &g = reg_[r];
+    if (!g.live) continue;
+    bool open = semantic(h, r) > 0 || g.open_children > 0;
+    bool topen = truth(r) > 0 || g.topen_children > 0;
+    if (open == g.open && topen == g.topen) continue;
+    count_open(r, -1);
+    g.open = open;
+    g.topen = topen;
+    count_open(r, +1);
+  }
+  work_.clear();
+}
+
+// ---- roots ----
+
+std::pair<uint32_t, uint32_t> IncrementalChecker::root_count(ObjectId o) const {
+  for (const RootCount &c : roots_)
+    if (c.object == o) return {c.rc, c.local};
+  return {0, 0};
+}
+
+void IncrementalChecker::compute_roots(const World &w) {
+  const State &h = w.heap;
+  for (const RootCount &c : roots_)
+    note_object(c.object); // the previous roots
+  for (const auto &[r, n] : root_lrc_)
+    work_.push_back(r);
+  roots_.clear();
+  root_lrc_.clear();
+  auto add = [&](ObjectId o, uint32_t local) {
+    for (RootCount &c : roots_)
+      if (c.object == o) {
+        c.rc++;
+        c.local += local;
+        return;
+      }
+    roots_.push_back(RootCount{o, 1, local});
+  };
+  for (const Thread &th : w.threads) {
+    for (const Activation &act : th.calls)
+      if (act.frame) add(act.frame, 0);
+    for (ObjectId v : th.stack) {
+      if (!v) continue;
+      add(v, 1);
+      if (!h.is_live(v)) continue;
+      if (RegionId r = live_region_of(h, v)) {
+        auto it = std::find_if(root_lrc_.begin(), root_lrc_.end(),
+                               [&](const auto &p) { return p.first == r; });
+        if (it == root_lrc_.end())
+          root_lrc_.emplace_back(r, 1);
+        else
+          it->second++;
+      }
+    }
+  }
+  for (const RootCount &c : roots_)
+    note_object(c.object);
+  for (const auto &[r, n] : root_lrc_)
+    work_.push_back(r);
+}
+
+// ---- attach / check ----
+
+void IncrementalChecker::attach(World &w) {
+  detach();
+  const State &h = w.heap;
+  obj_.clear();
+  reg_.clear();
+  in_rc_.clear();
+  in_local_.clear();
+  sources_.clear();
+  obj_mark_.clear();
+  target_mark_.clear();
+  reg_mark_.clear();
+  cown_children_.clear();
+  roots_.clear();
+  root_lrc_.clear();
+  objs_.clear();
+  targets_.clear();
+  regs_.clear();
+  edges_.clear();
+  work_.clear();
+  log_.clear();
+  if (full_only()) return;
+  grow(h);
+  for (RegionId r = 1; r < h.region_end(); ++r)
+    region_lifetime(h, r);
+  for (ObjectId o = 1; o < h.object_end(); ++o)
+    relocate(h, o);
+  for (ObjectId o = 1; o < h.object_end(); ++o)
+    put_edges(h, o);
+  for (RegionId r = 1; r < h.region_end(); ++r)
+    region_links(h, r);
+  compute_roots(w);
+  settle(h);
+  clear_marks();
+  flags_ = 0;
+  heap_ = &w.heap;
+  w.heap.set_touch_log(&log_);
+}
+
+std::vector<Violation> IncrementalChecker::check(const World &w, bool first_only) {
+  if (full_only() || !heap_) return check_state(w, ctx_, first_only);
+  const State &h = w.heap;
+  grow(h);
+  flags_ = 0;
+  auto valid_object = [&](ObjectId o) { return o != kNone && o < obj_.size(); };
+  auto valid_region = [&](RegionId r) { return r != kNoRegion && r < reg_.size(); };
+  for (ObjectId o : log_.objects)
+    if (valid_object(o)) take_back_edges(h, o);
+  for (RegionId r : log_.regions)
+    if (valid_region(r)) region_lifetime(h, r);
+  for (ObjectId o : log_.objects)
+    if (valid_object(o)) relocate(h, o);
+  for (ObjectId o : log_.objects)
+    if (valid_object(o)) put_edges(h, o);
+  for (RegionId r : log_.regions)
+    if (valid_region(r)) region_links(h, r);
+  compute_roots(w);
+  for (size_t k = 0; k < regs_.size(); ++k)
+    work_.push_back(regs_[k]);
+  settle(h);
+  evaluate(w);
+  last_objects_ = objs_.size() + targets_.size() + log_.relinked.size();
+  last_regions_ = regs_.size();
+  log_.clear();
+  clear_marks();
+  if (!flags_) return {};
+  return check_selected(w, ctx_, flags_, first_only);
+}
+
+// ---- the invariants, on what the step concerned ----
+
+void IncrementalChecker::check_edge(const State &h, ObjectId o, ObjectId t) {
+  if (t == kNone || !h.is_live(o)) return;
+  if (!h.is_live(t)) {
+    flag(Invariant::I16);
+    return;
+  }
+  const Location &ol = h.obj(o).loc, &tl = h.obj(t).loc;
+  bool shareable = tl.is_immutable() || tl.kind == LocationKind::Cown;
+  if (ol.is_immutable() && !shareable) flag(Invariant::I2);
+  if (tl.is_local() && !(ol == tl)) flag(Invariant::I3);
+  RegionId r = live_region_of(h, o), s = live_region_of(h, t);
+  if (r && s && s != r) {
+    const Region &S = h.region(s);
+    if (S.bridge != t || S.parent_kind != ParentKind::Region || S.parent != r) flag(Invariant::I4);
+  }
+  if (ol.kind == LocationKind::Cown && !shareable) {
+    if (!s || h.region(s).bridge != t || h.region(s).parent_kind != ParentKind::Cown ||
+        h.region(s).parent != o)
+      flag(Invariant::I12);
+  }
+}
+
+void IncrementalChecker::check_object(const World &w, ObjectId o) {
+  const State &h = w.heap;
+  if (o == kNone || o >= h.object_end()) return;
+  const Object &ob = h.obj(o);
+  auto [root_rc, root_local] = root_count(o);
+  if (!ob.live) {
+    if (in_rc_[o] + root_rc > 0) flag(Invariant::I16); // something still points to it
+    return;
+  }
+  const Location &l = ob.loc;
+  bool valid = true;
+  if ((l.is_region() && !h.is_live_region(l.index)) ||
+      (l.is_local() && l.index >= h.local_count())) {
+    flag(Invariant::I1);
+    valid = false;
+  }
+  if ((ob.kind == ObjectKind::Cown) != (l.kind == LocationKind::Cown)) flag(Invariant::I1);
+  if (valid) check_links(h, o);
+  if (!h.is_global(o) && (ob.rc != in_rc_[o] + root_rc || ob.local_rc != in_local_[o] + root_local))
+    flag(Invariant::I16);
+  if (ctx_.profile == Profile::Frankenscript &&
+      ob.proto == h.builtin_proto(BuiltinProto::RegionObject)) {
+    RegionId r = live_region_of(h, o);
+    if (!r || h.region(r).bridge != o) flag(Invariant::I7);
+  }
+  // I14's prototype-chain clause: a chain through a Released cown sends it to the full check.
+  ObjectId x = ob.proto;
+  for (size_t steps = 0; x != kNone && steps < 64 && h.is_live(x); ++steps, x = h.obj(x).proto)
+    if (h.obj(x).loc.kind == LocationKind::Cown && h.obj(x).status == CownStatus::Released) {
+      flag(Invariant::I14);
+      break;
+    }
+  if (x != kNone && h.is_live(x) && h.obj(x).proto != kNone) flag(Invariant::I14); // long chain
+}
+
+// I1's membership clause around o: its list neighbours point back at it and live where it does
+// (the list's length is the region's ghost member count, checked with the region).
+void IncrementalChecker::check_links(const State &h, ObjectId o) {
+  if (o == kNone || o >= h.object_end() || !h.obj(o).live) return;
+  const Object &ob = h.obj(o);
+  const Location &l = ob.loc;
+  if (!(l.is_region() || l.is_local())) return;
+  if ((l.is_region() && !h.is_live_region(l.index)) || (l.is_local() && l.index >= h.local_count()))
+    return; // reported by check_object
+  auto linked = [&](ObjectId x, bool forward) {
+    if (x == kNone) return true;
+    if (x >= h.object_end() || !h.obj(x).live || !(h.obj(x).loc == l)) return false;
+    return forward ? h.obj(x).prev == o : h.obj(x).next == o;
+  };
+  ObjectId head = l.is_region() ? h.region(l.index).first : h.local_head(l.index);
+  bool ok = (ob.prev == kNone ? head == o : linked(ob.prev, false)) && linked(ob.next, true);
+  if (!ok) flag(Invariant::I1);
+}
+
+void IncrementalChecker::check_region(const World &w, RegionId r) {
+  const State &h = w.heap;
+  if (r == kNoRegion || r >= h.region_end() || !h.region(r).live) return;
+  const Region &R = h.region(r);
+  const GhostRegion &g = reg_[r];
+  const RegionId nr = h.region_end();
+  if (g.members != R.members) flag(Invariant::I1);
+  // I6: the parent exists, and the chain above r ends.
+  if (R.parent_kind == ParentKind::Region && !h.is_live_region(R.parent)) flag(Invariant::I6);
+  if (R.parent_kind == ParentKind::Cown && !is_live_cown(h, R.parent)) flag(Invariant::I6);
+  RegionId top = r;
+  bool acyclic = true;
+  for (size_t steps = 0;; ++steps) {
+    const Region &T = h.region(top);
+    if (T.parent_kind != ParentKind::Region || !h.is_live_region(T.parent)) break;
+    top = T.parent;
+    if (top == r || steps > nr) {
+      flag(Invariant::I6);
+      acyclic = false;
+      break;
+    }
+  }
+  // I7
+  ObjectId b = R.bridge;
+  bool bridge_ok = b != kNone && h.is_live(b) && live_region_of(h, b) == r;
+  if (!bridge_ok) flag(Invariant::I7);
+  // I5: exactly one owning reference to the bridge of an owned region.
+  bool parent_ok =
+      R.parent_kind == ParentKind::Region ? h.is_live_region(R.parent) : is_live_cown(h, R.parent);
+  if (R.parent_kind != ParentKind::None && parent_ok && bridge_ok) {
+    uint32_t owners = 0;
+    for (ObjectId s : sources_[b]) {
+      if (!h.is_live(s)) continue;
+      if ((R.parent_kind == ParentKind::Region && live_region_of(h, s) == R.parent) ||
+          (R.parent_kind == ParentKind::Cown && s == R.parent))
+        ++owners;
+    }
+    if (owners != 1) flag(Invariant::I5);
+  }
+  // I8, I9, I10, I11 against the ghost's counts and open bits.
+  int64_t t = truth(r);
+  bool dirty = ctx_.profile == Profile::Frankenscript && R.dirty;
+  if (dirty ? R.lrc < t : R.lrc != t) flag(Invariant::I8);
+  if (R.sbrc != static_cast<int64_t>(g.open_children)) flag(Invariant::I9);
+  if (R.lrc + R.sbrc <= 0 && g.topen) flag(Invariant::I10);
+  if (R.parent_kind == ParentKind::None && semantic(h, r) == 0 &&
+      !(ctx_.profile == Profile::Frankenscript && g.open_children != 0))
+    flag(Invariant::I11);
+  // I13, I14: the cown at the top of the chain.
+  if (R.parent_kind == ParentKind::Cown && is_live_cown(h, R.parent) &&
+      h.obj(R.parent).status == CownStatus::Released && g.open)
+    flag(Invariant::I13);
+  if (g.topen && acyclic) {
+    const Region &T = h.region(top);
+    if (T.parent_kind == ParentKind::Cown && is_live_cown(h, T.parent) &&
+        h.obj(T.parent).status == CownStatus::Released)
+      flag(Invariant::I14);
+  }
+}
+
+void IncrementalChecker::evaluate(const World &w) {
+  const State &h = w.heap;
+  for (size_t k = 0; k < regs_.size(); ++k)
+    if (h.is_live_region(regs_[k])) note_target(h.region(regs_[k]).bridge);
+  for (size_t k = 0; k < objs_.size(); ++k)
+    check_object(w, objs_[k]);
+  for (ObjectId o : log_.relinked)
+    check_links(h, o);
+  for (const auto &[from, to] : edges_)
+    check_edge(h, from, to);
+  for (ObjectId t : targets_) {
+    if (t == kNone || t >= sources_.size()) continue;
+    for (ObjectId s : sources_[t])
+      check_edge(h, s, t);
+  }
+  for (size_t k = 0; k < regs_.size(); ++k)
+    check_region(w, regs_[k]);
+  for (uint32_t t = 0; t < w.threads.size(); ++t) {
+    const Thread &th = w.threads[t];
+    const Location own = Location::local(th.local);
+    for (const Activation &act : th.calls)
+      if (h.is_live(act.frame) && !(h.obj(act.frame).loc == own)) flag(Invariant::I3);
+    for (ObjectId v : th.stack)
+      if (h.is_live(v) && h.obj(v).loc.is_local() && !(h.obj(v).loc == own)) flag(Invariant::I3);
+  }
+  if (w.threads.size() > 1) flag(Invariant::I17); // behaviour isolation: the full check
+}
+
+} // namespace lungfish
