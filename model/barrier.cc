@@ -170,6 +170,14 @@ RegionId Machine::Impl::tree_root(RegionId r) {
 void Machine::Impl::barrier(ObjectId x, Symbol name, bool proto_slot, ObjectId y) {
   std::string field = proto_slot ? "__proto__" : symbol_name(name);
   if (x == kNone) (void)fail(RuleId::WriteNoneAccess, "fields can't be set on None");
+  // The prototype slot takes what create(p) takes (docs/decisions.md 20): a cown as a prototype
+  // would let a field lookup reach a Released cown's contents (I14).
+  if (proto_slot && y != kNone &&
+      (is_string_like(y) || is_cown(y) || h.obj(y).kind == ObjectKind::Iterator))
+    (void)fail(RuleId::WriteBadProto,
+               "a prototype must be None or an object that is not a string, a cown or an "
+               "iterator",
+               {x, y});
   const Object &xo = h.obj(x);
   if (xo.loc.is_immutable()) {
     if (!fail(RuleId::WriteImmutable, "cannot mutate frozen " + m.describe(x), {x, y})) return;

@@ -237,13 +237,16 @@ void Machine::Impl::end_of_primitive() {
     Object &cown = h.obj(c);
     if (cown.status != CownStatus::Pending) continue;
     bool all_closed = true;
+    // Every slot that can own a region counts, the prototype slot included (decision 21).
+    auto owns_open = [&](ObjectId v) {
+      if (!h.is_bridge(v)) return false;
+      RegionId r = h.obj(v).loc.index;
+      const Region &reg = h.region(r);
+      return reg.parent_kind == ParentKind::Cown && reg.parent == c && h.is_open(r);
+    };
+    if (owns_open(cown.proto)) all_closed = false;
     for (const Field &f : cown.fields)
-      if (h.is_bridge(f.value)) {
-        RegionId r = h.obj(f.value).loc.index;
-        const Region &reg = h.region(r);
-        if (reg.parent_kind == ParentKind::Cown && reg.parent == c && h.is_open(r))
-          all_closed = false;
-      }
+      if (owns_open(f.value)) all_closed = false;
     if (all_closed) {
       cown.status = CownStatus::Released;
       history(c, "released");

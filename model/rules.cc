@@ -67,6 +67,8 @@ constexpr RuleInfo kRules[] = {
    "o is not a Released cown", "moves out of the Released cown like a Pending one"},
   {R::CreateBadProto, "create.bad_proto", C::E_BAD_PROTO, false, "create(p)",
    "p is an object that is not a string, cown or iterator", ""},
+  {R::WriteBadProto, "write.bad_proto", C::E_BAD_PROTO, false, "x.__proto__ = y",
+   "y is None or an object that is not a string, cown or iterator (as for create)", ""},
   {R::CloseNotBridge, "close.not_bridge", C::E_NOT_BRIDGE, false, "close(r)",
    "r is the recorded bridge of its region", ""},
   {R::CloseProto, "close.proto", C::E_CLOSE_PROTO, true, "close(r)",

@@ -76,6 +76,7 @@ enum class RuleId : uint8_t {
   MoveOpaque,
   // objects
   CreateBadProto,
+  WriteBadProto,
   // regions
   CloseNotBridge,
   CloseProto,

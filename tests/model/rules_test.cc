@@ -59,6 +59,8 @@ const RuleCase kCases[] = {
     {"move.opaque", "r = Region()\nc = Cown(move r)\ny = move c.value\n", 3,
      "r = Region()\nc = Cown(r)\ny = move c.value\n"},
     {"create.bad_proto", "p = \"s\"\no = create(p)\n", 2, "p = {}\no = create(p)\n"},
+    {"write.bad_proto", "c = Cown(None)\no = {}\no.__proto__ = c\n", 3,
+     "c = {}\no = {}\no.__proto__ = c\n"},
     {"close.not_bridge", "r = Region()\nr.x = {}\nx = r.x\nclose(x)\n", 4,
      "r = Region()\nr.x = {}\nx = r.x\nclose(r)\n"},
     {"close.proto", "r = Region()\no = {}\no.__proto__ = r\nclose(r)\n", 4,
