@@ -6,15 +6,20 @@
 #include <cstdlib>
 #include <deque>
 #include <unordered_map>
+#include <unordered_set>
 
 namespace lungfish {
 
 std::string_view outcome_name(Outcome o) {
   switch (o) {
-    case Outcome::Ok: return "ok";
-    case Outcome::Rejected: return "rejected";
-    case Outcome::Violation: return "violation";
-    case Outcome::Limit: return "limit";
+    case Outcome::Ok:
+      return "ok";
+    case Outcome::Rejected:
+      return "rejected";
+    case Outcome::Violation:
+      return "violation";
+    case Outcome::Limit:
+      return "limit";
   }
   return "?";
 }
@@ -52,11 +57,33 @@ bool Machine::Impl::fail(RuleId rule, std::string message, std::vector<ObjectId>
 void Machine::Impl::history(ObjectId o, std::string what) {
   if (!m.options_.record_history || o == kNone) return;
   m.history_.push_back(HistoryEntry{h.obj(o).serial, false, line(), std::move(what)});
+  if (m.history_.size() > m.history_limit_) m.compact_history();
 }
 
 void Machine::Impl::region_history(RegionId r, std::string what) {
   if (!m.options_.record_history || r == kNoRegion) return;
   m.history_.push_back(HistoryEntry{h.region(r).serial, true, line(), std::move(what)});
+  if (m.history_.size() > m.history_limit_) m.compact_history();
+}
+
+void Machine::compact_history() {
+  // Reports name live objects and regions, or ones that just died: keep every entry of the
+  // living and the most recent entries of anything.
+  constexpr size_t kRecent = 4096;
+  const State &h = world_.heap;
+  std::unordered_set<uint64_t> live_objects, live_regions;
+  for (ObjectId o = 1; o < h.object_end(); ++o)
+    if (h.is_live(o)) live_objects.insert(h.obj(o).serial);
+  for (RegionId r = 1; r < h.region_end(); ++r)
+    if (h.is_live_region(r)) live_regions.insert(h.region(r).serial);
+  size_t recent_from = history_.size() > kRecent ? history_.size() - kRecent : 0, kept = 0;
+  for (size_t k = 0; k < history_.size(); ++k) {
+    const HistoryEntry &e = history_[k];
+    bool live = e.region ? live_regions.count(e.serial) : live_objects.count(e.serial);
+    if (live || k >= recent_from) history_[kept++] = std::move(history_[k]);
+  }
+  history_.resize(kept);
+  history_limit_ = 2 * kept + 8192;
 }
 
 void Machine::Impl::push(ObjectId v) {
@@ -92,7 +119,8 @@ void Machine::Impl::call(Symbol name, uint32_t argc, bool wants, bool method) {
     ObjectId receiver = thread().stack[thread().stack.size() - argc];
     check_live(receiver);
     if (receiver == kNone)
-      (void)fail(RuleId::ReadNoneAccess, "tried to call method `" + symbol_name(name) + "` on None");
+      (void)fail(RuleId::ReadNoneAccess,
+                 "tried to call method `" + symbol_name(name) + "` on None");
     bool found = false;
     ObjectId p = receiver;
     for (size_t guard = 0; p != kNone && guard <= h.object_end(); ++guard) {
@@ -117,8 +145,8 @@ void Machine::Impl::call(Symbol name, uint32_t argc, bool wants, bool method) {
         builtin(*b, argc, wants, name);
         return;
       }
-      (void)fail(RuleId::CallUndefined,
-                 "The name `" + symbol_name(name) + "` is undefined in the current and global frame");
+      (void)fail(RuleId::CallUndefined, "The name `" + symbol_name(name) +
+                                            "` is undefined in the current and global frame");
     }
     fn = f->value;
   }
@@ -127,9 +155,8 @@ void Machine::Impl::call(Symbol name, uint32_t argc, bool wants, bool method) {
     (void)fail(RuleId::CallNotFunction, symbol_name(name) + " is not a function", {fn});
   const Function &f = m.program_->functions[h.obj(fn).payload];
   if (f.params.size() != argc)
-    (void)fail(RuleId::CallArity,
-               f.name + " takes " + std::to_string(f.params.size()) + " argument(s), " +
-                   std::to_string(argc) + " given");
+    (void)fail(RuleId::CallArity, f.name + " takes " + std::to_string(f.params.size()) +
+                                      " argument(s), " + std::to_string(argc) + " given");
   enter(h.obj(fn).payload, fn, argc, wants);
 }
 
@@ -143,7 +170,8 @@ void Machine::Impl::enter(uint32_t function, ObjectId, uint32_t argc, bool wants
   h.set_field_raw(callee, intern("__parent__"), caller);
   inc_ref(caller, local());
   // Arguments become variables: their stack slots turn into frame fields (LOCAL to LOCAL).
-  for (uint32_t i = argc; i-- > 0;) h.set_field_raw(callee, f.params[i], pop_keep());
+  for (uint32_t i = argc; i-- > 0;)
+    h.set_field_raw(callee, f.params[i], pop_keep());
   Activation act;
   act.frame = callee;
   act.function = function;
@@ -163,7 +191,8 @@ void Machine::Impl::ret(bool has_value) {
                                         " returned no value but its result is used");
   }
   ObjectId v = has_value ? pop_keep() : kNone;
-  while (t.stack.size() > act.stack_base) pop_release();
+  while (t.stack.size() > act.stack_base)
+    pop_release();
   t.calls.pop_back();
   Object &fr = h.obj(act.frame);
   fr.rc--; // the call stack's hold
@@ -176,8 +205,10 @@ void Machine::Impl::ret(bool has_value) {
       if (h.is_live(c) && h.obj(c).kind == ObjectKind::Cown) h.obj(c).status = CownStatus::Released;
     return;
   }
-  if (act.wants_value) t.stack.push_back(v);
-  else dec_ref(v, local());
+  if (act.wants_value)
+    t.stack.push_back(v);
+  else
+    dec_ref(v, local());
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -221,16 +252,24 @@ StepResult Stepper::exec(Machine &m, uint32_t t, Event &event) {
   State &h = m.world_.heap;
   try {
     switch (in.op) {
-      case Op::PushNone: im.push(kNone); break;
-      case Op::PushTrue: im.push(h.true_object()); break;
-      case Op::PushFalse: im.push(h.false_object()); break;
+      case Op::PushNone:
+        im.push(kNone);
+        break;
+      case Op::PushTrue:
+        im.push(h.true_object());
+        break;
+      case Op::PushFalse:
+        im.push(h.false_object());
+        break;
       case Op::NewObject: {
         ObjectId o = h.new_object(ObjectKind::Plain, im.local(), in.line);
         im.history(o, "created");
         im.push(o);
         break;
       }
-      case Op::NewString: im.push(im.new_string(in.a)); break;
+      case Op::NewString:
+        im.push(im.new_string(in.a));
+        break;
       case Op::LoadVar: {
         const Field *f = h.find_field(im.frame(), in.a);
         if (!f)
@@ -240,8 +279,12 @@ StepResult Stepper::exec(Machine &m, uint32_t t, Event &event) {
         im.push(f->value);
         break;
       }
-      case Op::LoadField: im.load_field(in.a, false); break;
-      case Op::LoadIndex: im.load_field(0, true); break;
+      case Op::LoadField:
+        im.load_field(in.a, false);
+        break;
+      case Op::LoadIndex:
+        im.load_field(0, true);
+        break;
       case Op::StoreVar: {
         ObjectId v = im.pop_keep();
         ObjectId fr = im.frame();
@@ -251,9 +294,15 @@ StepResult Stepper::exec(Machine &m, uint32_t t, Event &event) {
         im.dec_ref(old, im.local(), fr);
         break;
       }
-      case Op::StoreField: im.store_field(in.a, false, false); break;
-      case Op::StoreIndex: im.store_field(0, true, false); break;
-      case Op::StoreProto: im.store_field(intern("__proto__"), false, true); break;
+      case Op::StoreField:
+        im.store_field(in.a, false, false);
+        break;
+      case Op::StoreIndex:
+        im.store_field(0, true, false);
+        break;
+      case Op::StoreProto:
+        im.store_field(intern("__proto__"), false, true);
+        break;
       case Op::SwapVar: {
         ObjectId fr = im.frame();
         const Field *f = h.find_field(fr, in.a);
@@ -262,8 +311,12 @@ StepResult Stepper::exec(Machine &m, uint32_t t, Event &event) {
         th.stack.push_back(old); // the variable's reference becomes the slot's
         break;
       }
-      case Op::SwapField: im.swap_field(in.a, false); break;
-      case Op::SwapIndex: im.swap_field(0, true); break;
+      case Op::SwapField:
+        im.swap_field(in.a, false);
+        break;
+      case Op::SwapIndex:
+        im.swap_field(0, true);
+        break;
       case Op::Eq:
       case Op::Ne: {
         bool same = im.peek(0) == im.peek(1);
@@ -278,17 +331,25 @@ StepResult Stepper::exec(Machine &m, uint32_t t, Event &event) {
         if (v != h.true_object()) act.pc = in.a;
         break;
       }
-      case Op::Jump: act.pc = in.a; break;
-      case Op::Call: im.call(in.a, in.b, in.c != 0, false); break;
-      case Op::CallMethod: im.call(in.a, in.b, in.c != 0, true); break;
+      case Op::Jump:
+        act.pc = in.a;
+        break;
+      case Op::Call:
+        im.call(in.a, in.b, in.c != 0, false);
+        break;
+      case Op::CallMethod:
+        im.call(in.a, in.b, in.c != 0, true);
+        break;
       case Op::Return:
         im.ret(in.a != 0);
         if (th.status == ThreadStatus::Done) result = StepResult::ThreadDone;
         break;
-      case Op::Pop: im.pop_release(); break;
+      case Op::Pop:
+        im.pop_release();
+        break;
       case Op::Statement:
-        event = Event{EventKind::Statement, in.line, m.program_->statements[in.a].message, t,
-                      m.steps_, in.a};
+        event = Event{
+            EventKind::Statement, in.line, m.program_->statements[in.a].message, t, m.steps_, in.a};
         result = StepResult::Statement;
         break;
       case Op::IterNew: {
@@ -327,7 +388,9 @@ StepResult Stepper::exec(Machine &m, uint32_t t, Event &event) {
         im.push(f);
         break;
       }
-      case Op::Spawn: im.spawn(m.program_->whens[in.a]); break;
+      case Op::Spawn:
+        im.spawn(m.program_->whens[in.a]);
+        break;
       case Op::Halt:
         act.pc--; // stay on Halt
         m.finished_main_ = true;
@@ -373,16 +436,20 @@ Machine::Pause Machine::run_until_pause(uint32_t t, Event &event) {
   for (;;) {
     StepResult r = Stepper::exec(*this, t, event);
     switch (r) {
-      case StepResult::Continue: continue;
+      case StepResult::Continue:
+        continue;
       case StepResult::Statement:
         last_event_ = event;
         written_cowns_.clear();
         return Pause::Statement;
-      case StepResult::Entered: return Pause::Entered;
+      case StepResult::Entered:
+        return Pause::Entered;
       case StepResult::Yielded:
       case StepResult::MainDone:
-      case StepResult::ThreadDone: return Pause::Yielded;
-      case StepResult::Stop: return Pause::Stopped;
+      case StepResult::ThreadDone:
+        return Pause::Yielded;
+      case StepResult::Stop:
+        return Pause::Stopped;
     }
   }
 }
@@ -470,7 +537,8 @@ static std::vector<uint32_t> startable(const World &w) {
 static void start_behaviour(World &w, uint32_t k) {
   Thread &t = w.threads[k];
   t.status = ThreadStatus::Running;
-  for (ObjectId c : t.cowns) w.heap.obj(c).status = CownStatus::Acquired;
+  for (ObjectId c : t.cowns)
+    w.heap.obj(c).status = CownStatus::Acquired;
 }
 
 Outcome Machine::run(const Observer &observer) {
@@ -499,12 +567,14 @@ Outcome Machine::run_default(const Observer &observer) {
   }
   for (uint32_t k = 1; k < world_.threads.size(); ++k)
     if (world_.threads[k].status == ThreadStatus::Waiting) {
-      error_ = RuleError{RuleId::ScheduleStuck, ErrorCode::E_STUCK,
+      error_ = RuleError{RuleId::ScheduleStuck,
+                         ErrorCode::E_STUCK,
                          world_.threads[k].spawn_line,
                          "the behaviour spawned at line " +
                              std::to_string(world_.threads[k].spawn_line) +
                              " can never acquire its cowns (one is still Pending)",
-                         world_.threads[k].cowns, {}};
+                         world_.threads[k].cowns,
+                         {}};
       return Outcome::Rejected;
     }
   return finish(observer) ? Outcome::Ok : Outcome::Violation;
@@ -517,7 +587,8 @@ Outcome Machine::run_all(const Observer &observer) {
   std::vector<uint32_t> choices;
   for (uint32_t k = 1; k < world_.threads.size(); ++k)
     if (world_.threads[k].status == ThreadStatus::Running) choices.push_back(k);
-  for (uint32_t k : startable(world_)) choices.push_back(k);
+  for (uint32_t k : startable(world_))
+    choices.push_back(k);
   if (choices.empty()) {
     ++schedules_explored_;
     Machine leaf = *this;
@@ -590,8 +661,10 @@ bool Machine::finish(const Observer &observer) {
   };
   for (const Thread &t : world_.threads) {
     if (t.status == ThreadStatus::Done) continue;
-    for (const Activation &a : t.calls) mark(a.frame);
-    for (ObjectId s : t.stack) mark(s);
+    for (const Activation &a : t.calls)
+      mark(a.frame);
+    for (ObjectId s : t.stack)
+      mark(s);
   }
   for (ObjectId o = 1; o < h.object_end(); ++o)
     if (h.is_global(o)) mark(o);
@@ -600,7 +673,8 @@ bool Machine::finish(const Observer &observer) {
     work.pop_back();
     const Object &ob = h.obj(o);
     mark(ob.proto);
-    for (const Field &f : ob.fields) mark(f.value);
+    for (const Field &f : ob.fields)
+      mark(f.value);
   }
   std::vector<char> region_reached(h.region_end(), 0);
   for (ObjectId o = 1; o < h.object_end(); ++o)
@@ -612,17 +686,26 @@ bool Machine::finish(const Observer &observer) {
     const Object &ob = h.obj(o);
     bool take = false;
     switch (ob.loc.kind) {
-      case LocationKind::Local: take = true; break;
-      case LocationKind::Immutable: take = !fs; break;
-      case LocationKind::Cown: take = !fs; break;
-      case LocationKind::Region: take = region_reached[ob.loc.index] && !h.is_bridge(o); break;
+      case LocationKind::Local:
+        take = true;
+        break;
+      case LocationKind::Immutable:
+        take = !fs;
+        break;
+      case LocationKind::Cown:
+        take = !fs;
+        break;
+      case LocationKind::Region:
+        take = region_reached[ob.loc.index] && !h.is_bridge(o);
+        break;
     }
     if (take) garbage.push_back(o);
   }
   if (!garbage.empty()) {
     // destroy_set is internal to refcount.cc; free them as one unreachable set via a LOCAL sweep.
     std::vector<char> dying(h.object_end(), 0);
-    for (ObjectId o : garbage) dying[o] = 1;
+    for (ObjectId o : garbage)
+      dying[o] = 1;
     for (ObjectId o : garbage) {
       Object &ob = h.obj(o);
       Location loc = ob.loc;
@@ -640,7 +723,8 @@ bool Machine::finish(const Observer &observer) {
         }
       };
       release(proto);
-      for (const Field &f : fields) release(f.value);
+      for (const Field &f : fields)
+        release(f.value);
     }
     for (ObjectId o : garbage)
       if (h.obj(o).live) h.free_object(o);
@@ -676,7 +760,8 @@ std::string Machine::describe(ObjectId o) const {
   if (current_thread_ < world_.threads.size() && !world_.threads[current_thread_].calls.empty())
     root(world_.threads[current_thread_].calls.back().frame);
   for (const Thread &t : world_.threads)
-    for (auto it = t.calls.rbegin(); it != t.calls.rend(); ++it) root(it->frame);
+    for (auto it = t.calls.rbegin(); it != t.calls.rend(); ++it)
+      root(it->frame);
   size_t budget = 100000;
   bool found = parent.count(o) && o != kNone;
   while (!queue.empty() && !found && budget-- > 0) {
@@ -701,7 +786,8 @@ std::string Machine::describe(ObjectId o) const {
   for (ObjectId x = o; parent[x].first != kNone; x = parent[x].first)
     parts.push_back(symbol_name(parent[x].second));
   std::string path;
-  for (auto it = parts.rbegin(); it != parts.rend(); ++it) path += (path.empty() ? "" : ".") + *it;
+  for (auto it = parts.rbegin(); it != parts.rend(); ++it)
+    path += (path.empty() ? "" : ".") + *it;
   return path;
 }
 
@@ -710,8 +796,7 @@ std::string Machine::describe_region(RegionId r) const {
   if (!h.is_live_region(r)) return "region #?";
   const Region &reg = h.region(r);
   std::string b = reg.bridge != kNone ? describe(reg.bridge) : "";
-  if (b.empty() || b.find('#') != std::string::npos)
-    return "region #" + std::to_string(reg.serial);
+  if (b.empty() || b.find('#') != std::string::npos) return "region #" + std::to_string(reg.serial);
   return "region " + b;
 }
 

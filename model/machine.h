@@ -35,7 +35,7 @@ struct MachineOptions {
   Profile profile = Profile::Lungfish;
   DisabledChecks disabled;
   MutantSet mutants;
-  uint64_t max_steps = 0;   // primitives; 0 = unbounded
+  uint64_t max_steps = 0;     // primitives; 0 = unbounded
   double timeout_seconds = 0; // wall clock; 0 = unbounded (never used for budgets in tests)
   ScheduleMode schedules = ScheduleMode::Default;
   uint64_t max_schedules = 10000; // --schedules all: interleavings explored before `limit`
@@ -47,9 +47,9 @@ struct RuleError {
   RuleId rule;
   ErrorCode code;
   uint32_t line = 0;
-  std::string message;               // in a programmer's words, naming variables and regions
-  std::vector<ObjectId> objects;     // the objects involved
-  std::vector<RegionId> regions;     // the regions involved
+  std::string message;           // in a programmer's words, naming variables and regions
+  std::vector<ObjectId> objects; // the objects involved
+  std::vector<RegionId> regions; // the regions involved
 };
 
 enum class EventKind : uint8_t {
@@ -63,8 +63,8 @@ struct Event {
   uint32_t line = 0;
   std::string message; // "Line 4: r.f = x", "Line 7: if x == y: (True)", ...
   uint32_t thread = 0;
-  uint64_t step = 0;   // primitives executed so far
-  uint32_t stmt = 0;   // the statement's index in CompiledProgram::statements (0 = synthetic)
+  uint64_t step = 0; // primitives executed so far
+  uint32_t stmt = 0; // the statement's index in CompiledProgram::statements (0 = synthetic)
 };
 
 enum class Outcome : uint8_t { Ok, Rejected, Violation, Limit };
@@ -72,7 +72,7 @@ std::string_view outcome_name(Outcome o);
 
 /// Object history kept for error reports (created, moved, frozen, sent; Miri-style).
 struct HistoryEntry {
-  uint64_t serial;  // object serial (or region serial with `region` set)
+  uint64_t serial; // object serial (or region serial with `region` set)
   bool region = false;
   uint32_t line;
   std::string what; // "created", "pulled into region r1", "frozen", "sent to a cown", ...
@@ -127,7 +127,9 @@ public:
     Stopped,   // a rejection (error()), a dangling reference (dangling()) or a limit
   };
   /// Replaces the program (replay appends recorded statements and functions to its own copy).
-  void set_program(std::shared_ptr<const CompiledProgram> program) { program_ = std::move(program); }
+  void set_program(std::shared_ptr<const CompiledProgram> program) {
+    program_ = std::move(program);
+  }
   /// Points thread t's top activation at function `function`, pc 0, keeping its frame; returns
   /// the previous (function, pc) for restore().
   std::pair<uint32_t, uint32_t> redirect(uint32_t t, uint32_t function);
@@ -162,6 +164,10 @@ private:
   uint64_t steps_ = 0;
   std::optional<RuleError> error_;
   std::vector<HistoryEntry> history_;
+  size_t history_limit_ = 8192; // compact_history() when the log grows past this
+  /// Drops the history of objects and regions no longer alive (keeping the latest entries), so a
+  /// long run's memory follows its live heap; amortised O(1) per entry.
+  void compact_history();
   Event last_event_;
   uint64_t schedules_explored_ = 0;
   std::vector<uint32_t> schedule_;
@@ -174,7 +180,7 @@ private:
     bool strict; // frankenscript, a dropped owning reference: collect only if LRC + SBRC = 0
   };
   std::vector<CollectCandidate> collect_candidates_;
-  bool status_dirty_ = false;  // some cown's status may have to be recomputed
+  bool status_dirty_ = false;   // some cown's status may have to be recomputed
   std::vector<ObjectId> cowns_; // every cown created (dead ones are skipped)
   bool finished_main_ = false;
   std::optional<std::string> dangling_; // a freed object was used (reported as I16)

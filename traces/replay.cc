@@ -13,23 +13,41 @@
 #include <deque>
 #include <set>
 #include <sstream>
+#include <unordered_map>
 
 namespace lungfish::traces {
 
 namespace {
 
 std::string marker_of(const std::string &message) {
-  for (const char *m : {"(True)", "(False)", "(Next)", "(Break)", "(Enter)", "(Exit)"}) {
-    std::string suffix = std::string(" ") + m;
-    if (message.size() >= suffix.size() &&
-        message.compare(message.size() - suffix.size(), suffix.size(), suffix) == 0)
-      return m;
+  std::string_view msg = message;
+  if (msg.empty() || msg.back() != ')') return ""; // the common case: no marker
+  for (std::string_view m : {"(True)", "(False)", "(Next)", "(Break)", "(Enter)", "(Exit)"}) {
+    if (msg.size() > m.size() && msg.substr(msg.size() - m.size()) == m &&
+        msg[msg.size() - m.size() - 1] == ' ')
+      return std::string(m);
   }
   return "";
 }
 
-/// Parses one recorded statement; compound headers get a placeholder body.
+std::optional<Stmt> parse_recorded_uncached(const std::string &text, uint32_t line);
+
+/// Parses one recorded statement; compound headers get a placeholder body. Recorded programs
+/// repeat their statements (loops, calls, repeated blocks), so parses are memoised by text (the
+/// line is set afterwards); the memo is dropped when it grows past a bound, keeping memory flat.
 std::optional<Stmt> parse_recorded(const std::string &text, uint32_t line) {
+  thread_local std::unordered_map<std::string, std::optional<Stmt>> memo;
+  auto it = memo.find(text);
+  if (it == memo.end()) {
+    if (memo.size() > 4096) memo.clear();
+    it = memo.emplace(text, parse_recorded_uncached(text, 0)).first;
+  }
+  std::optional<Stmt> parsed = it->second;
+  if (parsed) parsed->loc.line = line;
+  return parsed;
+}
+
+std::optional<Stmt> parse_recorded_uncached(const std::string &text, uint32_t line) {
   std::string src = text;
   bool header = !src.empty() && src.back() == ':';
   bool is_return = src == "return" || src.rfind("return ", 0) == 0;
@@ -165,6 +183,12 @@ private:
     return !v.empty();
   }
 
+  bool nothing_saved() const {
+    for (const auto &v : saved_)
+      if (!v.empty()) return false;
+    return true;
+  }
+
   void trim_saved() {
     if (saved_.size() > depth()) saved_.resize(depth());
   }
@@ -253,7 +277,7 @@ private:
     while (!text.empty() && text.back() == ' ')
       text.pop_back();
     uint32_t fn = slot(depth());
-    if (prog_.statements.size() > 4096 && depth() == 1 && saved_.empty())
+    if (prog_.statements.size() > 4096 && depth() == 1 && nothing_saved())
       prog_.statements.resize(1); // nothing refers to old boundaries any more
     if (marker == "(Enter)") {
       auto site = call_site(i);

@@ -85,10 +85,10 @@ public:
     r.index = static_cast<uint32_t>(e.step);
     r.file_line = reader_.line();
     r.line = e.line;
-    r.message = e.message;
-    r.stmt = e.stmt;
-    r.outcome = e.outcome;
-    r.kind = e.outcome == "leak" ? "Leak" : "Line";
+    r.message = std::move(e.message);
+    r.stmt = std::move(e.stmt);
+    r.outcome = std::move(e.outcome);
+    r.kind = r.outcome == "leak" ? "Leak" : "Line";
     r.snapshot = std::move(e.snapshot);
     return true;
   }
@@ -129,7 +129,8 @@ std::vector<RecordedStep> read_frankenscript_steps(const std::string &path,
   FrankenScriptSource source(path);
   std::vector<RecordedStep> out;
   RecordedStep r;
-  while (source.next(r)) out.push_back(std::move(r));
+  while (source.next(r))
+    out.push_back(std::move(r));
   if (runtime_outcome) *runtime_outcome = frankenscript_run_outcome(path, source.last_error_code);
   return out;
 }
@@ -138,7 +139,8 @@ std::vector<RecordedStep> read_native_steps(const std::string &path, std::string
   NativeSource source(path, profile);
   std::vector<RecordedStep> out;
   RecordedStep r;
-  while (source.next(r)) out.push_back(std::move(r));
+  while (source.next(r))
+    out.push_back(std::move(r));
   return out;
 }
 
@@ -152,11 +154,12 @@ nlohmann::ordered_json report_to_json(const ReplayReport &r) {
   j["runtime_outcome"] = r.runtime_outcome;
   j["divergences"] = nlohmann::ordered_json::array();
   for (const auto &d : r.divergences)
-    j["divergences"].push_back({{"event", d.event},
-                                {"line", d.line},
-                                {"kind", d.kind},
-                                {"detail", d.detail},
-                                {"defect", d.defect ? nlohmann::ordered_json(*d.defect) : nullptr}});
+    j["divergences"].push_back(
+        {{"event", d.event},
+         {"line", d.line},
+         {"kind", d.kind},
+         {"detail", d.detail},
+         {"defect", d.defect ? nlohmann::ordered_json(*d.defect) : nullptr}});
   j["violations"] = nlohmann::ordered_json::array();
   for (const auto &v : r.violations) {
     nlohmann::ordered_json w;
@@ -185,13 +188,13 @@ std::string report_to_text(const ReplayReport &r) {
     out << "matched prefix: " << r.matched_prefix << " events\n";
     for (const auto &d : r.divergences)
       out << "event " << d.event << " (line " << d.line << "): divergence [" << d.kind << "] "
-          << d.detail << (d.defect ? "\n    runtime defect: " + *d.defect : std::string())
-          << "\n";
+          << d.detail << (d.defect ? "\n    runtime defect: " + *d.defect : std::string()) << "\n";
     for (const auto &v : r.violations)
       out << "event " << v.event << " (line " << v.line << "): " << v.rendered
           << (v.defect ? "\n    runtime defect: " + *v.defect : std::string()) << "\n";
   }
-  for (const auto &n : r.notes) out << "note: " << n << "\n";
+  for (const auto &n : r.notes)
+    out << "note: " << n << "\n";
   return out.str();
 }
 
