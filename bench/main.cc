@@ -454,6 +454,29 @@ int bench_main(int argc, char **argv) {
 #endif
   }
 
+  // Solver time per (operation, invariant) pair and its growth with the bound (issue 5).
+  if (collector.find("BM_VerifyPair/induction:0/bound:0/op:0")) {
+    const char *ops[] = {"drop", "store", "freeze"};
+    for (int ind = 0; ind < 2; ++ind)
+      for (int op = 0; op < 3; ++op) {
+        auto name = [&](int b) {
+          return "BM_VerifyPair/induction:" + std::to_string(ind) + "/bound:" + std::to_string(b) +
+                 "/op:" + std::to_string(op);
+        };
+        double small = opt(collector.counter(name(0), "seconds_per_pair"));
+        double big = opt(collector.counter(name(1), "seconds_per_pair"));
+        std::string sec = std::string("verify: ") + (ind ? "induction" : "bmc, 2 steps");
+        rows.push_back(
+            {sec, std::string(ops[op]) + ": s/pair at 2 objects, 1 region", small, "s", "", ""});
+        rows.push_back({sec, std::string(ops[op]) + ": s/pair at 3 objects, 2 regions", big, "s",
+                        "", "growth " + fmt(big / small, 3) + "x"});
+        figures["verify"][ind ? "induction" : "bmc_2_steps"][ops[op]] = {
+            {"seconds_per_pair_2_1_2", small},
+            {"seconds_per_pair_3_2_2", big},
+            {"growth", big / small}};
+      }
+  }
+
   // Replay vs parse.
   for (int snaps = 1; snaps >= 0; --snaps) {
     std::string a = "/snapshots:" + std::to_string(snaps);
