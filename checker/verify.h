@@ -83,7 +83,7 @@ VerifyReport run_verify(const VerifyOptions &options, const VerifyProgress &prog
 
 /// For --disable-check: the shortest trace (by statements, up to `steps`) breaking any invariant
 /// under the disabled checks, decoded and replayed; nullopt if none (the check is masked within
-/// the bound) or unknown (`unknown` set).
+/// the bound) or unknown (`unknown` set). If a shorter length was unknown, `replay` says so.
 std::optional<VerifyCounterexample> find_any_counterexample(const VerifyOptions &options,
                                                             bool *unknown = nullptr);
 

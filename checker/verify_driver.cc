@@ -395,6 +395,7 @@ std::optional<VerifyCounterexample> find_any_counterexample(const VerifyOptions 
   Session S(o);
   Encoder &e = *S.enc;
   if (unknown) *unknown = false;
+  bool shorter_unknown = false;
   for (int k = 1; k <= o.steps; ++k) {
     // A fresh solver per length (see bmc_query): exactly k statements, the first k-1 states
     // satisfying every invariant, the last breaking one.
@@ -414,9 +415,15 @@ std::optional<VerifyCounterexample> find_any_counterexample(const VerifyOptions 
       for (int i = 0; i < kInvCount; ++i)
         if (m.eval(e.invariant(tr.states.back(), static_cast<Inv>(i)), true).is_false())
           broken.push_back(static_cast<Inv>(i));
-      return make_cex(S, m, tr, broken, o);
+      VerifyCounterexample c = make_cex(S, m, tr, broken, o);
+      if (shorter_unknown)
+        c.replay += " (not necessarily the shortest: a shorter length timed out)";
+      return c;
     }
-    if (r == z3::unknown && unknown) *unknown = true;
+    if (r == z3::unknown) {
+      shorter_unknown = true;
+      if (unknown) *unknown = true;
+    }
   }
   return std::nullopt;
 }
