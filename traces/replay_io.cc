@@ -182,8 +182,13 @@ std::string report_to_text(const ReplayReport &r) {
   std::ostringstream out;
   out << r.trace << ": " << r.events << " events, profile " << r.profile << ", runtime outcome "
       << r.runtime_outcome << "\n";
+  if (r.limited)
+    out << "replay stopped at a limit (--max-steps / --timeout) after " << r.events
+        << " events: outcome limit; what follows covers only those events\n";
   if (r.clean()) {
-    out << "replay clean: every event matched the model and no invariant was broken\n";
+    out << (r.limited
+                ? "no finding before the limit\n"
+                : "replay clean: every event matched the model and no invariant was broken\n");
   } else {
     out << "matched prefix: " << r.matched_prefix << " events\n";
     for (const auto &d : r.divergences)

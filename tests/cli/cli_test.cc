@@ -95,6 +95,22 @@ TEST_F(CliTest, MaxStepsGivesLimitExitThree) {
   EXPECT_NE(r.out.find("outcome: limit"), std::string::npos) << r.out;
 }
 
+TEST_F(CliTest, ReplayAtALimitSaysLimitNotClean) {
+  std::string prog = write("long.lf", std::string(kOk) + kOk + kOk);
+  fs::path trace = dir_ / "long.jsonl";
+  ASSERT_EQ(run("run --trace " + trace.string() + " " + prog).code, 0);
+  Result full = run("replay " + trace.string());
+  EXPECT_EQ(full.code, 0) << full.out << full.err;
+  EXPECT_NE(full.out.find("replay clean"), std::string::npos) << full.out;
+  Result r = run("replay --max-steps 3 " + trace.string());
+  EXPECT_EQ(r.code, 3) << r.out << r.err;
+  EXPECT_EQ(r.out.find("replay clean"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("outcome limit"), std::string::npos) << r.out;
+  Result j = run("replay --json --max-steps 3 " + trace.string());
+  EXPECT_EQ(j.code, 3);
+  EXPECT_EQ(nlohmann::json::parse(j.out)["outcome"], "limit") << j.out;
+}
+
 TEST_F(CliTest, SyntaxErrorGivesFileLineColAndExitTwo) {
   std::string prog = write("bad.lf", "x = {}\ny = = {}\n");
   Result r = run("run " + prog);
