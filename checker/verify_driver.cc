@@ -58,7 +58,19 @@ void configure(z3::solver &s, const VerifyOptions &o) {
 void dump(const VerifyOptions &o, z3::solver &s, const std::string &name) {
   if (o.dump_smt.empty()) return;
   std::filesystem::create_directories(o.dump_smt);
-  std::ofstream(std::filesystem::path(o.dump_smt) / (name + ".smt2")) << s.to_smt2();
+  // Through a temporary file and a rename, so an interrupted run leaves no half-written query.
+  std::filesystem::path path = std::filesystem::path(o.dump_smt) / (name + ".smt2");
+  std::filesystem::path tmp = path;
+  tmp += ".tmp";
+  std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+  out << s.to_smt2();
+  out.close();
+  std::error_code ec;
+  if (out) std::filesystem::rename(tmp, path, ec);
+  if (!out || ec) {
+    std::filesystem::remove(tmp, ec);
+    throw std::runtime_error("cannot write " + path.string());
+  }
 }
 
 Verdict verdict_of(z3::check_result r, bool sat_is_bad = true) {

@@ -44,12 +44,18 @@ std::string save_counterexample(const std::string &text, const EnumerateOptions 
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   std::filesystem::path path = dir / name, tmp = dir / (std::string(name) + ".tmp");
+  bool written = false;
   {
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
     out << "# lungfish enumerate counterexample\n# options:" << flags << "\n" << text;
+    out.close();
+    written = static_cast<bool>(out);
   }
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) std::cerr << "lungfish enumerate: cannot save " << path.string() << "\n";
+  if (written) std::filesystem::rename(tmp, path, ec); // atomic: never a half-written file
+  if (!written || ec) {
+    std::filesystem::remove(tmp, ec);
+    std::cerr << "lungfish enumerate: cannot save " << path.string() << "\n";
+  }
   return "lungfish run " + path.string() + flags;
 }
 

@@ -32,5 +32,12 @@ int main(int argc, char **argv) {
     app.exit(e);
     return kExitUsage;
   }
-  return handler ? handler() : kExitUsage;
+  try {
+    return handler ? handler() : kExitUsage;
+  } catch (const std::exception &e) {
+    // The last net: an unwritable output path, an unreadable directory ... is a clear message
+    // and exit 2, never an abort.
+    std::cerr << "lungfish: error: " << e.what() << "\n";
+    return kExitUsage;
+  }
 }

@@ -65,6 +65,7 @@ bool write_atomically(const fs::path &path, const std::string &text, std::string
   {
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
     out << text;
+    out.close(); // flush now: a full disk shows here, not as a half-written failure file
     if (!out) {
       error = "cannot write " + tmp.string();
       return false;
