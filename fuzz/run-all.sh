@@ -16,7 +16,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${LUNGFISH_FUZZ_BUILD:-$ROOT/build-fuzz}
 CXX=${CXX:-$(command -v clang++-14 || command -v clang++)}
 CC=${CC:-$(command -v clang-14 || command -v clang)}
-TARGETS=${*:-"fuzz_program fuzz_run fuzz_native fuzz_mermaid fuzz_cpython fuzz_replay"}
+TARGETS=${*:-"fuzz_program fuzz_python fuzz_run fuzz_native fuzz_mermaid fuzz_cpython fuzz_replay"}
 
 cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DCMAKE_C_COMPILER="$CC" -DCMAKE_CXX_COMPILER="$CXX" \
@@ -28,6 +28,7 @@ ninja -C "$BUILD" $TARGETS
 seeds() {
   case $1 in
     fuzz_program|fuzz_run) echo "$ROOT/tests/inputs/program"; echo "$ROOT/examples" ;;
+    fuzz_python) echo "$ROOT/tests/inputs/python" ;;
     fuzz_native|fuzz_replay) echo "$ROOT/tests/inputs/native" ;;
     fuzz_mermaid) echo "$ROOT/tests/inputs/mermaid"
                   [ -d "$ROOT/../shared/corpus/frankenscript" ] && echo "$ROOT/../shared/corpus/frankenscript" ;;
@@ -40,7 +41,7 @@ seeds() {
 # maxlen TARGET: programs are short; traces and recordings need room for a few steps.
 maxlen() {
   case $1 in
-    fuzz_program|fuzz_run) echo 4096 ;;
+    fuzz_program|fuzz_run|fuzz_python) echo 4096 ;;
     *) echo 65536 ;;
   esac
 }
@@ -62,6 +63,7 @@ for t in $TARGETS; do
   # shellcheck disable=SC2086
   if ! "$BUILD/fuzz/$t" "$corpus" -max_total_time="$DURATION" -max_len="$(maxlen "$t")" \
       -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$artifacts/" \
+      -seed="${LUNGFISH_FUZZ_SEED:-1}" \
       $dict >"$BUILD/$t.log" 2>&1; then
     echo "FAIL $t: see $BUILD/$t.log and $artifacts/"
     grep -E "ERROR|SUMMARY|Test unit written" "$BUILD/$t.log" | head -5 || true

@@ -156,6 +156,37 @@ private:
 
 } // namespace
 
+void check_encoding(std::string_view text, const std::string &file) {
+  if (text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);
+  uint32_t number = 1, col = 1;
+  size_t start = 0;
+  auto fail = [&](const std::string &msg) { throw InputError(file, number, col, msg); };
+  for (size_t i = 0; i < text.size();) {
+    unsigned char c = text[i];
+    if (c == '\n') {
+      ++i;
+      ++number;
+      col = 1;
+      start = i;
+      continue;
+    }
+    bool crlf = c == '\r' && i + 1 < text.size() && text[i + 1] == '\n';
+    if (i - start >= kMaxLineBytes && !crlf)
+      fail("line is longer than " + std::to_string(kMaxLineBytes) + " bytes");
+    if (c == 0) fail("NUL byte");
+    if (c == '\r') {
+      if (!crlf) fail("carriage return not followed by a line feed");
+      ++i;
+      continue;
+    }
+    if ((c < 0x20 && c != '\t') || c == 0x7F) fail("control character " + hex_byte(c));
+    size_t n = c < 0x80 ? 1 : utf8_length(text, i);
+    if (n == 0) fail("non-UTF-8 byte " + hex_byte(c));
+    i += n;
+    ++col;
+  }
+}
+
 std::vector<Line> split_lines(std::string_view text, const std::string &file) {
   if (text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3); // a UTF-8 byte order mark
   std::vector<Line> out;

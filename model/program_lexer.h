@@ -46,6 +46,10 @@ struct Line {
   std::vector<Token> tokens; // never empty: the last token is End
 };
 
+/// Checks only the encoding of a text (UTF-8, no NUL, no control bytes but tab and CR LF, line
+/// length); throws InputError at the first bad byte (the Python subset's parser uses it).
+void check_encoding(std::string_view text, const std::string &file);
+
 /// Checks the whole text (UTF-8, no NUL or control bytes, line length) and returns its
 /// statement lines, tokenized; throws InputError at the first problem.
 std::vector<Line> split_lines(std::string_view text, const std::string &file);

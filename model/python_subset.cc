@@ -4,6 +4,8 @@
 // abstract object, variables and fields point to them.
 #include "model/python_subset.h"
 
+#include "model/program_lexer.h"
+
 #include <cctype>
 #include <fstream>
 #include <map>
@@ -20,8 +22,9 @@ struct Tok {
 };
 
 struct ClassInfo {
-  std::vector<std::string> params;                         // without self
-  std::vector<std::pair<std::string, std::string>> attrs; // attribute, value (param or model rvalue)
+  std::vector<std::string> params; // without self
+  std::vector<std::pair<std::string, std::string>>
+      attrs; // attribute, value (param or model rvalue)
 };
 
 class PyParser {
@@ -43,6 +46,8 @@ private:
   std::map<int, size_t> list_len_;
   int next_obj_ = 0;
   Program out_;
+  int tuple_depth_ = 0;
+  static constexpr int kMaxTupleDepth = 200;
 
   [[noreturn]] void error(uint32_t col, const std::string &msg) {
     throw InputError(file_, line_, col, msg);
@@ -75,8 +80,8 @@ private:
 };
 
 bool is_reserved(std::string_view n) {
-  static constexpr std::string_view kw[] = {"def",  "return", "for",  "in",    "while", "if",
-                                            "else", "drop",   "move", "when",  "True",  "False",
+  static constexpr std::string_view kw[] = {"def",  "return", "for",  "in",     "while", "if",
+                                            "else", "drop",   "move", "when",   "True",  "False",
                                             "None", "class",  "del",  "import", "from",  "pass"};
   for (auto k : kw)
     if (n == k) return true;
@@ -95,20 +100,24 @@ void PyParser::tokenize(const std::string &l, size_t i) {
       break;
     } else if (std::isalpha(static_cast<unsigned char>(c)) || c == '_') {
       size_t j = i;
-      while (j < l.size() && (std::isalnum(static_cast<unsigned char>(l[j])) || l[j] == '_')) ++j;
+      while (j < l.size() && (std::isalnum(static_cast<unsigned char>(l[j])) || l[j] == '_'))
+        ++j;
       toks_.push_back({Tok::Name, l.substr(i, j - i), col});
       i = j;
-    } else if (std::isdigit(static_cast<unsigned char>(c)) || (c == '-' && i + 1 < l.size() &&
-                                                              std::isdigit(static_cast<unsigned char>(l[i + 1])))) {
+    } else if (std::isdigit(static_cast<unsigned char>(c)) ||
+               (c == '-' && i + 1 < l.size() &&
+                std::isdigit(static_cast<unsigned char>(l[i + 1])))) {
       size_t j = i + 1;
-      while (j < l.size() && std::isdigit(static_cast<unsigned char>(l[j]))) ++j;
+      while (j < l.size() && std::isdigit(static_cast<unsigned char>(l[j])))
+        ++j;
       toks_.push_back({Tok::Int, l.substr(i, j - i), col});
       i = j;
     } else if (c == '"' || c == '\'') {
       size_t j = l.find(c, i + 1);
       if (j == std::string::npos) error(col, "unterminated string literal");
       std::string s = l.substr(i + 1, j - i - 1);
-      if (s.find('\\') != std::string::npos) error(col, "escapes in strings are outside the subset");
+      if (s.find('\\') != std::string::npos)
+        error(col, "escapes in strings are outside the subset");
       toks_.push_back({Tok::Str, s, col});
       i = j + 1;
     } else if (std::string_view("()[]{}:,.=").find(c) != std::string_view::npos) {
@@ -116,7 +125,12 @@ void PyParser::tokenize(const std::string &l, size_t i) {
       toks_.push_back({Tok::Punct, std::string(1, c), col});
       ++i;
     } else {
-      error(col, std::string("unexpected character '") + c + "' (outside the Python subset)");
+      // The whole UTF-8 sequence, so that the message shows the character (check_encoding has
+      // already rejected invalid bytes and control characters).
+      size_t n = 1;
+      while (i + n < l.size() && (static_cast<unsigned char>(l[i + n]) & 0xC0) == 0x80)
+        ++n;
+      error(col, "unexpected character '" + l.substr(i, n) + "' (outside the Python subset)");
     }
   }
   toks_.push_back({Tok::End, "", static_cast<uint32_t>(l.size() + 1)});
@@ -149,6 +163,13 @@ bool PyParser::literal(std::string *key) {
     return true;
   }
   if (at("(")) {
+    // Tuples nest by recursion: bound it, so that deep nesting is an error, not a stack overflow.
+    if (++tuple_depth_ > kMaxTupleDepth)
+      error(t.col, "tuples nested deeper than " + std::to_string(kMaxTupleDepth));
+    struct Leave {
+      int &d;
+      ~Leave() { --d; }
+    } leave{tuple_depth_};
     size_t save = pos_;
     next();
     while (!at(")")) {
@@ -228,6 +249,8 @@ void PyParser::class_def(size_t indent) {
   size_t body_indent = 0;
   bool in_init = false;
   size_t init_indent = 0;
+  size_t init_lines = 0;  // statements in the current __init__'s body
+  uint32_t init_line = 0; // the line of its `def`
   while (line_ < lines_.size()) {
     const std::string &l = lines_[line_]; // the next line (line_ is 1-based for the current one)
     size_t ind = l.find_first_not_of(" \t");
@@ -259,11 +282,19 @@ void PyParser::class_def(size_t indent) {
       expect(")");
       expect(":");
       end();
+      if (in_init && init_lines == 0) {
+        line_ = init_line;
+        error(static_cast<uint32_t>(body_indent + 1),
+              "expected an indented block after 'def __init__(...):'");
+      }
       in_init = true;
       init_indent = 0;
+      init_lines = 0;
+      init_line = line_;
       continue;
     }
     if (!in_init) error(static_cast<uint32_t>(ind + 1), "unexpected indentation");
+    ++init_lines;
     if (init_indent == 0) init_indent = ind;
     if (ind != init_indent) error(static_cast<uint32_t>(ind + 1), "unexpected indentation");
     if (peek().text == "pass") {
@@ -271,7 +302,8 @@ void PyParser::class_def(size_t indent) {
       end();
       continue;
     }
-    if (name("self") != "self") error(toks_[pos_ - 1].col, "__init__ may only set attributes of self");
+    if (name("self") != "self")
+      error(toks_[pos_ - 1].col, "__init__ may only set attributes of self");
     expect(".");
     std::string attr = name("an attribute name");
     expect("=");
@@ -280,8 +312,11 @@ void PyParser::class_def(size_t indent) {
         peek().text != "False") {
       value = next().text;
       bool param = false;
-      for (const auto &p : info.params) param |= p == value;
-      if (!param) error(toks_[pos_ - 1].col, "an attribute value must be a parameter, None, a literal, [] or {}");
+      for (const auto &p : info.params)
+        param |= p == value;
+      if (!param)
+        error(toks_[pos_ - 1].col,
+              "an attribute value must be a parameter, None, a literal, [] or {}");
       value = "$" + value;
     } else {
       int ignored;
@@ -289,6 +324,16 @@ void PyParser::class_def(size_t indent) {
     }
     end();
     info.attrs.emplace_back(attr, value);
+  }
+  if (body_indent == 0) {
+    line_ = class_line;
+    error(static_cast<uint32_t>(indent + 1),
+          "expected an indented block after 'class " + cls + ":'");
+  }
+  if (in_init && init_lines == 0) {
+    line_ = init_line;
+    error(static_cast<uint32_t>(body_indent + 1),
+          "expected an indented block after 'def __init__(...):'");
   }
   classes_[cls] = info;
   uint32_t after = line_;
@@ -385,7 +430,8 @@ void PyParser::assignment() {
       }
     }
     vars_[target] = o;
-    for (const auto &[k, v] : stores) emit(target + k + " = " + v);
+    for (const auto &[k, v] : stores)
+      emit(target + k + " = " + v);
     return;
   }
   int vobj;
@@ -431,7 +477,8 @@ void PyParser::statement(size_t indent) {
         static const std::map<std::string, std::string> kStatus = {
             {"FREEZABLE_YES", "yes"}, {"FREEZABLE_NO", "no"}, {"FREEZABLE_EXPLICIT", "explicit"}};
         auto it = kStatus.find(a);
-        if (it == kStatus.end()) error(toks_[pos_ - 1].col, "expected FREEZABLE_YES, _NO or _EXPLICIT");
+        if (it == kStatus.end())
+          error(toks_[pos_ - 1].col, "expected FREEZABLE_YES, _NO or _EXPLICIT");
         a = "\"" + it->second + "\"";
       }
       args.push_back(a);
@@ -439,10 +486,12 @@ void PyParser::statement(size_t indent) {
     }
     next();
     end();
-    if (head == "set_freezable" && args.size() != 2) error(t.col, "set_freezable takes 2 arguments");
+    if (head == "set_freezable" && args.size() != 2)
+      error(t.col, "set_freezable takes 2 arguments");
     if (args.empty()) error(t.col, "freeze needs at least one root");
     std::string text = head + "(";
-    for (size_t i = 0; i < args.size(); ++i) text += (i ? ", " : "") + args[i];
+    for (size_t i = 0; i < args.size(); ++i)
+      text += (i ? ", " : "") + args[i];
     emit(text + ")");
     return;
   }
@@ -471,6 +520,7 @@ void PyParser::statement(size_t indent) {
 
 Program PyParser::parse() {
   out_.file = file_;
+  text::check_encoding(text_, file_); // UTF-8, no NUL or control bytes, as Python requires
   std::string all(text_);
   std::istringstream in(all);
   for (std::string l; std::getline(in, l);) {

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite: setup + Release build (build/), a Debug build with AddressSanitizer and
-# UndefinedBehaviorSanitizer (build-asan/), ctest in both, the bundled examples, and a consumer
-# project built against a temporary `cmake --install` of the libraries.
+# UndefinedBehaviorSanitizer (build-asan/), ctest in both, every libFuzzer target for 60 s
+# (build-fuzz/, clang), the bundled examples, and a consumer project built against a temporary
+# `cmake --install` of the libraries.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,6 +15,9 @@ echo "== ctest (Release)"
 ctest --test-dir build --output-on-failure -j2
 echo "== ctest (Debug, ASan+UBSan)"
 ctest --test-dir build-asan --output-on-failure -j2
+
+echo "== fuzz (each libFuzzer target for 60 s, clang + ASan/UBSan; issue 9)"
+./fuzz/run-all.sh "${LUNGFISH_FUZZ_SECONDS:-60}"
 
 echo "== examples"
 ./scripts/run-examples.sh

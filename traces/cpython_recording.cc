@@ -145,6 +145,8 @@ CpythonRecording parse_cpython_recording(std::string_view text, const std::strin
     doc = Json::parse(text);
   } catch (const Json::parse_error &e) {
     throw detail::parse_error(file, text, 1, e);
+  } catch (const Json::exception &e) {
+    throw detail::json_exception_error(file, text, 1, e);
   }
   try {
     JsonCursor c(doc, {});

@@ -165,6 +165,20 @@ InputError parse_error(const std::string &file, std::string_view text, uint32_t 
   return InputError(file, first_line + line - 1, col, "invalid JSON: " + msg);
 }
 
+InputError json_exception_error(const std::string &file, std::string_view text, uint32_t first_line,
+                                const nlohmann::json::exception &e) {
+  std::string msg = e.what();
+  if (auto j = msg.find("] "); j != std::string::npos) msg = msg.substr(j + 2);
+  size_t off = 0;
+  auto q1 = msg.find('\''), q2 = msg.rfind('\'');
+  if (q1 != std::string::npos && q2 > q1 + 1)
+    if (auto at = text.find(std::string_view(msg).substr(q1 + 1, q2 - q1 - 1));
+        at != std::string_view::npos)
+      off = at;
+  auto [line, col] = line_col(text, off);
+  return InputError(file, first_line + line - 1, col, "invalid JSON: " + msg);
+}
+
 void JsonCursor::expect_object(std::initializer_list<std::string_view> allowed) const {
   if (!v_->is_object()) fail("expected a JSON object");
   for (auto it = v_->begin(); it != v_->end(); ++it)

@@ -42,6 +42,10 @@ InputError located_error(const std::string &file, std::string_view text, uint32_
 /// Converts nlohmann's parse error on `text` into an InputError at the offending byte.
 InputError parse_error(const std::string &file, std::string_view text, uint32_t first_line,
                        const nlohmann::json::parse_error &e);
+/// Any other exception of nlohmann's parser (a number out of range, ...): located at the token
+/// the library quotes in its message, else at the start of the text.
+InputError json_exception_error(const std::string &file, std::string_view text, uint32_t first_line,
+                                const nlohmann::json::exception &e);
 
 /// A position in a parsed document: the value and the path to it.
 class JsonCursor {

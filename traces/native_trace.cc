@@ -208,6 +208,8 @@ Snapshot parse_snapshot_json(std::string_view text, const std::string &file, uin
     doc = Json::parse(text);
   } catch (const Json::parse_error &e) {
     throw detail::parse_error(file, text, line, e);
+  } catch (const Json::exception &e) {
+    throw detail::json_exception_error(file, text, line, e);
   }
   try {
     return snapshot_from(JsonCursor(doc, {}));
@@ -234,6 +236,8 @@ struct NativeTraceReader::Impl {
       doc = Json::parse(l);
     } catch (const Json::parse_error &e) {
       throw detail::parse_error(src.file(), l, line, e);
+    } catch (const Json::exception &e) {
+      throw detail::json_exception_error(src.file(), l, line, e);
     }
     try {
       JsonCursor c(doc, {});

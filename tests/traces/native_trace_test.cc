@@ -165,6 +165,7 @@ TEST(NativeTrace, MalformedInputs) {
       {"29_trailing_garbage.jsonl", 2, 83},
       {"30_line_too_large.jsonl", 2, 18},
       {"31_version_string.jsonl", 1, 19},
+      {"32_number_overflow.jsonl", 2, 438}, // found by fuzz_native
   };
   // clang-format on
   test::check_bad_inputs("native", cases, [](const std::string &p) {

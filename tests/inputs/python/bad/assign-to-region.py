@@ -1,0 +1,2 @@
+# expect 2:1 'Region' is outside the subset
+Region = 1

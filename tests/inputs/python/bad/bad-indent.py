@@ -1,0 +1,3 @@
+# expect 3:1 unexpected indentation
+x = 1
+    y = 2

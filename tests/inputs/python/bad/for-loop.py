@@ -1,0 +1,4 @@
+# expect 3:1 'for' is outside the subset
+xs = []
+for x in xs:
+    pass

@@ -1,0 +1,3 @@
+# expect 3:7 expected '='
+x = {}
+print "x"

@@ -1,0 +1,3 @@
+# expect 3:2 control character 0x01
+x = {}
+	

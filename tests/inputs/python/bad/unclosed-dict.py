@@ -1,0 +1,2 @@
+# expect 2:12 expected ','
+d = {'a': 1

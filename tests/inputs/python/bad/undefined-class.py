@@ -1,0 +1,2 @@
+# expect 2:12 unexpected '('
+x = Missing(1)

@@ -1,0 +1,2 @@
+# expect 2:10 unexpected '('
+x = print(1)

@@ -1,0 +1,2 @@
+# expect 2:5 unterminated string literal
+x = 'abc

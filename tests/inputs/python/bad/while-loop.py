@@ -1,0 +1,3 @@
+# expect 2:1 'while' is outside the subset
+while True:
+    pass
