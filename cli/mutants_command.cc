@@ -20,7 +20,7 @@ namespace {
 struct MutantsOptions {
   std::string profile;
   uint64_t seed = 0;
-  uint64_t budget_programs = 10000;
+  uint64_t budget_programs = 1500000;
   bool json = false;
   std::vector<std::string> only;
   bool no_z3 = false;
@@ -29,7 +29,8 @@ struct MutantsOptions {
 
 std::string join(const std::vector<std::string> &v) {
   std::string out;
-  for (const std::string &s : v) out += (out.empty() ? "" : ",") + s;
+  for (const std::string &s : v)
+    out += (out.empty() ? "" : ",") + s;
   return out;
 }
 
@@ -85,8 +86,9 @@ int mutants_command(const MutantsOptions &mo) {
               << r.status;
     if (r.status == "killed") {
       ++killed;
-      std::cout << r.invariant << (r.also_breaks.empty() ? "" : " (also " + join(r.also_breaks) + ")")
-                << " by " << r.engine << " after " << r.searched << " programs, " << r.statements
+      std::cout << r.invariant
+                << (r.also_breaks.empty() ? "" : " (also " + join(r.also_breaks) + ")") << " by "
+                << r.engine << " after " << r.searched << " programs, " << r.statements
                 << " statements\n    " << gen::reproduce_command(r, o.profile, files[i]) << "\n";
     } else {
       masked += r.status == "masked";
@@ -95,9 +97,8 @@ int mutants_command(const MutantsOptions &mo) {
       if (r.status == "masked") std::cout << "    " << r.masked_reason << "\n";
     }
   }
-  std::cout << killed << " killed, " << masked << " masked, "
-            << results.size() - killed - masked << " survived; timings in " << mo.save_dir
-            << "/timings.txt\n";
+  std::cout << killed << " killed, " << masked << " masked, " << results.size() - killed - masked
+            << " survived; timings in " << mo.save_dir << "/timings.txt\n";
   return survived ? kExitViolation : kExitOk;
 }
 
@@ -111,9 +112,11 @@ void add_mutants_command(CLI::App &app, Handler &handler) {
                  "(docs/mutants.md), 1 a mutant survived");
   add_profile_option(*sub, o->profile);
   sub->add_option("--seed", o->seed, "Random seed")->check(kNonNegative)->type_name("S");
-  sub->add_option("--budget-programs", o->budget_programs, "Programs tried per mutant")
+  sub->add_option("--budget-programs", o->budget_programs,
+                  "Programs tried per mutant (60% exhaustive, the rest random)")
       ->check(kNonNegative)
-      ->type_name("N");
+      ->type_name("N")
+      ->capture_default_str();
   sub->add_flag("--json", o->json, "Print one JSON object (docs/json-output.md)");
   sub->add_option("--only", o->only,
                   "Repeatable; hunt only this mutant (a switchable rule id or a rule mutant)")

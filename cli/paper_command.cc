@@ -14,7 +14,7 @@ namespace {
 struct PaperOptions {
   std::string out = "paper/generated";
   uint64_t seed = 0;
-  uint64_t budget_programs = 3000;
+  uint64_t budget_programs = 1500000;
   int verify_steps = 2;
 };
 

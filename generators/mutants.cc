@@ -22,11 +22,19 @@ namespace {
 
 /// One scope of the exhaustive engine: the variables and the field names of its alphabet.
 struct Scope {
-  size_t vars, fields;
+  size_t vars, fields, objects; // objects: live objects (bridges and cowns included) in a state
 };
-// Growing scopes: most checks need only two variables and one field; the third variable and
-// second field come after, with what is left of the exhaustive budget.
-constexpr Scope kScopes[] = {{2, 1}, {3, 2}};
+// Growing scopes: most checks need only two variables, one field and three objects (three
+// regions nested by their bridges are enough for every region rule); the third variable, second
+// field and fourth object come after, with what is left of the exhaustive budget.
+constexpr Scope kScopes[] = {{2, 1, 3}, {3, 2, 4}};
+
+size_t live_objects(const State &h) {
+  size_t n = 0;
+  for (ObjectId o = 1; o < h.object_end(); ++o)
+    if (h.is_live(o) && !h.is_global(o) && h.obj(o).kind != ObjectKind::Frame) ++n;
+  return n;
+}
 
 const std::vector<std::string> kVars = {"a", "b", "c"};
 const std::vector<std::string> kFields = {"f", "g"};
@@ -75,7 +83,9 @@ Program make_program(std::vector<Stmt> body) {
   return p;
 }
 
-size_t invariant_number(const std::string &name) { return std::stoul(name.substr(1)); }
+size_t invariant_number(const std::string &name) {
+  return std::stoul(name.substr(1));
+}
 
 /// A candidate counterexample and how it ranks: fewest statements, then fewest objects, then
 /// the weakest (lowest-numbered) invariant, then its text (for determinism).
@@ -85,8 +95,13 @@ struct Candidate {
   CheckedRun run;
   size_t statements = 0;
   auto key() const {
+    // Among equals, programs written with ordinary fields read better than with `__proto__`.
+    size_t protos = 0;
+    for (size_t p = text.find("__proto__"); p != std::string::npos;
+         p = text.find("__proto__", p + 1))
+      ++protos;
     return std::make_tuple(statements, run.objects, invariant_number(run.invariants.front()),
-                           text);
+                           protos, text);
   }
 };
 
@@ -137,7 +152,8 @@ private:
   void exhaustive(uint64_t budget) {
     uint64_t used = 0;
     for (size_t si = 0; si < std::size(kScopes) && found_.empty(); ++si) {
-      uint64_t scope_budget = si + 1 == std::size(kScopes) ? budget - used : (budget - used) / 2;
+      // The small scope is where nearly every counterexample is: it gets 70% of the share.
+      uint64_t scope_budget = si + 1 == std::size(kScopes) ? budget - used : budget * 7 / 10;
       used += bfs(kScopes[si], scope_budget);
     }
   }
@@ -174,7 +190,7 @@ private:
               found("exhaustive", make_program(body));
             continue; // a broken state is not explored further
           }
-          if (!reached) continue;
+          if (!reached || live_objects(state.heap) > scope.objects) continue;
           if (!seen.insert(canonical_state(state, scope.fields)).second) continue;
           ++r_.exhaustive_states;
           next.push_back(std::move(body));
@@ -189,9 +205,10 @@ private:
       frontier = std::move(next);
     }
     if (!r_.exhaustive_bound.empty()) r_.exhaustive_bound += "; ";
-    r_.exhaustive_bound += std::to_string(scope.vars) + " variables, " +
-                           std::to_string(scope.fields) + (scope.fields == 1 ? " field" : " fields") +
-                           ": depth " + std::to_string(scope_depth);
+    r_.exhaustive_bound +=
+        std::to_string(scope.vars) + " variables, " + std::to_string(scope.fields) +
+        (scope.fields == 1 ? " field, " : " fields, ") + std::to_string(scope.objects) +
+        " objects: depth " + std::to_string(scope_depth);
     return used;
   }
 
@@ -200,7 +217,8 @@ private:
   // they reach deeper than the breadth-first search (merges of regions with children, ...).
   void random(uint64_t budget) {
     uint64_t mseed = o_.seed;
-    for (char ch : spec_.name) mseed = (mseed ^ static_cast<unsigned char>(ch)) * 0x100000001b3ULL;
+    for (char ch : spec_.name)
+      mseed = (mseed ^ static_cast<unsigned char>(ch)) * 0x100000001b3ULL;
     Rng rng(derive_seed(mseed, ~0ULL));
     std::vector<Stmt> alpha = alphabet(kScopes[std::size(kScopes) - 1]);
     std::vector<Stmt> walk;
@@ -245,8 +263,8 @@ private:
     bool unknown = false;
     std::optional<VerifyCounterexample> c = find_any_counterexample(vo, &unknown);
     std::string scope = std::to_string(vo.bound.objects) + " objects, " +
-                        std::to_string(vo.bound.regions) + " regions, " +
-                        std::to_string(vo.steps) + " steps";
+                        std::to_string(vo.bound.regions) + " regions, " + std::to_string(vo.steps) +
+                        " steps";
     if (!c) {
       r_.z3 = (unknown ? "unknown within " : "no counterexample within ") + scope;
       return;
@@ -279,7 +297,8 @@ private:
     std::sort(found_.begin(), found_.end(),
               [](const Candidate &a, const Candidate &b) { return a.key() < b.key(); });
     std::set<std::string> broken;
-    for (const Candidate &c : found_) broken.insert(c.run.invariants.begin(), c.run.invariants.end());
+    for (const Candidate &c : found_)
+      broken.insert(c.run.invariants.begin(), c.run.invariants.end());
     Candidate best = shrink(found_.front());
     broken.insert(best.run.invariants.begin(), best.run.invariants.end());
     r_.invariant = best.run.invariants.front();

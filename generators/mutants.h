@@ -56,24 +56,24 @@ const std::vector<MaskedEntry> &documented_masked(Profile profile);
 struct MutantOptions {
   Profile profile = Profile::Lungfish;
   uint64_t seed = 0;
-  uint64_t budget_programs = 10000; // per mutant, shared by the exhaustive and random engines
-  uint64_t exhaustive_share = 50;   // percent of the budget the exhaustive engine may use
-  bool use_z3 = true;               // check mutants the other engines did not kill
-  int z3_steps = 3;                 // statements of the Z3 search
-  uint64_t shrink_budget = 2000;    // runs of the shrinker (not counted in `searched`)
-  std::vector<std::string> only;    // hunt only these mutants (empty: all)
+  uint64_t budget_programs = 1500000; // per mutant, shared by the exhaustive and random engines
+  uint64_t exhaustive_share = 60;     // percent of the budget the exhaustive engine may use
+  bool use_z3 = true;                 // check mutants the other engines did not kill
+  int z3_steps = 3;                   // statements of the Z3 search
+  uint64_t shrink_budget = 2000;      // runs of the shrinker (not counted in `searched`)
+  std::vector<std::string> only;      // hunt only these mutants (empty: all)
 };
 
 /// One run of a program under the invariant checker.
 struct CheckedRun {
-  bool broke = false;               // an invariant was broken
+  bool broke = false; // an invariant was broken
   Outcome outcome = Outcome::Ok;
   std::vector<std::string> invariants; // broken at the failing boundary, by number ("I4", "I5")
-  std::string event;                // "Line 4: a.f = b", "end of run"
+  std::string event;                   // "Line 4: a.f = b", "end of run"
   uint32_t line = 0;
-  std::string message;              // format_violation of the first
-  size_t objects = 0;               // live objects (no frames, no globals) in the failing state
-  World before, after;              // the states around the failing statement
+  std::string message;               // format_violation of the first
+  size_t objects = 0;                // live objects (no frames, no globals) in the failing state
+  World before, after;               // the states around the failing statement
   std::optional<RuleId> rejected_by; // the rule that rejected the run (outcome Rejected)
   uint32_t rejected_line = 0;
 };
@@ -96,32 +96,32 @@ bool to_blame(const MutantSpec &spec, Profile profile, const Program &p, const C
 /// The result of hunting one mutant.
 struct MutantResult {
   MutantSpec spec;
-  std::string status;                 // "killed", "survived" or "masked"
-  std::string invariant;              // the weakest invariant broken ("" if not killed)
+  std::string status;                   // "killed", "survived" or "masked"
+  std::string invariant;                // the weakest invariant broken ("" if not killed)
   std::vector<std::string> also_breaks; // other invariants its counterexamples break
-  std::string engine;                 // "exhaustive", "random", "z3" ("" if not killed)
-  uint64_t searched = 0;              // programs run by the engines (shrinking excluded)
+  std::string engine;                   // "exhaustive", "random", "z3" ("" if not killed)
+  uint64_t searched = 0;                // programs run by the engines (shrinking excluded)
   uint64_t exhaustive_programs = 0, random_programs = 0;
-  size_t exhaustive_depth = 0;        // deepest level the exhaustive search completed
-  std::string exhaustive_bound;       // per scope: "2 variables, 1 field: depth 4; ..."
-  uint64_t exhaustive_states = 0;     // distinct states it reached
-  std::string z3;                     // what Z3 said ("not applied", "none within 3 steps", ...)
-  Program program;                    // the minimal counterexample (numbered lines)
-  std::string text;                   // print_program
+  size_t exhaustive_depth = 0;    // deepest level the exhaustive search completed
+  std::string exhaustive_bound;   // per scope: "2 variables, 1 field: depth 4; ..."
+  uint64_t exhaustive_states = 0; // distinct states it reached
+  std::string z3;                 // what Z3 said ("not applied", "none within 3 steps", ...)
+  Program program;                // the minimal counterexample (numbered lines)
+  std::string text;               // print_program
   size_t statements = 0, objects = 0;
-  CheckedRun run;                     // the mutated run of `program`
-  std::optional<TikzEdge> highlight;  // the offending edge of the failing step, if one is new
-  std::string masked_reason;          // status "masked": docs/mutants.md's reason
-  double seconds = 0;                 // wall clock: reported apart, never in the JSON
+  CheckedRun run;                    // the mutated run of `program`
+  std::optional<TikzEdge> highlight; // the offending edge of the failing step, if one is new
+  std::string masked_reason;         // status "masked": docs/mutants.md's reason
+  double seconds = 0;                // wall clock: reported apart, never in the JSON
 };
 
 /// Hunts one mutant with every engine that applies.
 MutantResult hunt_mutant(const MutantSpec &spec, const MutantOptions &o);
 
 /// Hunts every mutant; `progress(result)` after each.
-std::vector<MutantResult> hunt_mutants(const MutantOptions &o,
-                                       const std::function<void(const MutantResult &)> &progress =
-                                           {});
+std::vector<MutantResult>
+hunt_mutants(const MutantOptions &o,
+             const std::function<void(const MutantResult &)> &progress = {});
 
 /// The command reproducing a killed mutant, given where its program was saved.
 std::string reproduce_command(const MutantResult &r, Profile profile, const std::string &file);

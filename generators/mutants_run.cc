@@ -55,17 +55,10 @@ const std::vector<MaskedEntry> &documented_masked(Profile profile) {
        "breaks no invariant: `move x.f` on a frozen x swaps None into it, and a frozen object "
        "holding None keeps every state invariant; only a step invariant (frozen objects never "
        "change) would catch it"},
-      {"move.opaque",
-       "breaks only the captures clause of I17, which the checker does not test: a region moved "
-       "out of a Released cown looks like any free region held by LOCAL"},
       {"close.skips_descendants",
        "breaks no invariant: the open descendants whose LOCAL references close leaves keep the "
        "region open through its SBRC, so every counter stays consistent; only close's "
        "postcondition (the region is closed) is broken"},
-      {"cown.latch_misses_descendant",
-       "breaks no invariant: a cown left Pending with all its regions closed satisfies I13, which "
-       "constrains only Released cowns; the stale latch shows as a behaviour that never runs "
-       "(E_STUCK, a rejection)"},
       {"for.opaque",
        "masked by read.opaque: the loop's `v = c[k]` reads the Released cown and is rejected by "
        "read.opaque; the iterator's own edge to a cown breaks nothing"},
@@ -94,10 +87,24 @@ size_t live_objects(const State &h) {
 
 std::vector<std::string> names_of(const std::vector<Violation> &vs) {
   std::set<Invariant> s;
-  for (const Violation &v : vs) s.insert(v.invariant);
+  for (const Violation &v : vs)
+    s.insert(v.invariant);
   std::vector<std::string> out;
-  for (Invariant i : s) out.emplace_back(invariant_name(i));
+  for (Invariant i : s)
+    out.emplace_back(invariant_name(i));
   return out;
+}
+
+/// The first statement after source line `line` (nested ones included), or nullptr.
+const Stmt *statement_after(const std::vector<Stmt> &body, uint32_t line) {
+  const Stmt *best = nullptr;
+  for (const Stmt &s : body) {
+    if (s.loc.line > line && (!best || s.loc.line < best->loc.line)) best = &s;
+    for (const std::vector<Stmt> *b : {&s.body, &s.orelse})
+      if (const Stmt *n = statement_after(*b, line); n && (!best || n->loc.line < best->loc.line))
+        best = n;
+  }
+  return best;
 }
 
 } // namespace
@@ -148,8 +155,12 @@ CheckedRun run_checked(const Program &p, const MachineOptions &mo, uint32_t sent
   if (r.outcome == Outcome::Violation && !r.broke) {
     r.broke = true;
     r.invariants = {"I16"};
-    r.event = "use of a freed object";
-    r.line = m.last_event().line;
+    // The machine stops inside the statement after the last boundary it delivered.
+    const Stmt *s = statement_after(p.body, m.last_event().line);
+    r.line = s ? s->loc.line : m.last_event().line;
+    r.event =
+        s ? "Line " + std::to_string(s->loc.line) + ": " + s->text + " (a freed object is used)"
+          : "use of a freed object";
     r.message = m.dangling().value_or("a freed object was used");
     r.objects = live_objects(m.heap());
     r.before = std::move(before);
@@ -181,7 +192,8 @@ Program without_line(const Program &p, uint32_t line) {
 
 } // namespace
 
-bool to_blame(const MutantSpec &spec, Profile profile, const Program &p, const CheckedRun &mutated) {
+bool to_blame(const MutantSpec &spec, Profile profile, const Program &p,
+              const CheckedRun &mutated) {
   if (!mutated.broke) return false;
   CheckedRun ref = run_checked(p, spec.options(profile, false));
   if (ref.broke) return false;
@@ -218,13 +230,14 @@ std::optional<TikzEdge> offending_edge(const World &before, const World &after) 
   for (ObjectId o : order) {
     std::vector<std::pair<std::string, ObjectId>> edges;
     if (a.obj(o).proto != kNone) edges.emplace_back("__proto__", a.obj(o).proto);
-    for (const Field &f : a.obj(o).fields) edges.emplace_back(symbol_name(f.name), f.value);
+    for (const Field &f : a.obj(o).fields)
+      edges.emplace_back(symbol_name(f.name), f.value);
     for (const auto &[name, dst] : edges) {
       if (!a.is_live(dst) || a.is_global(dst) || existed(o, name, dst)) continue;
       if (!first) first = TikzEdge{o, name};
       const Location &l = a.obj(dst).loc;
-      if (!preferred && (l.is_region() || l.kind == LocationKind::Cown ||
-                         a.obj(o).loc.is_immutable()))
+      if (!preferred &&
+          (l.is_region() || l.kind == LocationKind::Cown || a.obj(o).loc.is_immutable()))
         preferred = TikzEdge{o, name};
     }
   }
@@ -251,10 +264,11 @@ nlohmann::json mutants_json(const std::vector<MutantResult> &results, const Muta
         {"also_breaks", r.also_breaks},
         {"engine", killed ? nlohmann::json(r.engine) : nlohmann::json(nullptr)},
         {"searched", r.searched},
-        {"exhaustive", {{"programs", r.exhaustive_programs},
-                        {"depth", r.exhaustive_depth},
-                        {"bound", r.exhaustive_bound},
-                        {"states", r.exhaustive_states}}},
+        {"exhaustive",
+         {{"programs", r.exhaustive_programs},
+          {"depth", r.exhaustive_depth},
+          {"bound", r.exhaustive_bound},
+          {"states", r.exhaustive_states}}},
         {"random_programs", r.random_programs},
         {"z3", r.z3},
         {"program", killed ? nlohmann::json(r.text) : nlohmann::json(nullptr)},

@@ -20,10 +20,10 @@ namespace lungfish::gen {
 struct PaperOptions {
   std::string out = "paper/generated";
   uint64_t seed = 0;
-  uint64_t budget_programs = 3000; // per mutant: a short budget, for CI
-  bool use_z3 = true;     // Z3 as the mutants' third engine
-  bool run_verify = true; // verify.tex from a Z3 run (else it says "not run")
-  Bound verify_bound{2, 1, 1, 2}; // objects, regions, fields, variables: a tiny scope
+  uint64_t budget_programs = 1500000; // per mutant: what kills every mutant (minutes)
+  bool use_z3 = true;                 // Z3 as the mutants' third engine
+  bool run_verify = true;             // verify.tex from a Z3 run (else it says "not run")
+  Bound verify_bound{2, 1, 1, 2};     // objects, regions, fields, variables: a tiny scope
   int verify_steps = 2;
 };
 

@@ -126,6 +126,7 @@ private:
     os_ << "\\node[" << style << "] (" << id(o) << ") at (" << col * kColumn << "," << -row * kRow
         << ") {" << label(o) << "};\n";
     placed_[o] = true;
+    column_[o] = col;
   }
 
   void layout_locals() {
@@ -213,10 +214,15 @@ private:
     return "ref";
   }
 
+  // Parallel edges between the same two objects bend apart (the k-th one by k * 20 degrees), so
+  // that a highlighted edge is never hidden under another.
   void edge(const std::string &from, ObjectId src, ObjectId dst, const std::string &key) {
-    os_ << "\\draw[" << style(src, dst, key) << "] (" << from << ") "
-        << (from == id(dst) ? "to[loop right]" : "to") << " node[field] {" << tex_escape(key)
-        << "} (" << id(dst) << ");\n";
+    int k = parallel_[{std::min(src, dst), std::max(src, dst)}]++;
+    std::string path = from == id(dst) ? "to[loop right]"
+                       : k == 0        ? "to"
+                                       : "to[bend left=" + std::to_string(20 * k) + "]";
+    os_ << "\\draw[" << style(src, dst, key) << "] (" << from << ") " << path << " node[field] {"
+        << tex_escape(key) << "} (" << id(dst) << ");\n";
   }
 
   // Edges go on the background layer (above the region boxes drawn before them, below nodes).
@@ -224,8 +230,11 @@ private:
     os_ << "\\begin{scope}[on background layer]\n";
     for (auto &v : vars_)
       if (shown(v.target) && placed_[v.target]) {
-        os_ << "\\draw[" << style(kNone, v.target, "") << "] (" << v.node << ") to ("
-            << id(v.target) << ");\n";
+        // A variable's edge to a far column bends, so it does not run through the nodes of the
+        // columns in between (drawn on the same row).
+        bool far = column_[v.target] > 1;
+        os_ << "\\draw[" << style(kNone, v.target, "") << "] (" << v.node << ") "
+            << (far ? "to[bend left=12]" : "to") << " (" << id(v.target) << ");\n";
       }
     for (ObjectId o : live_objects_by_serial(h_)) {
       if (!placed_[o]) continue;
@@ -248,6 +257,8 @@ private:
   std::ostringstream os_;
   std::vector<Var> vars_;
   std::map<ObjectId, bool> placed_;
+  std::map<ObjectId, int> column_;
+  std::map<std::pair<ObjectId, ObjectId>, int> parallel_;
   std::map<RegionId, bool> laid_out_;
   std::map<RegionId, std::vector<RegionId>> children_;
   int next_col_ = 0;

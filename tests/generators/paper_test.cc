@@ -45,18 +45,21 @@ TEST(Paper, RerunningWithTheSameSeedGivesByteIdenticalFiles) {
   EXPECT_EQ(a.files, b.files);
   std::map<std::string, std::string> fa = read_dir(base / "a"), fb = read_dir(base / "b");
   ASSERT_EQ(fa.size(), fb.size());
-  for (const auto &[name, bytes] : fa) EXPECT_EQ(bytes, fb[name]) << name;
-  for (const char *f : {"rules.tex", "invariants.tex", "mutants.tex", "verify.tex",
-                        "figures.tex", "numbers.json", "numbers.tex", "tikz-preamble.tex"})
+  for (const auto &[name, bytes] : fa)
+    EXPECT_EQ(bytes, fb[name]) << name;
+  for (const char *f : {"rules.tex", "invariants.tex", "mutants.tex", "verify.tex", "figures.tex",
+                        "numbers.json", "numbers.tex", "tikz-preamble.tex"})
     EXPECT_EQ(fa.count(f), 1u) << f;
-  for (const auto &[name, bytes] : fa) EXPECT_EQ(name.find(".tmp"), std::string::npos) << name;
+  for (const auto &[name, bytes] : fa)
+    EXPECT_EQ(name.find(".tmp"), std::string::npos) << name;
   fs::remove_all(base);
 }
 
 TEST(Paper, EveryRuleIsInTheRulesTable) {
   std::string t = rules_tex();
   // Line-break hints inside identifiers are layout, not content.
-  for (size_t at; (at = t.find("\\allowbreak{}")) != std::string::npos;) t.erase(at, 13);
+  for (size_t at; (at = t.find("\\allowbreak{}")) != std::string::npos;)
+    t.erase(at, 13);
   for (const RuleInfo &r : all_rules()) {
     std::string code = latex_escape(error_code_name(r.code));
     EXPECT_NE(t.find(code), std::string::npos) << r.name;
