@@ -3,6 +3,7 @@
 #include "cli/options.h"
 
 #include "model/program_text.h"
+#include "traces/cpython_replay.h"
 #include "traces/cpython_steps.h"
 #include "traces/replay.h"
 
@@ -36,12 +37,17 @@ int replay_command(const ReplayOptions &o, bool format_given) {
     std::string header_profile;
     std::unique_ptr<traces::StepSource> source;
     if (format == "cpython") {
-      // The mapping of the reference recordings (traces/cpython_replay.h) is unfinished: it does
-      // not yet survive the recordings' opaque steps, so it is not offered (issue 7 note).
-      std::cerr << "lungfish replay: replaying CPython reference recordings (pyrona-heap-trace/v1) "
-                   "is not supported by this build yet; traces written by the lungfish_record "
-                   "recorder are native traces (--format native)\n";
-      return kExitUsage;
+      ro.profile =
+          parse_profile(o.profile.empty() ? "cpython" : o.profile).value_or(Profile::Cpython);
+      ro.max_steps = o.max_steps;
+      ro.timeout_seconds = o.timeout;
+      traces::ReplayReport report = traces::replay_cpython_recording(o.trace, ro);
+      if (o.json)
+        std::cout << traces::report_to_json(report).dump(2) << "\n";
+      else
+        std::cout << traces::report_to_text(report);
+      if (report.limited) return kExitLimit;
+      return report.clean() ? kExitOk : kExitViolation;
     }
     if (format == "frankenscript") {
       source = traces::open_frankenscript_source(o.trace);
@@ -52,7 +58,8 @@ int replay_command(const ReplayOptions &o, bool format_given) {
       // (recordings are small; the mapping needs the whole program for list lengths).
       if (header_profile == "cpython" || header_profile == "pep795") {
         std::vector<traces::RecordedStep> steps;
-        for (traces::RecordedStep st; source->next(st);) steps.push_back(std::move(st));
+        for (traces::RecordedStep st; source->next(st);)
+          steps.push_back(std::move(st));
         source = traces::vector_source(traces::python_steps_to_model(steps, o.trace));
       }
     }
@@ -68,8 +75,10 @@ int replay_command(const ReplayOptions &o, bool format_given) {
           o.trace, report.runtime_outcome == "ok" || report.runtime_outcome == "leak"
                        ? ""
                        : report.runtime_outcome);
-    if (o.json) std::cout << traces::report_to_json(report).dump(2) << "\n";
-    else std::cout << traces::report_to_text(report);
+    if (o.json)
+      std::cout << traces::report_to_json(report).dump(2) << "\n";
+    else
+      std::cout << traces::report_to_text(report);
     if (report.limited) return kExitLimit;
     return report.clean() ? kExitOk : kExitViolation;
   } catch (const InputError &e) {

@@ -420,6 +420,12 @@ private:
       if (model != s.outcome)
         divergence(i, "outcome",
                    "the runtime's outcome is " + s.outcome + ", the model's " + model);
+      if (s.snapshot) {
+        // The runtime went on after the error (CPython catches exceptions per step): abandon the
+        // rest of the model's failed statement and continue from the runtime's state.
+        if (paused_code()) finish_code();
+        adopt(i);
+      }
       return;
     }
     note("event " + std::to_string(i + 1) + ": the runtime stopped with " + s.outcome +
