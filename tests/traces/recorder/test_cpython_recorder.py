@@ -34,6 +34,8 @@ PROGRAMS = {
     "del_and_rebind": "a = [1]\nb = a\ndel a\na = {}\nb.append(a)\n",
     "classes_as_values": NODE + "k = Node\nx = Node(k, None)\n",
     "undefined_name": "a = []\nb = c\n",
+    "index_stores": NODE + "n = Node(1, None)\nxs = [n, None]\nxs[1] = n\nys = xs\n"
+                    "ys.append(None)\ndel n\n",
     "failed_freeze": "from immutable import freeze, set_freezable, FREEZABLE_NO\n"
                      "a = []\nb = [a]\nset_freezable(a, FREEZABLE_NO)\nfreeze(b)\n",
     "frozen_write": "from immutable import freeze\na = {}\nb = [a]\nfreeze(b)\na['x'] = None\n",
