@@ -98,6 +98,8 @@ private:
   size_t last_objects_ = 0, last_regions_ = 0;
 
   bool full_only() const;
+  static RegionId live_region_of(const State &h, ObjectId o);
+  static bool is_live_cown(const State &h, ObjectId o);
   void grow(const State &h);
   void note_object(ObjectId o);
   void note_target(ObjectId o);
