@@ -42,7 +42,8 @@ public:
       if (!s) continue;
       std::vector<Stmt> trial = accepted_;
       trial.push_back(*s);
-      OracleRun r = run_oracle(trial, profile_);
+      // Only the new statement runs: the machine starts from the accepted prefix's world.
+      OracleRun r = run_oracle_after(trial, world_, profile_);
       if (r.completed) {
         program_.push_back(*s);
         accepted_ = std::move(trial);

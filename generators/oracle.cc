@@ -4,6 +4,7 @@
 #include "model/code.h"
 
 #include <algorithm>
+#include <optional>
 #include <set>
 
 namespace lungfish::gen {
@@ -26,6 +27,44 @@ OracleRun run_oracle(const std::vector<Stmt> &body, Profile profile) {
       out.completed = true;
       out.world = mm.world();
       return false; // stop before behaviours run
+    }
+    return true;
+  });
+  out.error = m.error();
+  return out;
+}
+
+OracleRun run_oracle_after(const std::vector<Stmt> &body, const World &prefix_world,
+                           Profile profile) {
+  if (body.empty()) return run_oracle(body, profile);
+  Program p;
+  p.body = body;
+  p.body.push_back(s_expr(e_call("pass", {})));
+  number_lines(p);
+  uint32_t sentinel = p.body.back().loc.line;
+  uint32_t start_line = p.body[body.size() - 1].loc.line;
+  auto compiled = compile(p);
+  // The last statement's code follows the prefix's in the top-level function; its instructions
+  // carry its line, which no other top-level statement has.
+  const std::vector<Instr> &code = compiled->functions[0].code;
+  std::optional<uint32_t> pc;
+  for (uint32_t i = 0; i < code.size() && !pc; ++i)
+    if (code[i].line == start_line) pc = i;
+  if (!pc) return run_oracle(body, profile);
+  MachineOptions mo;
+  mo.profile = profile;
+  mo.record_history = false;
+  mo.max_steps = 100000;
+  Machine m(compiled, mo);
+  m.adopt(prefix_world);
+  m.restore(0, {0, *pc});
+  OracleRun out;
+  m.run([&](const Machine &mm, const Event &e) {
+    if (e.kind == EventKind::Statement && e.thread == 0 && e.line == sentinel &&
+        mm.world().threads[0].calls.size() == 1) {
+      out.completed = true;
+      out.world = mm.world();
+      return false;
     }
     return true;
   });

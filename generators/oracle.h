@@ -23,6 +23,14 @@ struct OracleRun {
 /// the sentinel, before any behaviour runs (behaviours only run after the main program).
 OracleRun run_oracle(const std::vector<Stmt> &body, Profile profile);
 
+/// The same answer as run_oracle(body, profile), computed without re-running body's prefix:
+/// `prefix_world` must be the world run_oracle(body minus its last statement) stopped at. The
+/// machine adopts it and starts at the last statement's first instruction, so generating a
+/// program costs linear, not quadratic, model time. Falls back to run_oracle when that
+/// instruction cannot be found.
+OracleRun run_oracle_after(const std::vector<Stmt> &body, const World &prefix_world,
+                           Profile profile);
+
 /// What a variable or field holds, as the biased generator sees it.
 enum class Cls : uint8_t {
   None,

@@ -4,6 +4,7 @@
 
 #include "generators/ast_build.h"
 #include "generators/campaign.h"
+#include "generators/oracle.h"
 #include "generators/program_gen.h"
 #include "generators/rng.h"
 #include "model/program_text.h"
@@ -66,3 +67,42 @@ TEST(Generators, CampaignHitsEveryRuleAndAcceptsMostStatements) {
   ASSERT_GT(r.biased.statements, 0u);
   EXPECT_GE(2 * r.biased.accepted, r.biased.statements);
 }
+
+namespace lungfish::gen {
+namespace {
+
+// The incremental oracle (run_oracle_after) answers exactly what re-running the whole prefix
+// answers: same completion, same rejection, equal worlds, on every prefix of many programs of
+// both families (raw ones are mostly rejected, which exercises the error path).
+TEST(Oracle, IncrementalOracleEqualsFullRerun) {
+  size_t compared = 0, rejected = 0;
+  for (uint64_t seed = 1; seed <= 150; ++seed)
+    for (Family f : {Family::Biased, Family::Raw}) {
+      Program p = generate_program(seed, 14, f);
+      std::vector<Stmt> prefix;
+      OracleRun before = run_oracle(prefix, Profile::Lungfish);
+      for (const Stmt &s : p.body) {
+        if (!before.completed) break;
+        std::vector<Stmt> trial = prefix;
+        trial.push_back(s);
+        OracleRun full = run_oracle(trial, Profile::Lungfish);
+        OracleRun inc = run_oracle_after(trial, before.world, Profile::Lungfish);
+        ++compared;
+        ASSERT_EQ(full.completed, inc.completed) << "seed " << seed << ": " << s.text;
+        ASSERT_EQ(full.error.has_value(), inc.error.has_value()) << s.text;
+        if (full.error) {
+          ++rejected;
+          EXPECT_EQ(full.error->rule, inc.error->rule) << s.text;
+        }
+        if (full.completed)
+          EXPECT_TRUE(full.world == inc.world) << "seed " << seed << ": " << s.text;
+        prefix = std::move(trial);
+        before = std::move(full);
+      }
+    }
+  EXPECT_GT(compared, 1000u);
+  EXPECT_GT(rejected, 50u);
+}
+
+} // namespace
+} // namespace lungfish::gen
