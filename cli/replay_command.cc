@@ -23,6 +23,16 @@ struct ReplayOptions {
   double timeout = 0;
 };
 
+/// Prints a report (text or JSON) and returns its exit code: 3 at a limit, 1 on any finding.
+int print_report(const traces::ReplayReport &report, bool json) {
+  if (json)
+    std::cout << traces::report_to_json(report).dump(2) << "\n";
+  else
+    std::cout << traces::report_to_text(report);
+  if (report.limited) return kExitLimit;
+  return report.clean() ? kExitOk : kExitViolation;
+}
+
 /// Replays the trace and prints the report; exit 1 on any finding, 2 on unreadable input.
 int replay_command(const ReplayOptions &o, bool format_given) {
   std::string format = o.format;
@@ -41,13 +51,7 @@ int replay_command(const ReplayOptions &o, bool format_given) {
           parse_profile(o.profile.empty() ? "cpython" : o.profile).value_or(Profile::Cpython);
       ro.max_steps = o.max_steps;
       ro.timeout_seconds = o.timeout;
-      traces::ReplayReport report = traces::replay_cpython_recording(o.trace, ro);
-      if (o.json)
-        std::cout << traces::report_to_json(report).dump(2) << "\n";
-      else
-        std::cout << traces::report_to_text(report);
-      if (report.limited) return kExitLimit;
-      return report.clean() ? kExitOk : kExitViolation;
+      return print_report(traces::replay_cpython_recording(o.trace, ro), o.json);
     }
     if (format == "frankenscript") {
       source = traces::open_frankenscript_source(o.trace);
@@ -75,12 +79,7 @@ int replay_command(const ReplayOptions &o, bool format_given) {
           o.trace, report.runtime_outcome == "ok" || report.runtime_outcome == "leak"
                        ? ""
                        : report.runtime_outcome);
-    if (o.json)
-      std::cout << traces::report_to_json(report).dump(2) << "\n";
-    else
-      std::cout << traces::report_to_text(report);
-    if (report.limited) return kExitLimit;
-    return report.clean() ? kExitOk : kExitViolation;
+    return print_report(report, o.json);
   } catch (const InputError &e) {
     std::cerr << e.what() << "\n";
     return kExitUsage;

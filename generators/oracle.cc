@@ -9,17 +9,11 @@
 
 namespace lungfish::gen {
 
-OracleRun run_oracle(const std::vector<Stmt> &body, Profile profile) {
-  Program p;
-  p.body = body;
-  p.body.push_back(s_expr(e_call("pass", {})));
-  number_lines(p);
-  uint32_t sentinel = p.body.back().loc.line;
-  MachineOptions mo;
-  mo.profile = profile;
-  mo.record_history = false; // the oracle never reports histories
-  mo.max_steps = 100000;     // generated programs are short; a guard against loops
-  Machine m(compile(p), mo);
+namespace {
+
+/// Runs the machine until the main program's statement at line `sentinel` (at top level) and
+/// keeps the world there; behaviours, which run after the main program, never start.
+OracleRun run_to_sentinel(Machine &m, uint32_t sentinel) {
   OracleRun out;
   m.run([&](const Machine &mm, const Event &e) {
     if (e.kind == EventKind::Statement && e.thread == 0 && e.line == sentinel &&
@@ -32,6 +26,26 @@ OracleRun run_oracle(const std::vector<Stmt> &body, Profile profile) {
   });
   out.error = m.error();
   return out;
+}
+
+MachineOptions oracle_options(Profile profile) {
+  MachineOptions mo;
+  mo.profile = profile;
+  mo.record_history = false; // the oracle never reports histories
+  mo.max_steps = 100000;     // generated programs are short; a guard against loops
+  return mo;
+}
+
+} // namespace
+
+OracleRun run_oracle(const std::vector<Stmt> &body, Profile profile) {
+  Program p;
+  p.body = body;
+  p.body.push_back(s_expr(e_call("pass", {})));
+  number_lines(p);
+  uint32_t sentinel = p.body.back().loc.line;
+  Machine m(compile(p), oracle_options(profile));
+  return run_to_sentinel(m, sentinel);
 }
 
 OracleRun run_oracle_after(const std::vector<Stmt> &body, const World &prefix_world,
@@ -51,25 +65,169 @@ OracleRun run_oracle_after(const std::vector<Stmt> &body, const World &prefix_wo
   for (uint32_t i = 0; i < code.size() && !pc; ++i)
     if (code[i].line == start_line) pc = i;
   if (!pc) return run_oracle(body, profile);
-  MachineOptions mo;
-  mo.profile = profile;
-  mo.record_history = false;
-  mo.max_steps = 100000;
-  Machine m(compiled, mo);
+  Machine m(compiled, oracle_options(profile));
   m.adopt(prefix_world);
   m.restore(0, {0, *pc});
-  OracleRun out;
-  m.run([&](const Machine &mm, const Event &e) {
-    if (e.kind == EventKind::Statement && e.thread == 0 && e.line == sentinel &&
-        mm.world().threads[0].calls.size() == 1) {
-      out.completed = true;
-      out.world = mm.world();
-      return false;
+  return run_to_sentinel(m, sentinel);
+}
+
+namespace {
+
+void shift_lines(Expr &e, uint32_t by) {
+  e.loc.line += by;
+  for (Expr &a : e.args)
+    shift_lines(a, by);
+}
+
+void shift_lines(std::vector<Stmt> &body, uint32_t by) {
+  for (Stmt &s : body) {
+    s.loc.line += by;
+    shift_lines(s.target, by);
+    shift_lines(s.value, by);
+    shift_lines(s.body, by);
+    shift_lines(s.orelse, by);
+  }
+}
+
+/// `for` statements anywhere in body: each one takes the next `_iter_N` when compiled.
+uint32_t count_fors(const std::vector<Stmt> &body) {
+  uint32_t n = 0;
+  for (const Stmt &s : body)
+    n += (s.kind == StmtKind::For) + count_fors(s.body) + count_fors(s.orelse);
+  return n;
+}
+
+} // namespace
+
+PrefixOracle::PrefixOracle(Profile profile) : options_(oracle_options(profile)) {
+  program_ = std::make_shared<CompiledProgram>();
+  program_->statements.push_back({}); // index 0: synthetic
+  program_->functions.push_back(Function{"<main>", {}, {}, 1, false});
+  machine_.emplace(program_, options_);
+  uint32_t lines = 0, length = 0, iterators = 0;
+  // The sentinel alone: the state run_oracle({}) stops at.
+  if (!run_candidate(nullptr, *machine_, lines, length, iterators)) error_ = machine_->error();
+  rollback();
+}
+
+bool PrefixOracle::try_append(const Stmt &s) {
+  Machine m = *machine_; // the one copy of the heap a candidate costs
+  uint32_t lines = 0, length = 0, iterators = 0;
+  if (!run_candidate(&s, m, lines, length, iterators)) {
+    error_ = m.error();
+    rollback();
+    return false;
+  }
+  *machine_ = std::move(m);
+  error_.reset();
+  lines_ += lines;
+  main_length_ += length;
+  iterators_ += iterators;
+  functions_ = program_->functions.size();
+  statements_ = program_->statements.size();
+  whens_ = program_->whens.size();
+  return true;
+}
+
+void PrefixOracle::rollback() {
+  CompiledProgram &p = *program_;
+  p.functions.resize(functions_);
+  p.functions[0].code.resize(main_length_);
+  p.statements.resize(statements_);
+  p.whens.resize(whens_);
+}
+
+bool PrefixOracle::run_candidate(const Stmt *s, Machine &m, uint32_t &candidate_lines,
+                                 uint32_t &candidate_length, uint32_t &candidate_iterators) {
+  // Number the candidate and the sentinel as they would be numbered after the prefix.
+  Program p;
+  if (s) p.body.push_back(*s);
+  p.body.push_back(s_expr(e_call("pass", {})));
+  number_lines(p);
+  candidate_lines = p.body.back().loc.line - 1;
+  if (lines_) shift_lines(p.body, lines_);
+  const uint32_t sentinel = p.body.back().loc.line;
+  candidate_iterators = s ? count_fors(p.body) : 0;
+  std::shared_ptr<const CompiledProgram> c = compile(p);
+
+  // Splice its code after the prefix's, with the indices a compilation of the whole program
+  // would give: functions, `when`s and statements are numbered after the prefix's, main's jumps
+  // are offset by the prefix's code, and `_iter_k` becomes `_iter_<prefix's loops + k>`.
+  rollback();
+  CompiledProgram &into = *program_;
+  const uint32_t function_offset = static_cast<uint32_t>(functions_ - 1);
+  const uint32_t statement_offset = static_cast<uint32_t>(statements_ - 1);
+  const uint32_t when_offset = static_cast<uint32_t>(whens_);
+  std::vector<std::pair<Symbol, Symbol>> iterator_names;
+  std::vector<std::pair<std::string, std::string>> iterator_texts;
+  if (iterators_)
+    for (uint32_t k = 1; k <= candidate_iterators; ++k) {
+      std::string from = "_iter_" + std::to_string(k), to = "_iter_" + std::to_string(iterators_ + k);
+      iterator_names.emplace_back(intern(from), intern(to));
+      iterator_texts.emplace_back(" " + from, " " + to);
     }
-    return true;
-  });
-  out.error = m.error();
-  return out;
+  auto fix = [&](Instr in, bool main) {
+    switch (in.op) {
+      case Op::Statement:
+        in.a += statement_offset;
+        break;
+      case Op::DefFunction:
+        in.a += function_offset;
+        break;
+      case Op::Spawn:
+        in.a += when_offset;
+        break;
+      case Op::Jump:
+      case Op::JumpIfFalse:
+        if (main) in.a += main_length_;
+        break;
+      case Op::LoadVar:
+      case Op::StoreVar:
+        for (const auto &[from, to] : iterator_names)
+          if (in.a == from) {
+            in.a = to;
+            break;
+          }
+        break;
+      default:
+        break;
+    }
+    return in;
+  };
+  const std::vector<Instr> &main_code = c->functions[0].code;
+  candidate_length = static_cast<uint32_t>(main_code.size());
+  for (uint32_t i = 0; i < main_code.size(); ++i) {
+    if (main_code[i].line == sentinel && candidate_length == main_code.size())
+      candidate_length = i; // the sentinel's code starts here
+    into.functions[0].code.push_back(fix(main_code[i], true));
+  }
+  for (size_t f = 1; f < c->functions.size(); ++f) {
+    Function fn = c->functions[f];
+    for (Instr &in : fn.code)
+      in = fix(in, false);
+    into.functions.push_back(std::move(fn));
+  }
+  for (size_t i = 1; i < c->statements.size(); ++i) {
+    StatementInfo info = c->statements[i];
+    for (const auto &[from, to] : iterator_texts)
+      if (info.message.ends_with(from)) {
+        info.message.replace(info.message.size() - from.size(), from.size(), to);
+        break;
+      }
+    into.statements.push_back(std::move(info));
+  }
+  for (WhenInfo w : c->whens) {
+    w.function += function_offset;
+    into.whens.push_back(std::move(w));
+  }
+
+  // Run from the candidate's first instruction to the sentinel, as run_oracle's observer does.
+  m.restore(0, {0, main_length_});
+  Event event;
+  for (;;) {
+    if (m.run_until_pause(0, event) != Machine::Pause::Statement) return false;
+    if (event.line == sentinel && m.world().threads[0].calls.size() == 1) return true;
+  }
 }
 
 HeapView::HeapView(const World &w) : w_(w) {

@@ -1,6 +1,7 @@
 // The LaTeX tables and figures of `lungfish paper`, generated from the model's own tables
 // (all_rules(), invariant_description) and from the mutant hunt, never copied by hand.
 #include "generators/paper.h"
+#include "model/render.h"
 
 #include "checker/invariants.h"
 
@@ -11,50 +12,7 @@
 namespace lungfish::gen {
 
 std::string latex_escape(std::string_view s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '_':
-        out += "\\_";
-        break;
-      case '#':
-        out += "\\#";
-        break;
-      case '%':
-        out += "\\%";
-        break;
-      case '&':
-        out += "\\&";
-        break;
-      case '$':
-        out += "\\$";
-        break;
-      case '{':
-        out += "\\{";
-        break;
-      case '}':
-        out += "\\}";
-        break;
-      case '~':
-        out += "\\textasciitilde{}";
-        break;
-      case '^':
-        out += "\\textasciicircum{}";
-        break;
-      case '\\':
-        out += "\\textbackslash{}";
-        break;
-      case '<':
-        out += "\\textless{}";
-        break;
-      case '>':
-        out += "\\textgreater{}";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
+  return tex_escape(s);
 }
 
 std::string file_stem(std::string_view mutant) {

@@ -188,45 +188,21 @@ void check_encoding(std::string_view text, const std::string &file) {
 }
 
 std::vector<Line> split_lines(std::string_view text, const std::string &file) {
+  check_encoding(text, file); // every byte-level problem, located, before any line is lexed
   if (text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3); // a UTF-8 byte order mark
   std::vector<Line> out;
-  uint32_t number = 1, col = 1;
+  uint32_t number = 1;
   size_t start = 0;
-  auto fail = [&](const std::string &msg) { throw InputError(file, number, col, msg); };
-  for (size_t i = 0;;) {
-    if (i == text.size() || text[i] == '\n') {
-      size_t end = i;
-      if (end > start && text[end - 1] == '\r') --end;
-      Line line;
-      if (LineLexer(text.substr(start, end - start), number, file).run(line))
-        out.push_back(std::move(line));
-      if (i == text.size()) break;
-      ++i;
-      ++number;
-      col = 1;
-      start = i;
-      continue;
-    }
-    unsigned char c = text[i];
-    bool crlf = c == '\r' && i + 1 < text.size() && text[i + 1] == '\n';
-    if (i - start >= kMaxLineBytes && !crlf)
-      fail("line is longer than " + std::to_string(kMaxLineBytes) + " bytes");
-    if (c == 0) fail("NUL byte");
-    if (c == '\r') {
-      if (!crlf) fail("carriage return not followed by a line feed");
-      ++i;
-      continue;
-    }
-    if ((c < 0x20 && c != '\t') || c == 0x7F) fail("control character " + hex_byte(c));
-    if (c < 0x80) {
-      ++i;
-      ++col;
-      continue;
-    }
-    size_t n = utf8_length(text, i);
-    if (n == 0) fail("non-UTF-8 byte " + hex_byte(c));
-    i += n;
-    ++col;
+  for (size_t i = 0;; ++i) {
+    if (i < text.size() && text[i] != '\n') continue;
+    size_t end = i;
+    if (end > start && text[end - 1] == '\r') --end;
+    Line line;
+    if (LineLexer(text.substr(start, end - start), number, file).run(line))
+      out.push_back(std::move(line));
+    if (i == text.size()) break;
+    ++number;
+    start = i + 1;
   }
   return out;
 }

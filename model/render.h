@@ -70,6 +70,8 @@ struct TikzEdge {
 /// A `tikzpicture` (needs the TikZ libraries of tikz_preamble()): regions as nested boxes,
 /// bridges as trapezia, owning references thick, borrowed ones dashed, frozen objects and cowns.
 std::string render_tikz(const World &w, const std::optional<TikzEdge> &highlight = {});
+/// Text escaped for LaTeX (the ten special characters, and < > which OT1 fonts misprint).
+std::string tex_escape(std::string_view s);
 /// The `\usetikzlibrary{...}` line and styles render_tikz's output relies on.
 std::string tikz_preamble();
 /// A complete standalone LaTeX document around one picture.

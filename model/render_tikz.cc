@@ -19,47 +19,6 @@ namespace {
 constexpr double kColumn = 2.4; // cm
 constexpr double kRow = 1.1;    // cm
 
-std::string tex_escape(std::string_view s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '_':
-        out += "\\_";
-        break;
-      case '#':
-        out += "\\#";
-        break;
-      case '%':
-        out += "\\%";
-        break;
-      case '&':
-        out += "\\&";
-        break;
-      case '$':
-        out += "\\$";
-        break;
-      case '{':
-        out += "\\{";
-        break;
-      case '}':
-        out += "\\}";
-        break;
-      case '~':
-        out += "\\textasciitilde{}";
-        break;
-      case '^':
-        out += "\\textasciicircum{}";
-        break;
-      case '\\':
-        out += "\\textbackslash{}";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
-
 class TikzWriter {
 public:
   TikzWriter(const World &w, const std::optional<TikzEdge> &hl) : w_(w), h_(w.heap), hl_(hl) {}
@@ -277,6 +236,53 @@ std::string render_tikz(const World &w, const std::optional<TikzEdge> &highlight
 std::string render_tikz_document(const World &w, const std::optional<TikzEdge> &highlight) {
   return "\\documentclass[tikz,border=4pt]{standalone}\n" + tikz_preamble() +
          "\\begin{document}\n" + render_tikz(w, highlight) + "\\end{document}\n";
+}
+
+std::string tex_escape(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    switch (c) {
+      case '_':
+        out += "\\_";
+        break;
+      case '#':
+        out += "\\#";
+        break;
+      case '%':
+        out += "\\%";
+        break;
+      case '&':
+        out += "\\&";
+        break;
+      case '$':
+        out += "\\$";
+        break;
+      case '{':
+        out += "\\{";
+        break;
+      case '}':
+        out += "\\}";
+        break;
+      case '~':
+        out += "\\textasciitilde{}";
+        break;
+      case '^':
+        out += "\\textasciicircum{}";
+        break;
+      case '\\':
+        out += "\\textbackslash{}";
+        break;
+      case '<':
+        out += "\\textless{}";
+        break;
+      case '>':
+        out += "\\textgreater{}";
+        break;
+      default:
+        out += c;
+    }
+  }
+  return out;
 }
 
 } // namespace lungfish
