@@ -11,8 +11,9 @@ namespace lungfish::gen {
 
 namespace {
 
-/// Runs the machine until the main program's statement at line `sentinel` (at top level) and
-/// keeps the world there; behaviours, which run after the main program, never start.
+/// Runs the machine until the main program's statement at line `sentinel` (at
+/// top level) and keeps the world there; behaviours, which run after the main
+/// program, never start.
 OracleRun run_to_sentinel(Machine &m, uint32_t sentinel) {
   OracleRun out;
   m.run([&](const Machine &mm, const Event &e) {
@@ -32,7 +33,7 @@ MachineOptions oracle_options(Profile profile) {
   MachineOptions mo;
   mo.profile = profile;
   mo.record_history = false; // the oracle never reports histories
-  mo.max_steps = 100000;     // generated programs are short; a guard against loops
+  mo.max_steps = 100000; // generated programs are short; a guard against loops
   return mo;
 }
 
@@ -48,9 +49,10 @@ OracleRun run_oracle(const std::vector<Stmt> &body, Profile profile) {
   return run_to_sentinel(m, sentinel);
 }
 
-OracleRun run_oracle_after(const std::vector<Stmt> &body, const World &prefix_world,
-                           Profile profile) {
-  if (body.empty()) return run_oracle(body, profile);
+OracleRun run_oracle_after(const std::vector<Stmt> &body,
+                           const World &prefix_world, Profile profile) {
+  if (body.empty())
+    return run_oracle(body, profile);
   Program p;
   p.body = body;
   p.body.push_back(s_expr(e_call("pass", {})));
@@ -58,186 +60,33 @@ OracleRun run_oracle_after(const std::vector<Stmt> &body, const World &prefix_wo
   uint32_t sentinel = p.body.back().loc.line;
   uint32_t start_line = p.body[body.size() - 1].loc.line;
   auto compiled = compile(p);
-  // The last statement's code follows the prefix's in the top-level function; its instructions
-  // carry its line, which no other top-level statement has.
+  // The last statement's code follows the prefix's in the top-level function;
+  // its instructions carry its line, which no other top-level statement has.
   const std::vector<Instr> &code = compiled->functions[0].code;
   std::optional<uint32_t> pc;
   for (uint32_t i = 0; i < code.size() && !pc; ++i)
-    if (code[i].line == start_line) pc = i;
-  if (!pc) return run_oracle(body, profile);
+    if (code[i].line == start_line)
+      pc = i;
+  if (!pc)
+    return run_oracle(body, profile);
   Machine m(compiled, oracle_options(profile));
   m.adopt(prefix_world);
   m.restore(0, {0, *pc});
   return run_to_sentinel(m, sentinel);
 }
 
-namespace {
-
-void shift_lines(Expr &e, uint32_t by) {
-  e.loc.line += by;
-  for (Expr &a : e.args)
-    shift_lines(a, by);
-}
-
-void shift_lines(std::vector<Stmt> &body, uint32_t by) {
-  for (Stmt &s : body) {
-    s.loc.line += by;
-    shift_lines(s.target, by);
-    shift_lines(s.value, by);
-    shift_lines(s.body, by);
-    shift_lines(s.orelse, by);
-  }
-}
-
-/// `for` statements anywhere in body: each one takes the next `_iter_N` when compiled.
-uint32_t count_fors(const std::vector<Stmt> &body) {
-  uint32_t n = 0;
-  for (const Stmt &s : body)
-    n += (s.kind == StmtKind::For) + count_fors(s.body) + count_fors(s.orelse);
-  return n;
-}
-
-} // namespace
-
-PrefixOracle::PrefixOracle(Profile profile) : options_(oracle_options(profile)) {
-  program_ = std::make_shared<CompiledProgram>();
-  program_->statements.push_back({}); // index 0: synthetic
-  program_->functions.push_back(Function{"<main>", {}, {}, 1, false});
-  machine_.emplace(program_, options_);
-  uint32_t lines = 0, length = 0, iterators = 0;
-  // The sentinel alone: the state run_oracle({}) stops at.
-  if (!run_candidate(nullptr, *machine_, lines, length, iterators)) error_ = machine_->error();
-  rollback();
-}
-
-bool PrefixOracle::try_append(const Stmt &s) {
-  Machine m = *machine_; // the one copy of the heap a candidate costs
-  uint32_t lines = 0, length = 0, iterators = 0;
-  if (!run_candidate(&s, m, lines, length, iterators)) {
-    error_ = m.error();
-    rollback();
-    return false;
-  }
-  *machine_ = std::move(m);
-  error_.reset();
-  lines_ += lines;
-  main_length_ += length;
-  iterators_ += iterators;
-  functions_ = program_->functions.size();
-  statements_ = program_->statements.size();
-  whens_ = program_->whens.size();
-  return true;
-}
-
-void PrefixOracle::rollback() {
-  CompiledProgram &p = *program_;
-  p.functions.resize(functions_);
-  p.functions[0].code.resize(main_length_);
-  p.statements.resize(statements_);
-  p.whens.resize(whens_);
-}
-
-bool PrefixOracle::run_candidate(const Stmt *s, Machine &m, uint32_t &candidate_lines,
-                                 uint32_t &candidate_length, uint32_t &candidate_iterators) {
-  // Number the candidate and the sentinel as they would be numbered after the prefix.
-  Program p;
-  if (s) p.body.push_back(*s);
-  p.body.push_back(s_expr(e_call("pass", {})));
-  number_lines(p);
-  candidate_lines = p.body.back().loc.line - 1;
-  if (lines_) shift_lines(p.body, lines_);
-  const uint32_t sentinel = p.body.back().loc.line;
-  candidate_iterators = s ? count_fors(p.body) : 0;
-  std::shared_ptr<const CompiledProgram> c = compile(p);
-
-  // Splice its code after the prefix's, with the indices a compilation of the whole program
-  // would give: functions, `when`s and statements are numbered after the prefix's, main's jumps
-  // are offset by the prefix's code, and `_iter_k` becomes `_iter_<prefix's loops + k>`.
-  rollback();
-  CompiledProgram &into = *program_;
-  const uint32_t function_offset = static_cast<uint32_t>(functions_ - 1);
-  const uint32_t statement_offset = static_cast<uint32_t>(statements_ - 1);
-  const uint32_t when_offset = static_cast<uint32_t>(whens_);
-  std::vector<std::pair<Symbol, Symbol>> iterator_names;
-  std::vector<std::pair<std::string, std::string>> iterator_texts;
-  if (iterators_)
-    for (uint32_t k = 1; k <= candidate_iterators; ++k) {
-      std::string from = "_iter_" + std::to_string(k), to = "_iter_" + std::to_string(iterators_ + k);
-      iterator_names.emplace_back(intern(from), intern(to));
-      iterator_texts.emplace_back(" " + from, " " + to);
-    }
-  auto fix = [&](Instr in, bool main) {
-    switch (in.op) {
-      case Op::Statement:
-        in.a += statement_offset;
-        break;
-      case Op::DefFunction:
-        in.a += function_offset;
-        break;
-      case Op::Spawn:
-        in.a += when_offset;
-        break;
-      case Op::Jump:
-      case Op::JumpIfFalse:
-        if (main) in.a += main_length_;
-        break;
-      case Op::LoadVar:
-      case Op::StoreVar:
-        for (const auto &[from, to] : iterator_names)
-          if (in.a == from) {
-            in.a = to;
-            break;
-          }
-        break;
-      default:
-        break;
-    }
-    return in;
-  };
-  const std::vector<Instr> &main_code = c->functions[0].code;
-  candidate_length = static_cast<uint32_t>(main_code.size());
-  for (uint32_t i = 0; i < main_code.size(); ++i) {
-    if (main_code[i].line == sentinel && candidate_length == main_code.size())
-      candidate_length = i; // the sentinel's code starts here
-    into.functions[0].code.push_back(fix(main_code[i], true));
-  }
-  for (size_t f = 1; f < c->functions.size(); ++f) {
-    Function fn = c->functions[f];
-    for (Instr &in : fn.code)
-      in = fix(in, false);
-    into.functions.push_back(std::move(fn));
-  }
-  for (size_t i = 1; i < c->statements.size(); ++i) {
-    StatementInfo info = c->statements[i];
-    for (const auto &[from, to] : iterator_texts)
-      if (info.message.ends_with(from)) {
-        info.message.replace(info.message.size() - from.size(), from.size(), to);
-        break;
-      }
-    into.statements.push_back(std::move(info));
-  }
-  for (WhenInfo w : c->whens) {
-    w.function += function_offset;
-    into.whens.push_back(std::move(w));
-  }
-
-  // Run from the candidate's first instruction to the sentinel, as run_oracle's observer does.
-  m.restore(0, {0, main_length_});
-  Event event;
-  for (;;) {
-    if (m.run_until_pause(0, event) != Machine::Pause::Statement) return false;
-    if (event.line == sentinel && m.world().threads[0].calls.size() == 1) return true;
-  }
-}
-
 HeapView::HeapView(const World &w) : w_(w) {
-  if (w.threads.empty() || w.threads[0].calls.empty()) return;
+  if (w.threads.empty() || w.threads[0].calls.empty())
+    return;
   ObjectId frame = w.threads[0].calls.front().frame;
-  if (!w.heap.is_live(frame)) return;
+  if (!w.heap.is_live(frame))
+    return;
   for (const Field &f : w.heap.obj(frame).fields) {
     const std::string &name = symbol_name(f.name);
-    // `_iter_N` (a for loop's iterator) and `return` are the compiler's, not the program's
-    if (name.empty() || name[0] == '_' || name == "return") continue;
+    // `_iter_N` (a for loop's iterator) and `return` are the compiler's, not
+    // the program's
+    if (name.empty() || name[0] == '_' || name == "return")
+      continue;
     vars_.emplace_back(name, f.value);
   }
   std::sort(vars_.begin(), vars_.end());
@@ -246,30 +95,38 @@ HeapView::HeapView(const World &w) : w_(w) {
 std::vector<std::string> HeapView::vars_of(Cls c) const {
   std::vector<std::string> out;
   for (const auto &[name, v] : vars_)
-    if (cls(v) == c) out.push_back(name);
+    if (cls(v) == c)
+      out.push_back(name);
   return out;
 }
 
 ObjectId HeapView::value(const std::string &name) const {
   for (const auto &[n, v] : vars_)
-    if (n == name) return v;
+    if (n == name)
+      return v;
   return kNone;
 }
 
 Cls HeapView::cls(ObjectId o) const {
   const State &h = w_.heap;
-  if (o == kNone || !h.is_live(o)) return Cls::None;
+  if (o == kNone || !h.is_live(o))
+    return Cls::None;
   const Object &ob = h.obj(o);
   if (ob.kind == ObjectKind::Cown)
-    return ob.status == CownStatus::Pending ? Cls::CownPending : Cls::CownReleased;
-  if (ob.loc.is_immutable()) return Cls::Frozen;
-  if (ob.kind == ObjectKind::Function) return Cls::Function;
-  if (ob.loc.is_region()) return h.is_bridge(o) ? Cls::Bridge : Cls::Regional;
+    return ob.status == CownStatus::Pending ? Cls::CownPending
+                                            : Cls::CownReleased;
+  if (ob.loc.is_immutable())
+    return Cls::Frozen;
+  if (ob.kind == ObjectKind::Function)
+    return Cls::Function;
+  if (ob.loc.is_region())
+    return h.is_bridge(o) ? Cls::Bridge : Cls::Regional;
   return Cls::Local;
 }
 
 RegionId HeapView::region(ObjectId o) const {
-  if (o == kNone || !w_.heap.is_live(o)) return kNoRegion;
+  if (o == kNone || !w_.heap.is_live(o))
+    return kNoRegion;
   return w_.heap.region_of(o);
 }
 
@@ -282,7 +139,8 @@ RegionId HeapView::root(RegionId r) const {
   const State &h = w_.heap;
   for (size_t guard = 0; r != kNoRegion && guard < h.region_end(); ++guard) {
     const Region &g = h.region(r);
-    if (g.parent_kind != ParentKind::Region) return r;
+    if (g.parent_kind != ParentKind::Region)
+      return r;
     r = g.parent;
   }
   return r;
@@ -290,14 +148,17 @@ RegionId HeapView::root(RegionId r) const {
 
 std::vector<std::string> HeapView::fields(ObjectId o) const {
   std::vector<std::string> out;
-  if (o == kNone || !w_.heap.is_live(o)) return out;
+  if (o == kNone || !w_.heap.is_live(o))
+    return out;
   for (const Field &f : w_.heap.obj(o).fields)
-    if (f.value != kNone) out.push_back(symbol_name(f.name));
+    if (f.value != kNone)
+      out.push_back(symbol_name(f.name));
   return out;
 }
 
 ObjectId HeapView::field(ObjectId o, const std::string &name) const {
-  if (o == kNone || !w_.heap.is_live(o)) return kNone;
+  if (o == kNone || !w_.heap.is_live(o))
+    return kNone;
   const Field *f = w_.heap.find_field(o, intern(name));
   return f ? f->value : kNone;
 }
@@ -311,16 +172,22 @@ std::optional<RuleId> HeapView::pull_result(ObjectId y, RegionId a) const {
   while (!todo.empty()) {
     ObjectId o = todo.back();
     todo.pop_back();
-    if (o == kNone || !h.is_live(o) || !seen.insert(o).second) continue;
+    if (o == kNone || !h.is_live(o) || !seen.insert(o).second)
+      continue;
     Cls c = cls(o);
-    if (c == Cls::Frozen || c == Cls::CownPending || c == Cls::CownReleased) continue;
+    if (c == Cls::Frozen || c == Cls::CownPending || c == Cls::CownReleased)
+      continue;
     if (c == Cls::Bridge || c == Cls::Regional) {
       RegionId s = region(o);
-      if (s == a) continue;
-      if (c == Cls::Regional) return RuleId::PullOtherRegion;
-      if (h.region(s).parent_kind != ParentKind::None || !bridges.insert(s).second)
+      if (s == a)
+        continue;
+      if (c == Cls::Regional)
+        return RuleId::PullOtherRegion;
+      if (h.region(s).parent_kind != ParentKind::None ||
+          !bridges.insert(s).second)
         return RuleId::PullHasParent;
-      if (s == root_a) return RuleId::PullCycle;
+      if (s == root_a)
+        return RuleId::PullCycle;
       continue;
     }
     todo.push_back(h.obj(o).proto);
@@ -333,11 +200,14 @@ std::optional<RuleId> HeapView::pull_result(ObjectId y, RegionId a) const {
 bool HeapView::local_proto_into(RegionId r) const {
   const State &h = w_.heap;
   for (ObjectId o = 1; o < h.object_end(); ++o) {
-    if (!h.is_live(o) || !h.obj(o).loc.is_local()) continue;
+    if (!h.is_live(o) || !h.obj(o).loc.is_local())
+      continue;
     RegionId t = region(h.obj(o).proto);
     for (size_t guard = 0; t != kNoRegion && guard < h.region_end(); ++guard) {
-      if (t == r) return true;
-      if (h.region(t).parent_kind != ParentKind::Region) break;
+      if (t == r)
+        return true;
+      if (h.region(t).parent_kind != ParentKind::Region)
+        break;
       t = h.region(t).parent;
     }
   }
