@@ -8,6 +8,7 @@
 #include <functional>
 #include <iterator>
 #include <map>
+#include <memory>
 
 namespace lungfish::gen {
 
@@ -17,10 +18,16 @@ const std::vector<std::string> kFields = {"f", "g", "h"};
 
 /// A way to reach an object from the main frame: a variable or one field of a variable.
 struct Ref {
-  Expr expr;
+  std::string_view var;   // the variable (a symbol's name: it never moves)
+  std::string_view field; // empty for the variable itself
   ObjectId id;
   Cls cls;
   bool is_var;
+  /// `var` or `var.field`, built only for the refs a statement uses.
+  Expr expr() const {
+    Expr v = e_var(std::string(var));
+    return is_var ? v : e_field(std::move(v), std::string(field));
+  }
 };
 
 using Pred = std::function<bool(const Ref &)>;
@@ -28,29 +35,27 @@ using Pred = std::function<bool(const Ref &)>;
 class Biased {
 public:
   Biased(uint64_t seed, size_t length, Profile profile)
-      : rng_(seed), length_(length), profile_(profile) {}
+      : rng_(seed), length_(length), oracle_ptr_(PrefixOracle::acquire(profile)),
+        oracle_(*oracle_ptr_) {}
+  ~Biased() { PrefixOracle::release(std::move(oracle_ptr_)); }
 
   /// Builds the program statement by statement.
   Program run() {
-    world_ = run_oracle({}, profile_).world;
+    program_.reserve(length_);
     for (size_t attempts = 0; program_.size() < length_ && attempts < length_ * 8; ++attempts) {
-      HeapView view(world_);
+      HeapView view(oracle_.world());
       collect_refs(view);
       // Risky statements usually end a run, so they come rarely, and most often last.
       bool is_risky = program_.size() + 1 >= length_ ? rng_.chance(1, 2) : rng_.chance(1, 16);
       std::optional<Stmt> s = is_risky ? risky(view) : safe(view);
       if (!s) continue;
-      std::vector<Stmt> trial = accepted_;
-      trial.push_back(*s);
-      // Only the new statement runs: the machine starts from the accepted prefix's world.
-      OracleRun r = run_oracle_after(trial, world_, profile_);
-      if (r.completed) {
-        program_.push_back(*s);
-        accepted_ = std::move(trial);
-        world_ = std::move(r.world);
+      // Only the new statement runs, on a copy of the machine stopped after the accepted prefix
+      // (the same answer as running prefix + s from the start: see PrefixOracle).
+      if (oracle_.try_append(*s)) {
+        program_.push_back(std::move(*s));
       } else if (is_risky) {
         // A rejection ends the run, so later statements would never execute: usually stop.
-        program_.push_back(*s);
+        program_.push_back(std::move(*s));
         if (rng_.chance(3, 4)) break;
       }
       // a safe candidate that was rejected is dropped: try another
@@ -63,10 +68,12 @@ public:
 private:
   Rng rng_;
   size_t length_;
-  Profile profile_;
-  std::vector<Stmt> program_, accepted_;
-  World world_;
+  std::unique_ptr<PrefixOracle> oracle_ptr_;
+  PrefixOracle &oracle_;
+  std::vector<Stmt> program_;
   std::vector<Ref> refs_;
+  std::vector<const Ref *> picked_;     // pick's scratch
+  std::vector<std::string_view> names_; // target's scratch
   unsigned next_name_ = 0;
 
   void collect_refs(const HeapView &v) {
@@ -74,39 +81,42 @@ private:
     for (const auto &[name, id] : v.vars()) {
       Cls c = v.cls(id);
       if (c == Cls::Function) continue;
-      refs_.push_back(Ref{e_var(name), id, c, true});
-      if (c == Cls::CownReleased) continue; // its fields are opaque
-      for (const std::string &f : v.fields(id)) {
-        ObjectId t = v.field(id, f);
-        Cls tc = v.cls(t);
-        if (tc != Cls::Function) refs_.push_back(Ref{e_field(e_var(name), f), t, tc, false});
+      refs_.push_back(Ref{name, {}, id, c, true});
+      if (c == Cls::CownReleased || c == Cls::None) continue; // its fields are opaque / none
+      for (const Field &f : v.world().heap.obj(id).fields) {  // as v.fields(id), in name order
+        if (f.value == kNone) continue;
+        Cls tc = v.cls(f.value);
+        if (tc != Cls::Function)
+          refs_.push_back(Ref{name, symbol_name(f.name), f.value, tc, false});
       }
     }
   }
 
-  std::optional<Ref> pick(const Pred &p, bool vars_only = false) {
-    std::vector<Ref> out;
+  /// A uniformly chosen ref satisfying p (nullptr if none); it points into refs_.
+  const Ref *pick(const Pred &p, bool vars_only = false) {
+    std::vector<const Ref *> &out = picked_;
+    out.clear();
     for (const Ref &r : refs_)
-      if ((!vars_only || r.is_var) && p(r)) out.push_back(r);
-    if (out.empty()) return std::nullopt;
+      if ((!vars_only || r.is_var) && p(r)) out.push_back(&r);
+    if (out.empty()) return nullptr;
     return rng_.pick(out);
   }
   static Pred is(std::initializer_list<Cls> cs) {
-    std::vector<Cls> v(cs);
-    return [v](const Ref &r) {
-      for (Cls c : v)
-        if (r.cls == c) return true;
-      return false;
-    };
+    uint32_t mask = 0;
+    for (Cls c : cs)
+      mask |= 1u << static_cast<unsigned>(c);
+    return [mask](const Ref &r) { return (mask >> static_cast<unsigned>(r.cls)) & 1u; };
   }
   const std::string &field() { return rng_.pick(kFields); }
 
   /// A variable to assign: usually a fresh name, sometimes an existing one (which releases it).
   Expr target(const HeapView &v, char kind) {
-    std::vector<std::string> names;
+    std::vector<std::string_view> &names = names_;
+    names.clear();
     for (const auto &[name, id] : v.vars())
       if (v.cls(id) != Cls::Function) names.push_back(name);
-    if (!names.empty() && (names.size() >= 8 || rng_.chance(1, 6))) return e_var(rng_.pick(names));
+    if (!names.empty() && (names.size() >= 8 || rng_.chance(1, 6)))
+      return e_var(std::string(rng_.pick(names)));
     std::string name(1, kind);
     name.append(std::to_string(++next_name_)); // (operator+ here trips GCC 12's -Wrestrict)
     return e_var(name);
@@ -139,7 +149,7 @@ private:
       return false;
     };
     if (rng_.chance(1, 4)) return e_new();
-    if (auto r = pick(ok)) return r->expr;
+    if (auto r = pick(ok)) return r->expr();
     return std::nullopt;
   }
 
@@ -212,7 +222,7 @@ private:
         if (!x) return std::nullopt;
         // Bias: local objects pointing at bridges and region objects set up later pulls.
         // Bias: a local object pointing at the root of a region tree sets up pull.cycle.
-        std::optional<Ref> y;
+        const Ref *y = nullptr;
         if (rng_.chance(1, 3))
           y = pick([&](const Ref &r) {
             return r.cls == Cls::Bridge && v.parent_kind(r.id) == ParentKind::None &&
@@ -222,17 +232,17 @@ private:
           y = rng_.chance(1, 2) ? pick(is({Cls::Bridge, Cls::Regional}))
                                 : pick(is({Cls::Local, Cls::Frozen, Cls::CownPending,
                                            Cls::CownReleased, Cls::Bridge, Cls::Regional}));
-        return s_assign(e_field(x->expr, field()), y ? y->expr : e_new());
+        return s_assign(e_field(x->expr(), field()), y ? y->expr() : e_new());
       }
       case RegionWrite:
       case Nest: {
-        std::optional<Ref> x;
+        const Ref *x = nullptr;
         if (t == Nest) { // into the deepest region: deep trees
           size_t best = 0;
           for (const Ref &r : refs_)
             if ((r.cls == Cls::Bridge || r.cls == Cls::Regional) &&
                 (!x || depth(v, v.region(r.id)) > best)) {
-              x = r;
+              x = &r;
               best = depth(v, v.region(r.id));
             }
         } else {
@@ -241,64 +251,64 @@ private:
         if (!x) return std::nullopt;
         auto y = region_value(v, v.region(x->id));
         if (!y) return std::nullopt;
-        return s_assign(e_field(x->expr, field()), *y);
+        return s_assign(e_field(x->expr(), field()), *y);
       }
       case Read: {
         auto y = pick([&](const Ref &r) {
           return (mutable_obj(r) || r.cls == Cls::Frozen || r.cls == Cls::CownPending) &&
-                 !v.fields(r.id).empty();
+                 v.has_fields(r.id);
         });
         if (!y) return std::nullopt;
-        return s_assign(target(v, 'x'), e_field(y->expr, rng_.pick(v.fields(y->id))));
+        return s_assign(target(v, 'x'), e_field(y->expr(), rng_.pick(v.fields(y->id))));
       }
       case Alias: {
         auto y = pick([](const Ref &r) { return r.cls != Cls::None; }, true);
         if (!y) return std::nullopt;
-        return s_assign(target(v, 'x'), y->expr);
+        return s_assign(target(v, 'x'), y->expr());
       }
       case Drop: {
         auto x = pick([](const Ref &r) { return r.cls != Cls::None; }, true);
         if (!x) return std::nullopt;
         switch (rng_.below(3)) {
           case 0:
-            return s_drop(x->expr);
+            return s_drop(x->expr());
           case 1:
-            return s_assign(x->expr, e_none());
+            return s_assign(x->expr(), e_none());
           default:
-            return s_expr(e_move(x->expr));
+            return s_expr(e_move(x->expr()));
         }
       }
       case MoveField: {
         auto y = pick([&](const Ref &r) {
-          return (mutable_obj(r) || r.cls == Cls::CownPending) && !v.fields(r.id).empty();
+          return (mutable_obj(r) || r.cls == Cls::CownPending) && v.has_fields(r.id);
         });
         if (!y) return std::nullopt;
-        Expr mv = e_move(e_field(y->expr, rng_.pick(v.fields(y->id))));
+        Expr mv = e_move(e_field(y->expr(), rng_.pick(v.fields(y->id))));
         return rng_.chance(1, 2) ? s_expr(mv) : s_assign(target(v, 'x'), mv);
       }
       case Freeze: {
         // Bias: freezing a local graph that reaches a bridge ends that region.
         auto x = pick([&](const Ref &r) {
           if (r.cls != Cls::Local) return false;
-          for (const std::string &f : v.fields(r.id))
-            if (v.cls(v.field(r.id, f)) == Cls::Bridge) return true;
+          for (const Field &f : v.world().heap.obj(r.id).fields)
+            if (f.value != kNone && v.cls(f.value) == Cls::Bridge) return true;
           return false;
         });
         if (!x || rng_.chance(1, 2)) x = pick(mutable_obj);
         if (!x) return std::nullopt;
-        return s_expr(e_call("freeze", {x->expr}));
+        return s_expr(e_call("freeze", {x->expr()}));
       }
       case Close: {
         auto x = pick([&](const Ref &r) {
           return r.cls == Cls::Bridge && !v.local_proto_into(v.region(r.id));
         });
         if (!x) return std::nullopt;
-        return s_expr(e_call("close", {x->expr}));
+        return s_expr(e_call("close", {x->expr()}));
       }
       case IsClosed: {
         auto x = pick(is({Cls::Bridge}));
         if (!x) return std::nullopt;
-        return s_assign(target(v, 'b'), e_call("is_closed", {x->expr}));
+        return s_assign(target(v, 'b'), e_call("is_closed", {x->expr()}));
       }
       case Merge: {
         for (const Ref &s : refs_) {
@@ -306,7 +316,7 @@ private:
           RegionId parent = v.world().heap.region(v.region(s.id)).parent;
           for (const Ref &r : refs_)
             if (r.cls == Cls::Bridge && v.region(r.id) == parent)
-              return s_expr(e_call("merge", {s.expr, r.expr}));
+              return s_expr(e_call("merge", {s.expr(), r.expr()}));
         }
         return std::nullopt;
       }
@@ -315,7 +325,7 @@ private:
           return r.cls == Cls::Bridge && v.parent_kind(r.id) == ParentKind::None;
         });
         if (!x) return std::nullopt;
-        return s_expr(e_call("dissolve", {x->expr}));
+        return s_expr(e_call("dissolve", {x->expr()}));
       }
       case CownNew: {
         auto x = pick(
@@ -325,9 +335,9 @@ private:
             true);
         Expr arg = e_none();
         if (x)
-          arg = rng_.chance(2, 3) ? e_move(x->expr) : x->expr; // Cown(r) stays Pending
+          arg = rng_.chance(2, 3) ? e_move(x->expr()) : x->expr(); // Cown(r) stays Pending
         else if (auto f = pick(is({Cls::Frozen, Cls::CownPending, Cls::CownReleased})))
-          arg = f->expr;
+          arg = f->expr();
         return s_assign(target(v, 'c'), e_call("Cown", {arg}));
       }
       case CownWrite: {
@@ -338,35 +348,35 @@ private:
               return r.cls == Cls::Bridge && v.parent_kind(r.id) == ParentKind::None;
             },
             true);
-        return s_assign(e_field(c->expr, "value"), x ? e_move(x->expr) : e_none());
+        return s_assign(e_field(c->expr(), "value"), x ? e_move(x->expr()) : e_none());
       }
       case CownRead: {
         auto c = pick(is({Cls::CownPending}), true);
         if (!c) return std::nullopt;
-        return s_assign(target(v, 'x'), e_field(c->expr, "value"));
+        return s_assign(target(v, 'x'), e_field(c->expr(), "value"));
       }
       case IsReleased: {
         auto c = pick(is({Cls::CownPending, Cls::CownReleased}), true);
         if (!c) return std::nullopt;
-        return s_assign(target(v, 'b'), e_call("is_released", {c->expr}));
+        return s_assign(target(v, 'b'), e_call("is_released", {c->expr()}));
       }
       case Proto: {
         auto x = pick(is({Cls::Local}), true);
         auto y = pick(is({Cls::Local, Cls::Regional, Cls::Bridge}));
         if (!x || !y || x->id == y->id) return std::nullopt;
-        return s_assign(e_field(x->expr, "__proto__"), y->expr);
+        return s_assign(e_field(x->expr(), "__proto__"), y->expr());
       }
       case Create: {
         auto y = pick([&](const Ref &r) {
           return mutable_obj(r) && v.world().heap.obj(r.id).kind == ObjectKind::Plain;
         });
         if (!y) return std::nullopt;
-        return s_assign(target(v, 'x'), e_call("create", {y->expr}));
+        return s_assign(target(v, 'x'), e_call("create", {y->expr()}));
       }
       case For: {
         auto x = pick([&](const Ref &r) { return mutable_obj(r) || r.cls == Cls::CownPending; });
         if (!x) return std::nullopt;
-        return s_for("k", "v", x->expr, {s_expr(e_call("pass", {}))});
+        return s_for("k", "v", x->expr(), {s_expr(e_call("pass", {}))});
       }
       case DefMk:
         if (defined(v, "mkregion")) return std::nullopt;
@@ -384,7 +394,7 @@ private:
         auto x = pick(mutable_obj, true);
         auto y = pick([](const Ref &r) { return r.cls != Cls::None; }, true);
         if (!x || !y) return std::nullopt;
-        return s_expr(e_call("link", {x->expr, y->expr}));
+        return s_expr(e_call("link", {x->expr(), y->expr()}));
       }
       case DefGet:
         if (defined(v, "getf")) return std::nullopt;
@@ -397,7 +407,7 @@ private:
             },
             true);
         if (!y) return std::nullopt;
-        return s_assign(target(v, 'x'), e_call("getf", {y->expr}));
+        return s_assign(target(v, 'x'), e_call("getf", {y->expr()}));
       }
       case When:
         return when(v);
@@ -437,7 +447,7 @@ private:
             },
             true);
         if (r) {
-          body.push_back(s_assign(e_field(e_var(c), "value"), r->expr));
+          body.push_back(s_assign(e_field(e_var(c), "value"), r->expr()));
           break;
         }
         [[fallthrough]];
@@ -463,7 +473,7 @@ private:
     auto regional = is({Cls::Bridge, Cls::Regional});
     auto tgt = [&](char k) { return target(v, k); };
     each(is({Cls::CownReleased}), [&](const Ref &r) {
-      Expr val = e_field(r.expr, "value");
+      Expr val = e_field(r.expr(), "value");
       add(1, s_assign(tgt('x'), val)); // read.opaque
       // write.opaque: storing a bridge that a variable still holds gives the LOCAL a reference
       // into a region the Released cown now owns
@@ -472,26 +482,26 @@ private:
             return b.cls == Cls::Bridge && v.parent_kind(b.id) == ParentKind::None;
           },
           true);
-      add(2, s_assign(val, r2 ? r2->expr : e_none()));
-      add(3, s_expr(e_move(val)));                                   // move.opaque
-      add(4, s_for("k", "v", r.expr, {s_expr(e_call("pass", {}))})); // for.opaque
+      add(2, s_assign(val, r2 ? r2->expr() : e_none()));
+      add(3, s_expr(e_move(val)));                                     // move.opaque
+      add(4, s_for("k", "v", r.expr(), {s_expr(e_call("pass", {}))})); // for.opaque
     });
     each(is({Cls::Frozen}), [&](const Ref &r) {
-      add(5, s_assign(e_field(r.expr, field()), e_new())); // write.immutable
-      add(6, s_expr(e_move(e_field(r.expr, field()))));    // move.immutable
+      add(5, s_assign(e_field(r.expr(), field()), e_new())); // write.immutable
+      add(6, s_expr(e_move(e_field(r.expr(), field()))));    // move.immutable
     });
     each(is({Cls::Local, Cls::Regional}), [&](const Ref &y) {
-      add(7, s_assign(tgt('c'), e_call("Cown", {y.expr}))); // cown.not_bridge
-      each(is({Cls::CownPending}), [&](const Ref &k) {      // cown_write.not_bridge
-        add(8, s_assign(e_field(k.expr, "value"), y.expr));
+      add(7, s_assign(tgt('c'), e_call("Cown", {y.expr()}))); // cown.not_bridge
+      each(is({Cls::CownPending}), [&](const Ref &k) {        // cown_write.not_bridge
+        add(8, s_assign(e_field(k.expr(), "value"), y.expr()));
       });
     });
     each(parented, [&](const Ref &s) {
-      add(9, s_assign(tgt('c'), e_call("Cown", {s.expr}))); // cown.not_free
-      add(10, s_expr(e_call("dissolve", {s.expr})));        // dissolve.child
-      each(is({Cls::CownPending}), [&](const Ref &k) {      // cown_write.not_free
+      add(9, s_assign(tgt('c'), e_call("Cown", {s.expr()}))); // cown.not_free
+      add(10, s_expr(e_call("dissolve", {s.expr()})));        // dissolve.child
+      each(is({Cls::CownPending}), [&](const Ref &k) {        // cown_write.not_free
         // another field than the owning one: storing it again in `value` changes nothing
-        add(11, s_assign(e_field(k.expr, rng_.chance(1, 2) ? "value" : field()), s.expr));
+        add(11, s_assign(e_field(k.expr(), rng_.chance(1, 2) ? "value" : field()), s.expr()));
       });
     });
     each(regional, [&](const Ref &x) {
@@ -510,16 +520,16 @@ private:
              } else if (y.cls == Cls::Local) {
                if (auto rule = v.pull_result(y.id, a)) g = 100 + static_cast<int>(*rule); // pull.*
              }
-             if (g) add(g, s_assign(e_field(x.expr, field()), y.expr));
+             if (g) add(g, s_assign(e_field(x.expr(), field()), y.expr()));
            });
     });
     each(is({Cls::Bridge}), [&](const Ref &x) {
-      if (v.local_proto_into(v.region(x.id))) add(13, s_expr(e_call("close", {x.expr})));
+      if (v.local_proto_into(v.region(x.id))) add(13, s_expr(e_call("close", {x.expr()})));
       each(is({Cls::Bridge}), [&](const Ref &s) { // merge.not_parent
         RegionId rs = v.region(s.id), rx = v.region(x.id);
         const Region &g = v.world().heap.region(rs);
         if (rs != rx && !(g.parent_kind == ParentKind::Region && g.parent == rx))
-          add(14, s_expr(e_call("merge", {s.expr, x.expr})));
+          add(14, s_expr(e_call("merge", {s.expr(), x.expr()})));
       });
     });
     // when.send_open: a behaviour capturing a value that is not a closed free region.
@@ -535,7 +545,7 @@ private:
                    v.world().heap.region(s).sbrc > 0;
           },
           [&](const Ref &r) {
-            add(15, s_when({rng_.pick(cowns)}, {s_assign(e_var("w"), r.expr)}));
+            add(15, s_when({rng_.pick(cowns)}, {s_assign(e_var("w"), r.expr())}));
           });
     if (groups.empty()) return std::nullopt;
     // The region-structure checks need the longest set-ups, so they get more weight whenever

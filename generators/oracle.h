@@ -6,8 +6,10 @@
 #include "model/rules.h"
 #include "model/world.h"
 
+#include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace lungfish::gen {
@@ -31,6 +33,52 @@ OracleRun run_oracle(const std::vector<Stmt> &body, Profile profile);
 OracleRun run_oracle_after(const std::vector<Stmt> &body, const World &prefix_world,
                            Profile profile);
 
+/// The oracle for a program built one statement at a time (the biased generator). It keeps the
+/// machine stopped at the sentinel after the accepted prefix, and the prefix's compiled code; a
+/// candidate statement is compiled alone, spliced after that code (function, `when`, statement
+/// and jump indices, lines and the `for` iterators' names offset as compiling the whole program
+/// would give them) and run on a copy of the machine. The answer and the world are exactly those
+/// of run_oracle(prefix + candidate), at O(candidate + heap copy) per candidate: nothing is
+/// re-run, re-compiled or copied per prefix statement.
+class PrefixOracle {
+public:
+  explicit PrefixOracle(Profile profile);
+  /// Back to the empty prefix, in `profile`.
+  void reset(Profile profile);
+  /// An oracle reset to the empty prefix, reusing one this thread released (its buffers).
+  static std::unique_ptr<PrefixOracle> acquire(Profile profile);
+  static void release(std::unique_ptr<PrefixOracle> oracle);
+  /// Runs `s` after the accepted prefix; if it completes it joins the prefix (world() is then
+  /// the state after it) and true is returned. Otherwise the prefix stays as it was.
+  bool try_append(const Stmt &s);
+  /// The state at the sentinel after the accepted prefix (run_oracle(prefix).world).
+  const World &world() const { return machine_->world(); }
+  /// The rejection of the last candidate that did not complete, if any.
+  const std::optional<RuleError> &last_error() const { return error_; }
+
+private:
+  MachineOptions options_;
+  std::shared_ptr<CompiledProgram> program_; // the prefix's code (+ the current candidate's)
+  CompiledProgram scratch_;                  // one candidate compiled alone
+  Program candidate_;                        // the candidate, numbered
+  Stmt sentinel_;                            // `pass()`
+  std::vector<Instr> sentinel_code_;         // its code at line 1, without the Yield
+  std::string sentinel_message_;             // its event message after "Line N"
+  std::unique_ptr<Machine> machine_;         // stopped at the sentinel after the prefix
+  std::unique_ptr<Machine> spare_;           // where the last candidate ran
+  std::optional<RuleError> error_;
+  uint32_t lines_ = 0;     // lines the prefix occupies in the printed program
+  uint32_t iterators_ = 0; // `for` statements in the prefix (the compiler's _iter_N counter)
+  uint32_t main_length_ = 0;
+  size_t functions_ = 1, statements_ = 1, whens_ = 0;
+
+  /// Splices `s` (nullptr: none) and the sentinel after the prefix and runs them on `m`.
+  bool run_candidate(const Stmt *s, Machine &m, uint32_t &candidate_lines,
+                     uint32_t &candidate_length, uint32_t &candidate_iterators);
+  void rollback();
+  static std::vector<std::unique_ptr<PrefixOracle>> &pool_for_thread();
+};
+
 /// What a variable or field holds, as the biased generator sees it.
 enum class Cls : uint8_t {
   None,
@@ -48,7 +96,8 @@ class HeapView {
 public:
   explicit HeapView(const World &w);
   /// The main program's global variables, in name order (dropped ones hold kNone).
-  const std::vector<std::pair<std::string, ObjectId>> &vars() const { return vars_; }
+  /// (The names are the symbol table's, which never move.)
+  const std::vector<std::pair<std::string_view, ObjectId>> &vars() const { return vars_; }
   /// Variables whose value has class c.
   std::vector<std::string> vars_of(Cls c) const;
   /// The value of variable `name` (kNone if absent).
@@ -63,6 +112,8 @@ public:
   bool open(RegionId r) const { return w_.heap.is_open(r); }
   /// Own field names of o whose value is not None, in name order.
   std::vector<std::string> fields(ObjectId o) const;
+  /// True if fields(o) is not empty.
+  bool has_fields(ObjectId o) const;
   /// The value of o's own field (kNone if absent).
   ObjectId field(ObjectId o, const std::string &name) const;
   /// What a pull of local object y into region a would meet first among the rules' cases:
@@ -76,7 +127,7 @@ public:
 
 private:
   const World &w_;
-  std::vector<std::pair<std::string, ObjectId>> vars_;
+  std::vector<std::pair<std::string_view, ObjectId>> vars_;
 };
 
 } // namespace lungfish::gen

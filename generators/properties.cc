@@ -45,6 +45,29 @@ MachineOptions machine_options(const CheckConfig &c) {
   return mo;
 }
 
+/// True if some live region's parent is a cown (what I15 compares across a step).
+bool owns_region(const World &w) {
+  const State &h = w.heap;
+  for (RegionId r = 1; r < h.region_end(); ++r)
+    if (h.is_live_region(r) && h.region(r).parent_kind == ParentKind::Cown) return true;
+  return false;
+}
+
+/// The world at the statement boundary reached after `step` primitives (the initial world for
+/// 0), by running the program again.
+World world_at_step(const std::shared_ptr<const CompiledProgram> &compiled,
+                    const MachineOptions &mo, uint64_t step) {
+  Machine m(compiled, mo);
+  World out = m.world();
+  if (step == 0) return out;
+  m.run([&](const Machine &mm, const Event &e) {
+    if (e.step != step) return true;
+    out = mm.world();
+    return false;
+  });
+  return out;
+}
+
 ProgramFailure simple_failure(const std::string &property, std::string message) {
   ProgramFailure f;
   f.property = f.invariant = property;
@@ -71,7 +94,9 @@ ProgramResult check_program(const Program &p, const CheckConfig &config) {
     res.failure = simple_failure("round-trip", "parse(print(p)) differs from p");
     return res;
   }
-  if (auto fs = emit_frankenscript(p)) {
+  // The FrankenScript source is usually the printed text itself, which has just parsed back to
+  // p: parse it again only if it differs.
+  if (auto fs = emit_frankenscript(p); fs && *fs != text) {
     try {
       if (!(parse_program(*fs, "<frankenscript>") == p))
         res.failure = simple_failure("emission", "the FrankenScript source parses to another "
@@ -91,8 +116,15 @@ ProgramResult check_program(const Program &p, const CheckConfig &config) {
   CheckContext ctx{config.profile};
   MachineOptions mo = machine_options(config);
   Machine m(compiled, mo);
+  // `before` is the world at the last statement boundary, for I15 and for reports. I15 only
+  // looks at regions a cown owned before the step, so it is copied only when there are some
+  // (else I15 holds vacuously); a report that needs it without a copy re-runs to that boundary.
   World before = m.world();
+  bool have_before = true;
   uint64_t last_step = 0;
+  auto before_text = [&]() {
+    return state_text(have_before ? before : world_at_step(compiled, mo, last_step));
+  };
   std::optional<ProgramFailure> found;
   Outcome outcome = m.run([&](const Machine &mm, const Event &e) {
     std::vector<Violation> v;
@@ -100,7 +132,7 @@ ProgramResult check_program(const Program &p, const CheckConfig &config) {
       if (e.thread == 0 && mm.world().threads[0].calls.size() == 1 && top_lines.count(e.line))
         done_lines.insert(e.line);
       v = check_state(mm.world(), ctx, true);
-      if (v.empty() && e.step >= last_step) v = step_violations(before, mm, ctx);
+      if (v.empty() && e.step >= last_step && have_before) v = step_violations(before, mm, ctx);
     } else {
       v = check_no_leak(mm.world(), ctx);
     }
@@ -111,12 +143,13 @@ ProgramResult check_program(const Program &p, const CheckConfig &config) {
       f.line = e.line;
       f.event = e.kind == EventKind::End ? "end of run" : e.message;
       f.message = format_violation(mm.world(), v[0]);
-      f.before = state_text(before);
+      f.before = before_text();
       f.after = state_text(mm.world());
       found = std::move(f);
       return false;
     }
-    before = mm.world();
+    have_before = owns_region(mm.world());
+    if (have_before) before = mm.world();
     last_step = e.step;
     return true;
   });
@@ -133,7 +166,7 @@ ProgramResult check_program(const Program &p, const CheckConfig &config) {
       f.line = m.last_event().line;
       f.event = "use of a freed object";
       f.message = m.dangling().value_or("the run stopped with a violation");
-      f.before = state_text(before);
+      f.before = before_text();
       f.after = state_text(m.world());
       found = std::move(f);
     }
