@@ -7,10 +7,10 @@
 // satisfy every invariant, so a counterexample's last state is the first to break one.
 #include "checker/verify_encoding.h"
 #include "checker/verify_model.h"
+#include "model/atomic_file.h"
 
 #include <chrono>
 #include <filesystem>
-#include <fstream>
 #include <memory>
 
 namespace lungfish {
@@ -57,20 +57,12 @@ void configure(z3::solver &s, const VerifyOptions &o) {
 
 void dump(const VerifyOptions &o, z3::solver &s, const std::string &name) {
   if (o.dump_smt.empty()) return;
-  std::filesystem::create_directories(o.dump_smt);
-  // Through a temporary file and a rename, so an interrupted run leaves no half-written query.
-  std::filesystem::path path = std::filesystem::path(o.dump_smt) / (name + ".smt2");
-  std::filesystem::path tmp = path;
-  tmp += ".tmp";
-  std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-  out << s.to_smt2();
-  out.close();
-  std::error_code ec;
-  if (out) std::filesystem::rename(tmp, path, ec);
-  if (!out || ec) {
-    std::filesystem::remove(tmp, ec);
-    throw std::runtime_error("cannot write " + path.string());
-  }
+  // Written atomically, so an interrupted run leaves no half-written query; an error is caught
+  // in cli/main.cc: a message and exit 2.
+  std::string error;
+  if (!write_file_atomically((std::filesystem::path(o.dump_smt) / (name + ".smt2")).string(),
+                             s.to_smt2(), error))
+    throw std::runtime_error(error);
 }
 
 Verdict verdict_of(z3::check_result r, bool sat_is_bad = true) {

@@ -108,6 +108,9 @@ int check_command(const CheckOptions &o) {
       std::cout << " " << rule << "=" << n;
     std::cout << "\n" << (r.failures.empty() ? "ok" : "FAILED") << "\n";
   }
+  // A failure that could not be saved was asked for and is lost: an error, exit 2 (the message
+  // came before the report).
+  if (!r.save_error.empty()) return kExitUsage;
   return r.failures.empty() ? kExitOk : kExitViolation;
 }
 

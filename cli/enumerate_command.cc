@@ -3,13 +3,12 @@
 #include "cli/options.h"
 
 #include "generators/explore.h"
+#include "model/atomic_file.h"
 #include "model/program_text.h"
 
 #include <nlohmann/json.hpp>
 
 #include <cstdio>
-#include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <memory>
 
@@ -27,9 +26,10 @@ struct EnumerateOptions {
   bool json = false;
 };
 
-/// Saves a counterexample as .lungfish/failures/<hash>.lf (temp file + rename) and returns the
-/// one command that reproduces it.
-std::string save_counterexample(const std::string &text, const EnumerateOptions &o) {
+/// Saves a counterexample as .lungfish/failures/<hash>.lf (written atomically) and returns the
+/// one command that reproduces it; a write error goes to `error` (the command then exits 2).
+std::string save_counterexample(const std::string &text, const EnumerateOptions &o,
+                                std::string &error) {
   std::string flags;
   if (!o.profile.empty() && o.profile != "lungfish") flags += " --profile " + o.profile;
   for (const std::string &d : o.disabled)
@@ -40,23 +40,13 @@ std::string save_counterexample(const std::string &text, const EnumerateOptions 
     h = (h ^ c) * 0x100000001b3ULL;
   char name[40];
   std::snprintf(name, sizeof name, "enum-%016llx.lf", static_cast<unsigned long long>(h));
-  std::filesystem::path dir = ".lungfish/failures";
-  std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  std::filesystem::path path = dir / name, tmp = dir / (std::string(name) + ".tmp");
-  bool written = false;
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out << "# lungfish enumerate counterexample\n# options:" << flags << "\n" << text;
-    out.close();
-    written = static_cast<bool>(out);
-  }
-  if (written) std::filesystem::rename(tmp, path, ec); // atomic: never a half-written file
-  if (!written || ec) {
-    std::filesystem::remove(tmp, ec);
-    std::cerr << "lungfish enumerate: cannot save " << path.string() << "\n";
-  }
-  return "lungfish run " + path.string() + flags;
+  std::string path = std::string(".lungfish/failures/") + name;
+  std::string e;
+  if (!write_file_atomically(
+          path, "# lungfish enumerate counterexample\n# options:" + flags + "\n" + text, e) &&
+      error.empty())
+    error = e;
+  return "lungfish run " + path + flags;
 }
 
 /// Runs the exploration and prints its report; exit 0 ok, 1 a violation found.
@@ -75,9 +65,10 @@ int enumerate_command(const EnumerateOptions &o) {
   });
   nlohmann::json violations = nlohmann::json::array();
   std::vector<std::string> reproduce;
+  std::string save_error;
   for (const gen::ExploreViolation &v : r.violations) {
     std::string text = print_program(v.program);
-    reproduce.push_back(save_counterexample(text, o));
+    reproduce.push_back(save_counterexample(text, o, save_error));
     violations.push_back({{"program", text},
                           {"statements", v.program.body.size()},
                           {"objects", v.objects},
@@ -112,6 +103,10 @@ int enumerate_command(const EnumerateOptions &o) {
       std::cout << "reproduce: " << reproduce[i] << "\n";
     }
     std::cout << (r.violations.empty() ? "ok" : "FAILED") << "\n";
+  }
+  if (!save_error.empty()) {
+    std::cerr << "lungfish enumerate: " << save_error << "\n";
+    return kExitUsage;
   }
   return r.violations.empty() ? kExitOk : kExitViolation;
 }

@@ -24,6 +24,7 @@ struct MutantsOptions {
   bool json = false;
   std::vector<std::string> only;
   bool no_z3 = false;
+  bool from_scratch = false;
   std::string save_dir = ".lungfish/mutants";
 };
 
@@ -42,6 +43,7 @@ int mutants_command(const MutantsOptions &mo) {
   o.budget_programs = mo.budget_programs;
   o.only = mo.only;
   o.use_z3 = !mo.no_z3;
+  o.incremental = !mo.from_scratch;
   std::cerr << "lungfish mutants: seed " << o.seed << ", budget " << o.budget_programs
             << " programs per mutant\n";
   bool tty = isatty(STDERR_FILENO);
@@ -122,6 +124,9 @@ void add_mutants_command(CLI::App &app, Handler &handler) {
                   "Repeatable; hunt only this mutant (a switchable rule id or a rule mutant)")
       ->type_name("NAME");
   sub->add_flag("--no-z3", o->no_z3, "Do not try Z3 on the check mutants the others missed");
+  sub->add_flag("--from-scratch", o->from_scratch,
+                "The exhaustive engine reruns every program from its first statement instead of "
+                "resuming from its prefix's state (slower; the same report)");
   sub->callback([o, &handler] { handler = [o] { return mutants_command(*o); }; });
 }
 

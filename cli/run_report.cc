@@ -1,12 +1,12 @@
 #include "cli/run_report.h"
 
+#include "model/atomic_file.h"
 #include "model/render.h"
 #include "traces/native_trace.h"
 #include "traces/snapshot.h"
 
 #include <algorithm>
 #include <cstring>
-#include <filesystem>
 
 namespace lungfish::cli {
 
@@ -55,26 +55,44 @@ namespace {
 // swapped in FrankenScript; the replay importer maps them back).
 std::string frankenscript_text(const RuleError &err) {
   switch (err.code) {
-    case ErrorCode::E_IMMUTABLE: return "Cannot mutate immutable object";
-    case ErrorCode::E_OPAQUE: return "Cannot access data on a cown that is not aquired";
+    case ErrorCode::E_IMMUTABLE:
+      return "Cannot mutate immutable object";
+    case ErrorCode::E_OPAQUE:
+      return "Cannot access data on a cown that is not aquired";
     case ErrorCode::E_OTHER_REGION:
       return "Cannot reference region since it already has a parent";
-    case ErrorCode::E_HAS_PARENT: return "Cannot reference an object from another region";
-    case ErrorCode::E_CYCLE: return "Cycle created in region hierarchy";
-    case ErrorCode::E_NOT_BRIDGE: return "Object is not the bridge object of the region";
-    case ErrorCode::E_NOT_FREE: return "A cown can only be created from a free region";
-    case ErrorCode::E_NOT_REGION: return "Argument is not a region";
-    case ErrorCode::E_NOT_PARENT: return "Sink is not a parent of source";
-    case ErrorCode::E_DISSOLVE_CHILD: return "Can't dissolve a region that is the child of another";
-    case ErrorCode::E_CLOSE_PROTO: return "Can't close the region due to this prototype";
-    case ErrorCode::E_UNDEFINED: return "The name is undefined in the current frame";
-    case ErrorCode::E_NONE_ACCESS: return "Tried to access the field on `None`";
-    case ErrorCode::E_NO_VALUE: return "Interpreter: The stack is too small";
-    case ErrorCode::E_NOT_COWN: return "The given object is not a cown";
-    case ErrorCode::E_BAD_KEY: return "Key must be a string.";
-    case ErrorCode::E_NOT_FUNCTION: return "Object is not a function";
-    case ErrorCode::E_UNREACHABLE: return "unreachable";
-    default: return err.message;
+    case ErrorCode::E_HAS_PARENT:
+      return "Cannot reference an object from another region";
+    case ErrorCode::E_CYCLE:
+      return "Cycle created in region hierarchy";
+    case ErrorCode::E_NOT_BRIDGE:
+      return "Object is not the bridge object of the region";
+    case ErrorCode::E_NOT_FREE:
+      return "A cown can only be created from a free region";
+    case ErrorCode::E_NOT_REGION:
+      return "Argument is not a region";
+    case ErrorCode::E_NOT_PARENT:
+      return "Sink is not a parent of source";
+    case ErrorCode::E_DISSOLVE_CHILD:
+      return "Can't dissolve a region that is the child of another";
+    case ErrorCode::E_CLOSE_PROTO:
+      return "Can't close the region due to this prototype";
+    case ErrorCode::E_UNDEFINED:
+      return "The name is undefined in the current frame";
+    case ErrorCode::E_NONE_ACCESS:
+      return "Tried to access the field on `None`";
+    case ErrorCode::E_NO_VALUE:
+      return "Interpreter: The stack is too small";
+    case ErrorCode::E_NOT_COWN:
+      return "The given object is not a cown";
+    case ErrorCode::E_BAD_KEY:
+      return "Key must be a string.";
+    case ErrorCode::E_NOT_FUNCTION:
+      return "Object is not a function";
+    case ErrorCode::E_UNREACHABLE:
+      return "unreachable";
+    default:
+      return err.message;
   }
 }
 } // namespace
@@ -103,8 +121,7 @@ void show_rejection(std::ostream &os, const std::string &format, const Machine &
 }
 
 struct NativeTraceWriter::Impl {
-  std::string path, temp;
-  std::ofstream out;
+  AtomicFile file; // <path>.<pid>.<n>.tmp, renamed to the path by close()
   std::unique_ptr<traces::NativeTraceWriter> writer;
   uint64_t step = 0;
 };
@@ -113,17 +130,14 @@ NativeTraceWriter::NativeTraceWriter() : impl_(std::make_unique<Impl>()) {}
 NativeTraceWriter::~NativeTraceWriter() = default;
 
 bool NativeTraceWriter::open(const std::string &path, Profile profile, std::string &error) {
-  impl_->path = path;
-  impl_->temp = path + ".tmp";
-  impl_->out.open(impl_->temp, std::ios::out | std::ios::trunc);
-  if (!impl_->out) {
-    error = "cannot write trace file " + path;
+  if (!impl_->file.open(path, error)) {
+    error = "trace file: " + error;
     return false;
   }
   traces::TraceHeader header;
   header.runtime = "lungfish";
   header.profile = std::string(profile_name(profile));
-  impl_->writer = std::make_unique<traces::NativeTraceWriter>(impl_->out, header);
+  impl_->writer = std::make_unique<traces::NativeTraceWriter>(impl_->file.stream(), header);
   return true;
 }
 
@@ -136,7 +150,8 @@ std::string statement_text(const std::string &message) {
     if (colon != std::string::npos) text = text.substr(colon + 2);
   }
   for (const char *m : {" (True)", " (False)", " (Next)", " (Break)", " (Enter)", " (Exit)"})
-    if (text.size() > std::strlen(m) && text.ends_with(m)) text.resize(text.size() - std::strlen(m));
+    if (text.size() > std::strlen(m) && text.ends_with(m))
+      text.resize(text.size() - std::strlen(m));
   return text;
 }
 } // namespace
@@ -168,13 +183,9 @@ void NativeTraceWriter::rejection(const Machine &m, const RuleError &err) {
 
 bool NativeTraceWriter::close(std::string &error) {
   if (!impl_->writer) return true;
-  impl_->out.flush();
-  bool ok = static_cast<bool>(impl_->out);
-  impl_->out.close();
-  std::error_code ec;
-  if (ok) std::filesystem::rename(impl_->temp, impl_->path, ec);
-  if (!ok || ec) {
-    error = "cannot write trace file " + impl_->path;
+  impl_->writer.reset();
+  if (!impl_->file.commit(error)) {
+    error = "trace file: " + error;
     return false;
   }
   return true;

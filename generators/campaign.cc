@@ -3,13 +3,13 @@
 #include "generators/ast_build.h"
 #include "generators/rng.h"
 #include "generators/shrink.h"
+#include "model/atomic_file.h"
 #include "model/code.h"
 #include "model/program_text.h"
 
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <sstream>
 
 namespace lungfish::gen {
@@ -56,26 +56,6 @@ std::string flags(const CampaignOptions &o) {
   return out;
 }
 
-/// Writes `text` to `path` through a temporary file and a rename (atomic on POSIX).
-bool write_atomically(const fs::path &path, const std::string &text, std::string &error) {
-  std::error_code ec;
-  fs::create_directories(path.parent_path(), ec);
-  fs::path tmp = path;
-  tmp += ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out << text;
-    out.close(); // flush now: a full disk shows here, not as a half-written failure file
-    if (!out) {
-      error = "cannot write " + tmp.string();
-      return false;
-    }
-  }
-  fs::rename(tmp, path, ec);
-  if (ec) error = "cannot rename " + tmp.string() + ": " + ec.message();
-  return !ec;
-}
-
 /// Saves a counterexample: invariant failures as DIR/<hash>.lf (reproduced by `lungfish run`),
 /// the other properties as DIR/<hash>/case.lf (reproduced by a check of that directory alone).
 void save(Counterexample &c, const CampaignOptions &o, std::string &error) {
@@ -88,12 +68,12 @@ void save(Counterexample &c, const CampaignOptions &o, std::string &error) {
     fs::path p = dir / (hash + ".lf");
     c.path = p.string();
     c.reproduce = "lungfish run " + c.path + flags(o);
-    write_atomically(p, header + c.text, error);
+    write_file_atomically(p.string(), header + c.text, error);
   } else {
     fs::path d = dir / hash;
     c.path = (d / "case.lf").string();
     c.reproduce = "lungfish check --count 0 --save-failures " + d.string() + flags(o);
-    write_atomically(d / "case.lf", header + c.text, error);
+    write_file_atomically((d / "case.lf").string(), header + c.text, error);
   }
 }
 

@@ -161,13 +161,22 @@ private:
   uint64_t bfs(Scope scope, uint64_t budget) {
     std::vector<Stmt> alpha = alphabet(scope);
     std::unordered_set<std::string> seen;
-    std::vector<std::vector<Stmt>> frontier{{}};
-    uint64_t used = 0;
+    // A program of the frontier and, in incremental mode, the state at its end (its sentinel).
+    struct Node {
+      std::vector<Stmt> body;
+      World state;
+    };
+    std::vector<Node> frontier(1);
+    uint64_t used = 0, states = 0;
     size_t scope_depth = 0;
+    bool every_state = false;
     for (size_t depth = 1; !frontier.empty(); ++depth) {
-      std::vector<std::vector<Stmt>> next;
+      std::vector<Node> next;
       bool complete = true;
-      for (const std::vector<Stmt> &prefix : frontier) {
+      for (const Node &node : frontier) {
+        const std::vector<Stmt> &prefix = node.body;
+        Resume resume;
+        if (o_.incremental && !prefix.empty()) resume.world = &node.state;
         for (const Stmt &s : alpha) {
           if (used >= budget) {
             complete = false;
@@ -182,9 +191,10 @@ private:
           p.body.push_back(s_expr(e_call("pass", {})));
           number_lines(p);
           uint32_t sentinel = p.body.back().loc.line;
+          resume.line = p.body[prefix.size()].loc.line;
           World state;
           bool reached = false;
-          CheckedRun run = run_checked(p, on_, sentinel, &state, &reached);
+          CheckedRun run = run_checked(p, on_, sentinel, &state, &reached, resume);
           if (run.broke) {
             if (found_.size() < 64 && to_blame(spec_, o_.profile, p, run))
               found("exhaustive", make_program(body));
@@ -193,22 +203,29 @@ private:
           if (!reached || live_objects(state.heap) > scope.objects) continue;
           if (!seen.insert(canonical_state(state, scope.fields)).second) continue;
           ++r_.exhaustive_states;
-          next.push_back(std::move(body));
+          ++states;
+          next.push_back({std::move(body), o_.incremental ? std::move(state) : World{}});
         }
         if (!complete) break;
       }
       if (complete) {
         r_.exhaustive_depth = std::max(r_.exhaustive_depth, depth);
         scope_depth = depth;
+        // No new state at this depth: every state of the scope has been reached, so every
+        // program of the alphabet, of any length, has been run (up to renaming).
+        if (next.empty() && found_.empty()) every_state = true;
       }
       if (!found_.empty() || !complete) break;
       frontier = std::move(next);
     }
     if (!r_.exhaustive_bound.empty()) r_.exhaustive_bound += "; ";
-    r_.exhaustive_bound +=
-        std::to_string(scope.vars) + " variables, " + std::to_string(scope.fields) +
-        (scope.fields == 1 ? " field, " : " fields, ") + std::to_string(scope.objects) +
-        " objects: depth " + std::to_string(scope_depth);
+    r_.exhaustive_bound += std::to_string(scope.vars) + " variables, " +
+                           std::to_string(scope.fields) +
+                           (scope.fields == 1 ? " field, " : " fields, ") +
+                           std::to_string(scope.objects) + " objects: " +
+                           (every_state ? "every state (" + std::to_string(states) + ", depth " +
+                                              std::to_string(scope_depth - 1) + ")"
+                                        : "depth " + std::to_string(scope_depth));
     return used;
   }
 

@@ -62,6 +62,10 @@ struct MutantOptions {
   int z3_steps = 3;                   // statements of the Z3 search
   uint64_t shrink_budget = 2000;      // runs of the shrinker (not counted in `searched`)
   std::vector<std::string> only;      // hunt only these mutants (empty: all)
+  /// The exhaustive engine runs only a program's last statement (and the behaviours and the end
+  /// of the run), from the state its prefix reached, instead of the whole program: the same
+  /// verdicts (a test compares), several times faster at depth 5 and more.
+  bool incremental = true;
 };
 
 /// One run of a program under the invariant checker.
@@ -82,8 +86,21 @@ struct CheckedRun {
 /// every statement, I20 at the end; a use of a freed object is I16. With `sentinel_line` set,
 /// `*at_sentinel` receives the state when the main thread reaches that line (the exhaustive
 /// search's state), before any behaviour runs.
+///
+/// With `resume` set, the run starts from `resume->world` at the first instruction of the
+/// top-level statement on line `resume->line` instead of from the beginning: `resume->world` must
+/// be the state a run of `p` (under `mo`) reaches at that statement's boundary, as the sentinel of
+/// the program without it captured. The main program runs before any behaviour and every check
+/// before that boundary was already made on the shorter program, so the verdict, the outcome and
+/// the state at the sentinel are those of the run from scratch (the exhaustive engine's
+/// `incremental` mode; a test compares the two). The reported `before`/`line` of a failure may
+/// differ, so a program found this way is re-run from scratch before it is reported.
+struct Resume {
+  const World *world = nullptr;
+  uint32_t line = 0;
+};
 CheckedRun run_checked(const Program &p, const MachineOptions &mo, uint32_t sentinel_line = 0,
-                       World *at_sentinel = nullptr, bool *reached = nullptr);
+                       World *at_sentinel = nullptr, bool *reached = nullptr, Resume resume = {});
 
 /// True if `p` kills the mutant: its mutated run breaks an invariant and the mutant is to blame:
 /// the reference run breaks none, and (check mutants) it is rejected by the mutant's own rule at
@@ -131,7 +148,9 @@ std::string reproduce_command(const MutantResult &r, Profile profile, const std:
 nlohmann::json mutants_json(const std::vector<MutantResult> &results, const MutantOptions &o,
                             const std::vector<std::string> &files);
 
-/// The edge the failing statement created that the violation is about (for the figures).
+/// The edge the failing statement created that the violation is about (for the figures): a
+/// reference to a freed object if there is one, else a new edge into a region or a cown, else any
+/// new edge.
 std::optional<TikzEdge> offending_edge(const World &before, const World &after);
 
 } // namespace lungfish::gen

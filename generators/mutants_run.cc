@@ -110,9 +110,21 @@ const Stmt *statement_after(const std::vector<Stmt> &body, uint32_t line) {
 } // namespace
 
 CheckedRun run_checked(const Program &p, const MachineOptions &mo, uint32_t sentinel_line,
-                       World *at_sentinel, bool *reached) {
+                       World *at_sentinel, bool *reached, Resume resume) {
   if (reached) *reached = false;
-  Machine m(compile(p), mo);
+  std::shared_ptr<const CompiledProgram> code = compile(p);
+  Machine m(code, mo);
+  if (resume.world) {
+    // The statement's code follows the prefix's in the top-level function; its instructions
+    // carry its line, which no other top-level statement has.
+    const std::vector<Instr> &main = code->functions[0].code;
+    auto at = std::find_if(main.begin(), main.end(),
+                           [&](const Instr &in) { return in.line == resume.line; });
+    if (at != main.end()) {
+      m.adopt(*resume.world);
+      m.restore(0, {0, static_cast<uint32_t>(at - main.begin())});
+    }
+  }
   CheckContext ctx{mo.profile};
   CheckedRun r;
   World before = m.world();
@@ -221,7 +233,7 @@ std::optional<TikzEdge> offending_edge(const World &before, const World &after) 
   // The first new edge between drawn objects (frames and globals are not drawn), in serial order
   // of the source, so the same run always highlights the same edge. An edge into a region or a
   // cown is preferred: that is where ownership goes wrong.
-  std::optional<TikzEdge> first, preferred;
+  std::optional<TikzEdge> first, preferred, dangling;
   std::vector<ObjectId> order;
   for (ObjectId o = 1; o < a.object_end(); ++o)
     if (a.is_live(o) && !a.is_global(o) && a.obj(o).kind != ObjectKind::Frame) order.push_back(o);
@@ -233,6 +245,9 @@ std::optional<TikzEdge> offending_edge(const World &before, const World &after) 
     for (const Field &f : a.obj(o).fields)
       edges.emplace_back(symbol_name(f.name), f.value);
     for (const auto &[name, dst] : edges) {
+      // A reference to a freed object (I16) is what the failing step broke: it is drawn to a
+      // ghost node, and highlighted first.
+      if (dst != kNone && !a.is_live(dst) && !dangling) dangling = TikzEdge{o, name};
       if (!a.is_live(dst) || a.is_global(dst) || existed(o, name, dst)) continue;
       if (!first) first = TikzEdge{o, name};
       const Location &l = a.obj(dst).loc;
@@ -241,6 +256,7 @@ std::optional<TikzEdge> offending_edge(const World &before, const World &after) 
         preferred = TikzEdge{o, name};
     }
   }
+  if (dangling) return dangling;
   return preferred ? preferred : first;
 }
 

@@ -7,35 +7,10 @@
 #include <nlohmann/json.hpp>
 
 #include <filesystem>
-#include <fstream>
 
 namespace lungfish::gen {
 
 namespace fs = std::filesystem;
-
-bool write_file_atomically(const std::string &path, const std::string &text, std::string &error) {
-  fs::path p(path);
-  std::error_code ec;
-  if (p.has_parent_path()) fs::create_directories(p.parent_path(), ec);
-  fs::path tmp = p;
-  tmp += ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out << text;
-    out.close();
-    if (!out) {
-      error = "cannot write " + tmp.string();
-      return false;
-    }
-  }
-  fs::rename(tmp, p, ec);
-  if (ec) {
-    error = "cannot rename " + tmp.string() + " to " + p.string() + ": " + ec.message();
-    fs::remove(tmp, ec);
-    return false;
-  }
-  return true;
-}
 
 namespace {
 

@@ -9,6 +9,7 @@
 
 #include "checker/verify.h"
 #include "generators/mutants.h"
+#include "model/atomic_file.h"
 
 #include <cstdint>
 #include <string>
@@ -36,9 +37,9 @@ struct PaperResult {
 /// Runs the hunt and the verification and writes every generated file atomically.
 PaperResult write_paper(const PaperOptions &o);
 
-/// Writes `text` to `path` through a temporary file and a rename (atomic on POSIX); creates the
-/// parent directories. False (and `error`) on failure.
-bool write_file_atomically(const std::string &path, const std::string &text, std::string &error);
+/// Writes a file through a temporary file and a rename; creates the parent directories. False
+/// (and `error`) on failure. One helper for every output file: model/atomic_file.h.
+using ::lungfish::write_file_atomically;
 
 /// Escapes LaTeX's special characters for text mode.
 std::string latex_escape(std::string_view s);

@@ -83,7 +83,15 @@ bool is_reserved(std::string_view n) {
   static constexpr std::string_view kw[] = {"def",  "return", "for",  "in",     "while", "if",
                                             "else", "drop",   "move", "when",   "True",  "False",
                                             "None", "class",  "del",  "import", "from",  "pass"};
+  // Python's other keywords: a statement or expression the subset does not have is named as such
+  // ("'try' is outside the subset"), not reported as a missing '='.
+  static constexpr std::string_view python_kw[] = {
+      "and",  "as",     "assert",  "async",  "await", "break",  "continue",
+      "elif", "except", "finally", "global", "is",    "lambda", "nonlocal",
+      "not",  "or",     "raise",   "try",    "with",  "yield"};
   for (auto k : kw)
+    if (n == k) return true;
+  for (auto k : python_kw)
     if (n == k) return true;
   return is_builtin_name(n) && n != "freeze" && n != "set_freezable";
 }
@@ -113,6 +121,8 @@ void PyParser::tokenize(const std::string &l, size_t i) {
       toks_.push_back({Tok::Int, l.substr(i, j - i), col});
       i = j;
     } else if (c == '"' || c == '\'') {
+      if (i + 2 < l.size() && l[i + 1] == c && l[i + 2] == c)
+        error(col, "triple-quoted strings are outside the subset");
       size_t j = l.find(c, i + 1);
       if (j == std::string::npos) error(col, "unterminated string literal");
       std::string s = l.substr(i + 1, j - i - 1);
@@ -446,6 +456,10 @@ void PyParser::statement(size_t indent) {
   if (indent != 0) error(1, "unexpected indentation");
   if (t.text == "class") return class_def(indent);
   if (t.text == "import" || t.text == "from") return; // the runtime's own names
+  if ((t.text == "print" || t.text == "exec") &&
+      (peek(1).kind == Tok::Str || peek(1).kind == Tok::Int || peek(1).kind == Tok::Name))
+    error(t.col,
+          "Python 2 '" + t.text + "' statement (the subset is Python 3, without " + t.text + ")");
   if (t.text == "pass") {
     next();
     return end();

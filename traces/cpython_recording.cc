@@ -30,7 +30,16 @@ SnapKind kind_of_type(std::string_view t) {
   return SnapKind::Object;
 }
 
-Snapshot snapshot_from(const JsonCursor &c) {
+bool direct_reference(const std::string &kind, const std::string &field) {
+  // Items, keys, set elements, attributes, cell contents, a function's own slots, a bound
+  // method's and an object's class are references the node holds itself; class attributes and
+  // bases go through the class's dict and tuples.
+  return kind == "item" || kind == "key" || kind == "elem" || kind == "attr" || kind == "cell" ||
+         kind == "func" || kind == "method" || field == "__class__";
+}
+
+Snapshot snapshot_from(const JsonCursor &c,
+                       std::unordered_map<std::string, CpythonNodeExtra> &extra) {
   if (!c.value().is_object()) c.fail("a snapshot must be an object");
   Snapshot s;
   auto nodes = c.required("nodes");
@@ -90,6 +99,15 @@ Snapshot snapshot_from(const JsonCursor &c) {
         o.scc_members.push_back(m->at(j).string());
     }
     o.leaf = n.string_or("leaf", "");
+    CpythonNodeExtra &x = extra[o.key];
+    if (auto m = n.member("get_freezable"); m && !m->is_null())
+      x.freezable = m->value().is_string() ? m->string() : m->value().dump();
+    x.dict_materialised = n.boolean_or("dict_materialised", false);
+    if (auto m = n.member("gc_referents"); m && !m->is_null()) {
+      m->expect_array();
+      for (size_t j = 0; j < m->size(); ++j)
+        x.referents.push_back(m->at(j).string());
+    }
     auto edges = n.required("edges");
     edges.expect_array();
     std::unordered_set<std::string> names;
@@ -99,7 +117,9 @@ Snapshot snapshot_from(const JsonCursor &c) {
       if (!e.value().is_object()) e.fail("an edge must be an object");
       auto fc = e.required("field");
       std::string name = fc.string();
-      e.required("kind").string();
+      std::string kind = e.required("kind").string();
+      if (auto t = target(e.required("target")); t && direct_reference(kind, name))
+        x.direct_edges.push_back(*t);
       if (name == "?inline") name = "?inline#" + std::to_string(inline_count++);
       if (!names.insert(name).second) fc.fail("duplicate field `" + name + "`");
       o.fields.push_back({std::move(name), target(e.required("target"))});
@@ -132,8 +152,10 @@ CpythonStep step_from(const JsonCursor &c, size_t position) {
   if (auto p = c.member("printed"); p && !p->is_null())
     st.printed = p->value().is_string() ? p->string() : p->value().dump();
   if (auto d = c.member("duration_us"); d && !d->value().is_number()) d->fail("expected a number");
-  if (auto b = c.member("snapshot_before"); b && !b->is_null()) st.before = snapshot_from(*b);
-  if (auto a = c.member("snapshot_after"); a && !a->is_null()) st.after = snapshot_from(*a);
+  if (auto b = c.member("snapshot_before"); b && !b->is_null())
+    st.before = snapshot_from(*b, st.before_extra);
+  if (auto a = c.member("snapshot_after"); a && !a->is_null())
+    st.after = snapshot_from(*a, st.after_extra);
   return st;
 }
 

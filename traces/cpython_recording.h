@@ -20,9 +20,18 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 namespace lungfish::traces {
+
+/// What a recording says about a node beyond the Snapshot (the checks of cpython_checks.h).
+struct CpythonNodeExtra {
+  std::string freezable;                 // get_freezable: "YES", "NO", "EXPLICIT", "PROXY", ""
+  bool dict_materialised = false;        // an instance whose __dict__ object exists
+  std::vector<std::string> referents;    // gc_referents (tp_traverse view, unnamed)
+  std::vector<std::string> direct_edges; // targets of edges that are references held by the node
+};
 
 struct CpythonStep {
   uint32_t index = 0;
@@ -32,6 +41,7 @@ struct CpythonStep {
   std::string error_message;
   std::optional<std::string> printed;
   std::optional<Snapshot> before, after;
+  std::unordered_map<std::string, CpythonNodeExtra> before_extra, after_extra; // by node id
 };
 
 struct CpythonRecording {

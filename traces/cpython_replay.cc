@@ -1,6 +1,7 @@
 #include "traces/cpython_replay.h"
 
 #include "model/python_subset.h"
+#include "traces/cpython_checks.h"
 
 #include <algorithm>
 #include <cctype>
@@ -43,6 +44,12 @@ std::string field_name(const std::string &n) {
 } // namespace
 
 Snapshot normalise_cpython_snapshot(const Snapshot &s, const Snapshot *before) {
+  std::vector<const Snapshot *> hints;
+  if (before) hints.push_back(before);
+  return normalise_cpython_snapshot(s, hints);
+}
+
+Snapshot normalise_cpython_snapshot(const Snapshot &s, const std::vector<const Snapshot *> &hints) {
   Snapshot out;
   out.roots = s.roots;
   out.regions = s.regions;
@@ -56,16 +63,27 @@ Snapshot normalise_cpython_snapshot(const Snapshot &s, const Snapshot *before) {
       out.objects.push_back(std::move(n));
       continue;
     }
+    std::set<std::string> used;
+    for (const SnapField &f : o.fields)
+      if (f.name.rfind("?inline#", 0) != 0) used.insert(field_name(f.name));
     for (const SnapField &f : o.fields) {
       SnapField m{field_name(f.name), f.target};
       if (m.target && is_literal(s, *m.target)) m.target.reset();
-      if (m.name.rfind("?inline#", 0) == 0 && before && f.target)
-        if (const SnapObject *b = before->find(o.key))
-          for (const SnapField &bf : b->fields)
-            if (bf.target == f.target && bf.name.rfind("?inline", 0) != 0) {
-              m.name = field_name(bf.name);
-              break;
-            }
+      // An unnamed inline value is matched by its target: the field of the same object (same
+      // address and type) that holds that target in the nearest snapshot that names it.
+      if (f.name.rfind("?inline#", 0) == 0 && f.target)
+        for (const Snapshot *h : hints) {
+          const SnapObject *b = h->find(o.key);
+          if (!b || b->type_name != o.type_name) continue;
+          auto named = std::find_if(b->fields.begin(), b->fields.end(), [&](const SnapField &bf) {
+            return bf.target == f.target && bf.name.rfind("?inline", 0) != 0 &&
+                   !used.count(field_name(bf.name));
+          });
+          if (named == b->fields.end()) continue;
+          m.name = field_name(named->name);
+          used.insert(m.name);
+          break;
+        }
       n.fields.push_back(std::move(m));
     }
     out.objects.push_back(std::move(n));
@@ -141,6 +159,43 @@ std::string append_as_store(const std::string &chunk, const Snapshot *before) {
   return "";
 }
 
+/// Why a freeze in `chunk` is outside the subset although it parses: a root is a function or
+/// closure (its pre-freeze hook swaps in shadow globals and cells), or the graph it reaches has
+/// a class with a Python `__pre_freeze__` hook (Python code the model does not run). "" if none.
+std::string freeze_outside_subset(const std::string &chunk, const Snapshot *before) {
+  bool called = false;
+  std::vector<std::string> names = freeze_root_names(chunk, nullptr, &called);
+  if (!called || !before || before->roots.empty()) return "";
+  const SnapObject *g = before->find(before->roots[0]);
+  if (!g) return "";
+  std::vector<std::string> todo;
+  for (const std::string &n : names)
+    for (const SnapField &f : g->fields)
+      if (f.name == n && f.target) {
+        const SnapObject *o = before->find(*f.target);
+        if (o &&
+            (o->kind == SnapKind::Function || o->type_name == "cell" || o->type_name == "module"))
+          return "freezing a function or closure (shadow globals and cells) is outside the "
+                 "Python subset";
+        todo.push_back(*f.target);
+      }
+  std::set<std::string> seen;
+  while (!todo.empty()) {
+    std::string k = todo.back();
+    todo.pop_back();
+    const SnapObject *o = before->find(k);
+    if (!o || o->frozen || !seen.insert(k).second) continue;
+    for (const SnapField &f : o->fields) {
+      if (o->type_name == "type" && f.name == "__pre_freeze__")
+        return "the freeze reaches class " + o->label +
+               ", whose Python `__pre_freeze__` hook is "
+               "outside the Python subset";
+      if (f.target) todo.push_back(*f.target);
+    }
+  }
+  return "";
+}
+
 bool parses(const std::string &text, const std::string &file) {
   try {
     parse_python_subset(text, file);
@@ -161,15 +216,35 @@ CpythonRecordingSource::CpythonRecordingSource(const CpythonRecording &r, const 
     line += lines;
     const Snapshot *before = st.before ? &*st.before : nullptr;
     std::optional<Snapshot> snap;
-    if (st.after) snap = normalise_cpython_snapshot(*st.after, before);
+    if (st.after) {
+      std::vector<const Snapshot *> hints; // for unnamed inline values: the nearest snapshots
+      bool unnamed = std::any_of(st.after->objects.begin(), st.after->objects.end(), [](auto &o) {
+        return std::any_of(o.fields.begin(), o.fields.end(),
+                           [](auto &f) { return f.name.rfind("?inline#", 0) == 0; });
+      });
+      if (unnamed) {
+        if (before) hints.push_back(before);
+        size_t i = &st - r.steps.data();
+        for (size_t d = 1; d < r.steps.size(); ++d)
+          for (size_t j : {i + d, i - d})
+            if (j < r.steps.size() && r.steps[j].after) hints.push_back(&*r.steps[j].after);
+      }
+      snap = normalise_cpython_snapshot(*st.after, hints);
+    }
     // Each top-level statement joins the prefix if the subset parser accepts it there.
     std::string text = prefix;
     uint32_t at = 0; // lines of `op` placed so far
     bool opaque = false;
+    std::string reason;
     for (auto &[offset, chunk] : top_level_chunks(st.op)) {
       text += std::string(offset - at, '\n');
       at = offset + static_cast<uint32_t>(std::count(chunk.begin(), chunk.end(), '\n')) + 1;
-      if (parses(text + chunk + "\n", file)) {
+      std::string outside = freeze_outside_subset(chunk, before);
+      if (!outside.empty()) {
+        opaque = true;
+        if (reason.empty()) reason = outside;
+        text += std::string(at - offset, '\n');
+      } else if (parses(text + chunk + "\n", file)) {
         text += chunk + "\n";
       } else if (std::string a = append_as_store(chunk, before);
                  !a.empty() && parses(text + a + "\n", file)) {
@@ -194,8 +269,11 @@ CpythonRecordingSource::CpythonRecordingSource(const CpythonRecording &r, const 
       m.stmt = "?opaque " + std::to_string(st.index); // no model statement: replay resyncs
       m.message = "Line " + std::to_string(first) + ": " + m.stmt;
       m.snapshot = snap; // the outcome stays ok: the model cannot run the step
-      opaque_.push_back({m.index, st.index, st.op, st.ok ? "ok" : st.error_type});
+      opaque_.push_back({m.index, st.index, st.op, st.ok ? "ok" : st.error_type,
+                         reason.empty() ? "outside the Python subset" : reason});
+      step_events_.push_back({m.index, first});
       steps_.push_back(std::move(m));
+      restore_freezability(st, snap, first, event);
       continue;
     }
     if (texts.empty()) texts.push_back("pass()");
@@ -210,9 +288,45 @@ CpythonRecordingSource::CpythonRecordingSource(const CpythonRecording &r, const 
       if (k + 1 == texts.size()) {
         m.outcome = outcome;
         m.snapshot = snap;
+        step_events_.push_back({m.index, first});
       }
       steps_.push_back(std::move(m));
     }
+    if (!st.ok) restore_freezability(st, snap, first, event);
+  }
+}
+
+void CpythonRecordingSource::restore_freezability(const CpythonStep &st,
+                                                  const std::optional<Snapshot> &snap,
+                                                  uint32_t line, uint32_t &event) {
+  // After this step replay adopts the runtime's snapshot, which carries no freezability: set
+  // again the NO / EXPLICIT of every mutable object the program reaches (a path from a global).
+  if (!snap || snap->roots.empty()) return;
+  std::map<std::string, std::string> path; // node id -> access path
+  std::vector<std::string> order;
+  if (const SnapObject *g = snap->find(snap->roots[0]))
+    for (const SnapField &f : g->fields)
+      if (f.target && !path.count(*f.target)) path[*f.target] = f.name, order.push_back(*f.target);
+  for (size_t k = 0; k < order.size(); ++k) // breadth first: shortest paths
+    if (const SnapObject *o = snap->find(order[k]))
+      for (const SnapField &f : o->fields)
+        if (f.target && !path.count(*f.target) && f.name != "__proto__" &&
+            f.name.find_first_of("\"\\\n") == std::string::npos)
+          path[*f.target] = path[order[k]] + "[\"" + f.name + "\"]", order.push_back(*f.target);
+  for (const std::string &id : order) {
+    auto x = st.after_extra.find(id);
+    const SnapObject *o = snap->find(id);
+    if (x == st.after_extra.end() || !o || o->frozen) continue;
+    std::string f = x->second.freezable == "NO"         ? "no"
+                    : x->second.freezable == "EXPLICIT" ? "explicit"
+                                                        : "";
+    if (f.empty()) continue;
+    RecordedStep m;
+    m.index = ++event;
+    m.line = line;
+    m.stmt = "set_freezable(" + path[id] + ", \"" + f + "\")";
+    m.message = "Line " + std::to_string(line) + ": " + m.stmt;
+    steps_.push_back(std::move(m));
   }
 }
 
@@ -237,13 +351,40 @@ ReplayReport replay_cpython_recording(const std::string &path, const ReplayOptio
       std::replace(op.begin(), op.end(), '\n', ';');
       report.notes.push_back("event " + std::to_string(d.event) + " (step " +
                              std::to_string(it->second->step) + "): `" + op +
-                             "` is outside the Python subset (outcome " + it->second->outcome +
+                             "`: " + it->second->reason + " (outcome " + it->second->outcome +
                              "); opaque step, the model resynchronised from its snapshot");
       continue;
     }
     kept.push_back(std::move(d));
   }
   report.divergences = std::move(kept);
+  // CPython raised and went on at each error step (the recorder catches per step): the run
+  // itself ended normally; a crash would end the recording instead.
+  report.runtime_outcome = "ok";
+  // The checks on the runtime's own snapshots (cpython_checks.h), opaque steps included.
+  for (CpythonFinding &f : check_cpython_recording(rec)) {
+    auto [event, line] = source.step_events().at(f.step);
+    if (report.clean() || event - 1 < report.matched_prefix) report.matched_prefix = event - 1;
+    if (f.violation) {
+      ReplayViolation v;
+      v.event = event;
+      v.line = line;
+      v.violation.invariant = f.invariant;
+      v.violation.message = f.message;
+      v.violation.witness.path = f.witness;
+      v.rendered = std::string(invariant_name(f.invariant)) +
+                   " broken by the runtime's snapshot: " + f.message;
+      v.defect = f.defect;
+      report.violations.push_back(std::move(v));
+    } else {
+      report.divergences.push_back(Divergence{event, line, f.kind, f.message, f.defect});
+    }
+  }
+  std::stable_sort(report.divergences.begin(), report.divergences.end(),
+                   [](const Divergence &a, const Divergence &b) { return a.event < b.event; });
+  std::stable_sort(
+      report.violations.begin(), report.violations.end(),
+      [](const ReplayViolation &a, const ReplayViolation &b) { return a.event < b.event; });
   if (report.clean()) report.matched_prefix = report.events;
   return report;
 }

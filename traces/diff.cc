@@ -4,6 +4,7 @@
 #include "generators/program_gen.h"
 #include "generators/rng.h"
 #include "generators/shrink.h"
+#include "model/atomic_file.h"
 #include "model/program_text.h"
 #include "traces/replay.h"
 
@@ -40,8 +41,8 @@ std::string read_file_text(const std::string &path) {
 }
 
 void write_file_text(const std::string &path, const std::string &text) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << text;
+  std::string error;
+  if (!write_file_atomically(path, text, error)) throw std::runtime_error(error);
 }
 
 std::string make_temp_dir() {
@@ -355,7 +356,11 @@ DiffResult run_diff(const DiffConfig &c, const std::function<void(uint64_t)> &on
   std::map<FindingKey, std::vector<const Found *>> groups;
   for (const auto &f : found)
     groups[f.key].push_back(&f);
-  for (const auto &[key, members] : groups) {
+  for (const auto &group : groups) {
+    // Plain references, not a structured binding: the lambda below captures `key`, and capturing
+    // a structured binding needs C++20 support clang only has from version 16.
+    const FindingKey &key = group.first;
+    const std::vector<const Found *> &members = group.second;
     const Found *smallest = members.front();
     for (const Found *f : members)
       if (gen::program_size(f->program) < gen::program_size(smallest->program)) smallest = f;

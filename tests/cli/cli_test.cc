@@ -111,6 +111,113 @@ TEST_F(CliTest, ReplayAtALimitSaysLimitNotClean) {
   EXPECT_EQ(nlohmann::json::parse(j.out)["outcome"], "limit") << j.out;
 }
 
+// A program that never ends: --max-steps and --timeout stop it with outcome limit, exit 3.
+const char *kForever = "x = {}\nwhile x == x:\n    y = {}\n    drop y\n";
+
+TEST_F(CliTest, RunHonoursMaxStepsAndTimeoutOnALoop) {
+  std::string prog = write("forever.lf", kForever);
+  Result steps = run("run --max-steps 1000 " + prog);
+  EXPECT_EQ(steps.code, 3) << steps.out << steps.err;
+  EXPECT_NE(steps.out.find("outcome: limit (1000 steps)"), std::string::npos) << steps.out;
+  Result timed = run("run --timeout 0.2 " + prog);
+  EXPECT_EQ(timed.code, 3) << timed.out << timed.err;
+  EXPECT_NE(timed.out.find("outcome: limit"), std::string::npos) << timed.out;
+  Result j = run("run --json --timeout 0.2 " + prog);
+  EXPECT_EQ(j.code, 3) << j.err;
+  EXPECT_EQ(nlohmann::json::parse(j.out)["outcome"], "limit") << j.out;
+}
+
+TEST_F(CliTest, ReplayHonoursTimeout) {
+  std::string prog = write("long.lf", std::string(kOk) + kOk + kOk);
+  fs::path trace = dir_ / "long.jsonl";
+  ASSERT_EQ(run("run --trace " + trace.string() + " " + prog).code, 0);
+  // The deadline is checked before the first model primitive: any positive timeout shorter
+  // than the time to start stops the replay there.
+  Result r = run("replay --timeout 0.000001 " + trace.string());
+  EXPECT_EQ(r.code, 3) << r.out << r.err;
+  EXPECT_EQ(r.out.find("replay clean"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("outcome limit"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("no finding before the limit"), std::string::npos) << r.out;
+}
+
+// run --trace writes through a temporary file: a complete trace or none, never a partial one.
+TEST_F(CliTest, TraceFileIsWrittenAtomically) {
+  std::string prog = write("forever.lf", kForever);
+  fs::path sub = dir_ / "out" / "deeper";
+  Result ok = run("run --max-steps 500 --trace " + (sub / "t.jsonl").string() + " " + prog);
+  EXPECT_EQ(ok.code, 3) << ok.err;
+  std::vector<std::string> names;
+  for (const auto &e : fs::directory_iterator(sub))
+    names.push_back(e.path().filename().string());
+  EXPECT_EQ(names, std::vector<std::string>{"t.jsonl"}) << "no temporary file left";
+
+  // The parent is a regular file: exit 2 with the path, nothing written.
+  write("plain", "x");
+  Result bad = run("run --trace " + (dir_ / "plain" / "t.jsonl").string() + " " + prog);
+  EXPECT_EQ(bad.code, 2) << bad.out << bad.err;
+  EXPECT_NE(bad.err.find("cannot write " + (dir_ / "plain" / "t.jsonl").string()),
+            std::string::npos)
+      << bad.err;
+
+  // A write error mid-run (the file size limit, as a full disk): exit 2 and no trace at all.
+  fs::path big = dir_ / "big" / "t.jsonl";
+  fs::create_directories(big.parent_path());
+  std::string cmd = "sh -c \"trap '' XFSZ; ulimit -f 8; exec " + std::string(LUNGFISH_BINARY) +
+                    " run --max-steps 20000 --trace " + big.string() + " " + prog + "\" >" +
+                    (dir_ / "o.txt").string() + " 2>" + (dir_ / "e.txt").string();
+  int status = std::system(cmd.c_str());
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 2) << slurp(dir_ / "e.txt");
+  EXPECT_NE(slurp(dir_ / "e.txt").find("cannot write " + big.string()), std::string::npos)
+      << slurp(dir_ / "e.txt");
+  EXPECT_TRUE(fs::is_empty(big.parent_path())) << "neither the trace nor its temporary file";
+}
+
+// Saved counterexamples are written atomically; one that cannot be saved is an error (exit 2),
+// not a silent loss.
+TEST_F(CliTest, UnsavableFailuresExitTwo) {
+  fs::path saved = dir_ / "saved";
+  Result ok = run("check --seed 1 --count 100 --disable-check cown.not_bridge --save-failures " +
+                  saved.string());
+  EXPECT_EQ(ok.code, 1) << ok.out << ok.err;
+  ASSERT_TRUE(fs::is_directory(saved));
+  for (const auto &e : fs::recursive_directory_iterator(saved))
+    EXPECT_NE(e.path().extension(), ".tmp") << e.path();
+  std::string plain = write("plain", "x");
+  Result bad = run("check --seed 1 --count 100 --disable-check cown.not_bridge --save-failures " +
+                   plain + "/sub");
+  EXPECT_EQ(bad.code, 2) << bad.out << bad.err;
+  EXPECT_NE(bad.err.find("cannot write " + plain + "/sub/"), std::string::npos) << bad.err;
+
+  // enumerate saves into ./.lungfish/failures: make that a regular file.
+  write(".lungfish", "x");
+  std::string cmd = "cd " + dir_.string() + " && " + LUNGFISH_BINARY +
+                    " enumerate --depth 3 --disable-check dissolve.child >/dev/null 2>" +
+                    (dir_ / "e.txt").string();
+  int status = std::system(cmd.c_str());
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 2);
+  EXPECT_NE(slurp(dir_ / "e.txt").find("cannot write .lungfish/failures/enum-"), std::string::npos)
+      << slurp(dir_ / "e.txt");
+}
+
+TEST_F(CliTest, DumpSmtIsAtomicAndAnUnwritableDirectoryExitsTwo) {
+  const std::string bound = "verify --objects 1 --regions 1 --fields 1 --steps 1 --dump-smt ";
+  fs::path smt = dir_ / "smt";
+  Result ok = run(bound + smt.string());
+  EXPECT_EQ(ok.code, 0) << ok.out << ok.err;
+  size_t files = 0;
+  for (const auto &e : fs::directory_iterator(smt)) {
+    EXPECT_EQ(e.path().extension(), ".smt2") << e.path();
+    ++files;
+  }
+  EXPECT_GT(files, 0u);
+  std::string plain = write("plain", "x");
+  Result bad = run(bound + plain);
+  EXPECT_EQ(bad.code, 2) << bad.out << bad.err;
+  EXPECT_NE(bad.err.find("cannot write " + plain + "/"), std::string::npos) << bad.err;
+}
+
 TEST_F(CliTest, SyntaxErrorGivesFileLineColAndExitTwo) {
   std::string prog = write("bad.lf", "x = {}\ny = = {}\n");
   Result r = run("run " + prog);

@@ -106,37 +106,3 @@ TEST(Oracle, IncrementalOracleEqualsFullRerun) {
 
 } // namespace
 } // namespace lungfish::gen
-
-namespace lungfish::gen {
-namespace {
-
-// PrefixOracle (the biased generator's oracle) answers exactly what re-running the whole program
-// answers, on every prefix, continuing past rejected candidates as the generator does.
-TEST(Oracle, PrefixOracleEqualsFullRerun) {
-  size_t compared = 0, rejected = 0;
-  for (uint64_t seed = 1; seed <= 120; ++seed)
-    for (Family f : {Family::Biased, Family::Raw}) {
-      Program p = generate_program(seed, 14, f);
-      PrefixOracle oracle(Profile::Lungfish);
-      std::vector<Stmt> accepted;
-      for (const Stmt &s : p.body) {
-        std::vector<Stmt> trial = accepted;
-        trial.push_back(s);
-        OracleRun full = run_oracle(trial, Profile::Lungfish);
-        bool ok = oracle.try_append(s);
-        ++compared;
-        ASSERT_EQ(full.completed, ok) << "seed " << seed << ": " << s.text;
-        if (!ok) {
-          ++rejected;
-          continue; // the generator drops a rejected candidate and tries another
-        }
-        EXPECT_TRUE(full.world == oracle.world()) << "seed " << seed << ": " << s.text;
-        accepted = std::move(trial);
-      }
-    }
-  EXPECT_GT(compared, 1000u);
-  EXPECT_GT(rejected, 50u);
-}
-
-} // namespace
-} // namespace lungfish::gen

@@ -2,6 +2,10 @@
 // the tables come from the model's own tables.
 #include "generators/paper.h"
 
+#include "generators/mutants.h"
+#include "model/machine.h"
+#include "model/program_text.h"
+
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -29,7 +33,7 @@ PaperOptions tiny(const fs::path &out) {
   PaperOptions o;
   o.out = out.string();
   o.seed = 3;
-  o.budget_programs = 300;
+  o.budget_programs = 3000; // what CI's PDF uses: several mutants killed, so figures too
   o.use_z3 = false;
   o.verify_steps = 1;
   return o;
@@ -52,6 +56,11 @@ TEST(Paper, RerunningWithTheSameSeedGivesByteIdenticalFiles) {
     EXPECT_EQ(fa.count(f), 1u) << f;
   for (const auto &[name, bytes] : fa)
     EXPECT_EQ(name.find(".tmp"), std::string::npos) << name;
+  // A killed mutant's figures, in the three formats.
+  for (const char *f :
+       {"cown-not-bridge-before.tex", "cown-not-bridge-after.tex", "cown-not-bridge-after.mmd",
+        "cown-not-bridge-after.dot", "cown-not-bridge.lf"})
+    EXPECT_EQ(fa.count(f), 1u) << f;
   fs::remove_all(base);
 }
 
@@ -75,6 +84,44 @@ TEST(Paper, FigureFilesHaveNoDotsInTheirStems) {
 TEST(Paper, VerifyTableSaysNotRunWhenNotRun) {
   PaperOptions o;
   EXPECT_NE(verify_tex(nullptr, o).find("not run"), std::string::npos);
+}
+
+/// The state after the last statement of `text` (under `mo`), and the state before it.
+std::pair<World, World> last_step(const std::string &text, const MachineOptions &mo) {
+  CheckedRun r = run_checked(parse_program(text), mo);
+  return {r.before, r.after};
+}
+
+TEST(Paper, AReferenceToAFreedObjectIsDrawnAndHighlighted) {
+  // write.immutable off: the fresh region stored into a frozen object is freed while referenced.
+  MachineOptions mo;
+  mo.disabled.disable(RuleId::WriteImmutable);
+  auto [before, after] = last_step("a = {}\nfreeze(a)\na.f = Region()\n", mo);
+  std::optional<TikzEdge> e = offending_edge(before, after);
+  ASSERT_TRUE(e.has_value());
+  EXPECT_EQ(e->field, "f");
+  std::string t = render_tikz(after, e);
+  EXPECT_NE(t.find("\\node[freed]"), std::string::npos) << t;
+  EXPECT_NE(t.find("\\draw[highlighted]"), std::string::npos) << t;
+}
+
+TEST(Paper, AnEdgeBendsAroundTheNodesBetweenItsEnds) {
+  // c's edge to the cown would run straight through the region's bridge (the same row, the
+  // column between): it must bend; r's edge to the bridge next to it is straight.
+  World after;
+  bool reached = false;
+  run_checked(parse_program("c = Cown(None)\nr = Region()\npass()\n"), MachineOptions{}, 3, &after,
+              &reached);
+  ASSERT_TRUE(reached);
+  std::string t = render_tikz(after);
+  ASSERT_NE(t.find("(v0) at (0,0) {c}"), std::string::npos) << t;
+  size_t c = t.find("(v0) to");
+  ASSERT_NE(c, std::string::npos) << t;
+  EXPECT_NE(t.substr(c, 24).find("bend"), std::string::npos) << t;
+  size_t r = t.find("(v1) to");
+  ASSERT_NE(r, std::string::npos) << t;
+  EXPECT_EQ(t.substr(r, 9), "(v1) to (") << t;
+  EXPECT_EQ(t, render_tikz(after)) << "deterministic";
 }
 
 } // namespace

@@ -154,5 +154,36 @@ TEST(PythonSubset, DeepNestingIsAnErrorNotAStackOverflow) {
   }
 }
 
+// An empty Python file is a valid (empty) program, as for CPython; so are blank lines and comments
+// only. The malformed cases next to "empty" are truncated blocks (tests/inputs/python/bad/).
+TEST(PythonSubset, EmptyFileIsAnEmptyProgram) {
+  for (const char *text : {"", "\n\n\n", "# only a comment\n", "   \n# c\n\t\n"})
+    EXPECT_TRUE(parse_python_subset(text, "empty.py").body.empty()) << text;
+}
+
+// Python integers have no size limit and the model sees a literal as None (an immutable value),
+// so a long integer is not an error; past 16384 bytes the line limit refuses it
+// (bad/enormous-number.py).
+TEST(PythonSubset, LongIntegerLiteralIsAnImmutableValue) {
+  Program p = parse_python_subset("x = " + std::string(400, '9') + "\n", "big.py");
+  ASSERT_EQ(p.body.size(), 1u);
+  EXPECT_EQ(p.body[0].text, "x = None");
+}
+
+// Python 2 and other Python statements outside the subset are named, not reported as a missing
+// '='.
+TEST(PythonSubset, OtherPythonStatementsAreNamed) {
+  for (const char *kw : {"try", "with", "raise", "global", "nonlocal", "assert", "yield"}) {
+    try {
+      parse_python_subset(std::string(kw) + " x\n", "kw.py");
+      ADD_FAILURE() << kw << ": no error";
+    } catch (const InputError &e) {
+      EXPECT_EQ(e.detail, "'" + std::string(kw) + "' is outside the subset") << e.what();
+      EXPECT_EQ(e.col, 1u) << e.what();
+    }
+  }
+  EXPECT_THROW(parse_python_subset("print 'x'\n", "p2.py"), InputError);
+}
+
 } // namespace
 } // namespace lungfish::test

@@ -1,5 +1,6 @@
-"""The CPython recorder on the running python3: a dozen small programs of the Python subset are
-recorded and replayed through `lungfish replay` under the cpython profile; each must replay clean.
+"""The CPython recorder on the running python3: the small programs of the Python subset in
+tests/inputs/python/recorder/ are recorded and replayed through `lungfish replay` under the
+cpython profile; each must replay clean (at least a dozen run on a stock CPython).
 Programs that call freeze need the patched runtime: on a stock CPython they are skipped with a
 message (freeze does not exist there, and is never faked).
 
@@ -20,28 +21,15 @@ from lungfish_record import record_source  # noqa: E402
 LUNGFISH = None
 PATCHED = sys.version_info >= (3, 15) and importlib.util.find_spec("immutable") is not None
 
+PROGRAM_DIR = os.path.join(HERE, "..", "..", "inputs", "python", "recorder")
 NODE = "class Node:\n    def __init__(self, v, nxt):\n        self.v = v\n        self.nxt = nxt\n"
-PROGRAMS = {
-    "scalars": "x = 1\ny = 'two'\nz = (1, 'a')\nx = None\n",
-    "two_cycle": NODE + "a = Node(1, None)\nb = Node(2, a)\na.nxt = b\n",
-    "self_cycle": NODE + "a = Node(1, None)\na.nxt = a\nb = a\ndel a\n",
-    "nested_lists": "a = []\nb = [a, 1]\nc = [b, b, None]\na.append(c)\nb.append(a)\n",
-    "dicts": "d = {'k': None, 3: 'x'}\ne = {'d': d}\nd['self'] = d\ne['k'] = e['d']\n",
-    "instances_in_containers": NODE + "xs = []\nn = Node(0, None)\nxs.append(n)\n"
-                               "m = Node(1, n)\nd = {'m': m, 'xs': xs}\nn.v = d\n",
-    "aliases": NODE + "a = Node(1, None)\nb = a\nc = b\nb = None\nc.nxt = c\n",
-    "field_reads": NODE + "a = Node(1, None)\nb = Node(2, a)\nc = b.nxt\nd = [c]\ne = d[0]\n",
-    "del_and_rebind": "a = [1]\nb = a\ndel a\na = {}\nb.append(a)\n",
-    "classes_as_values": NODE + "k = Node\nx = Node(k, None)\n",
-    "undefined_name": "a = []\nb = c\n",
-    "index_stores": NODE + "n = Node(1, None)\nxs = [n, None]\nxs[1] = n\nys = xs\n"
-                    "ys.append(None)\ndel n\n",
-    "failed_freeze": "from immutable import freeze, set_freezable, FREEZABLE_NO\n"
-                     "a = []\nb = [a]\nset_freezable(a, FREEZABLE_NO)\nfreeze(b)\n",
-    "frozen_write": "from immutable import freeze\na = {}\nb = [a]\nfreeze(b)\na['x'] = None\n",
-    "freeze_cycle": "from immutable import freeze\n" + NODE +
-                    "a = Node(1, None)\nb = Node(2, a)\na.nxt = b\nfreeze(a)\nb = None\n",
-}
+# tests/inputs/python/recorder/NAME.py: cycles, classes, nested containers, aliases, deletes,
+# a failing read; failed freezes, frozen writes and frozen cycles (these need the patched runtime).
+PROGRAMS = {}
+for _f in sorted(os.listdir(PROGRAM_DIR)):
+    if _f.endswith(".py"):
+        with open(os.path.join(PROGRAM_DIR, _f)) as _src:
+            PROGRAMS[_f[:-3]] = _src.read()
 
 
 class RecorderTest(unittest.TestCase):
@@ -62,6 +50,10 @@ class RecorderTest(unittest.TestCase):
     def test_rc_excludes_recorder(self):
         trace = self.replay("rc", NODE + "a = Node(1, None)\nb = [a, a]\n")
         self.assertIn('"rc":3', trace)  # a: the variable and two list slots
+
+    def test_a_dozen_programs_run_on_this_runtime(self):
+        runnable = [n for n, s in PROGRAMS.items() if PATCHED or "freeze" not in s]
+        self.assertGreaterEqual(len(runnable), 12, runnable)
 
     def test_undefined_is_an_outcome(self):
         trace = self.replay("undef", PROGRAMS["undefined_name"])

@@ -1,2 +1,2 @@
-# expect 2:8 expected '='
+# expect 2:1 'global' is outside the subset
 global x

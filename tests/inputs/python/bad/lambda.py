@@ -1,2 +1,2 @@
-# expect 2:12 unexpected 'x'
+# expect 2:5 'lambda' is outside the subset
 f = lambda x: x

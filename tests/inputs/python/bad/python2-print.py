@@ -1,3 +1,3 @@
-# expect 3:7 expected '='
+# expect 3:1 Python 2 'print' statement
 x = {}
 print "x"

@@ -1,0 +1,3 @@
+# expect 3:1 'assert' is outside the subset
+x = {}
+assert x

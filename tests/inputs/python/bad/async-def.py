@@ -1,0 +1,3 @@
+# expect 2:1 'async' is outside the subset
+async def f():
+    pass

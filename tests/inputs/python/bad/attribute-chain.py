@@ -1,0 +1,3 @@
+# expect 3:10 unexpected '.'
+x = {}
+x.f = x.g.h

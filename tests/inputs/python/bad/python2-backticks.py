@@ -1,0 +1,3 @@
+# expect 3:5 unexpected character '`'
+x = 1
+y = `x`

@@ -1,0 +1,4 @@
+# expect 3:6 unexpected character '<'
+x = 1
+if x <> 2:
+    pass

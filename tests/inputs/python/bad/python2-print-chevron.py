@@ -1,0 +1,3 @@
+# expect 3:7 unexpected character '>'
+x = {}
+print >>x, 1

@@ -1,0 +1,2 @@
+# expect 2:1 'raise' is outside the subset
+raise ValueError

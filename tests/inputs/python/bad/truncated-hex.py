@@ -1,0 +1,2 @@
+# expect 2:6 unexpected 'x'
+x = 0x

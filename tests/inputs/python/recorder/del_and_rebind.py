@@ -1,0 +1,5 @@
+a = [1]
+b = a
+del a
+a = {}
+b.append(a)

@@ -1,0 +1,10 @@
+from immutable import freeze
+class Node:
+    def __init__(self, v, nxt):
+        self.v = v
+        self.nxt = nxt
+a = Node(1, None)
+b = Node(2, a)
+a.nxt = b
+freeze(a)
+b = None

@@ -1,0 +1,5 @@
+from immutable import freeze
+a = {}
+b = [a]
+freeze(b)
+a['x'] = None

@@ -1,0 +1,10 @@
+class Node:
+    def __init__(self, v, nxt):
+        self.v = v
+        self.nxt = nxt
+a = Node(1, None)
+b = Node(2, a)
+c = Node(3, b)
+a.nxt = c
+del b
+c = None
