@@ -78,6 +78,11 @@ struct VerifyReport {
   double seconds = 0;
 };
 
+/// The names of the encoded operations (`new`, `region`, ...) and invariants (`I1`, ...), in the
+/// order of the report; what `only_ops` and `only_invariants` accept.
+std::vector<std::string> verify_operation_names();
+std::vector<std::string> verify_invariant_names();
+
 /// Runs the whole verification (bmc or induction) and the vacuity checks.
 VerifyReport run_verify(const VerifyOptions &options, const VerifyProgress &progress = {});
 

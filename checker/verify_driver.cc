@@ -248,7 +248,12 @@ void run_bmc(const VerifyOptions &o, VerifyReport &rep, const VerifyProgress &pr
       r.invariant = inv_name(inv);
       r.seconds = all_seconds;
       r.verdict = Verdict::Proved;
-      if (all != z3::unsat) {
+      if (vr == z3::unsat) {
+        // Nothing proved about an operation no trace reaches: the pair is not claimed.
+        r.verdict = Verdict::Unknown;
+        r.classification = "vacuous: the operation is enabled on no state reachable in " +
+                           std::to_string(o.steps - 1) + " statements";
+      } else if (all != z3::unsat) {
         z3::solver sol(S.ctx);
         configure(sol, o);
         Trace tr = bmc_query(S, sol, o.steps, op);
@@ -286,74 +291,138 @@ z3::check_result bmc_pair(const VerifyOptions &o, OpKind op, Inv inv,
   return r;
 }
 
+/// A fresh solver holding Inv(s) /\ Step(s, op, s'); returns s and s'. As in BMC, a fresh
+/// solver per query (no push/pop) lets Z3's preprocessing eliminate the state equalities.
+std::pair<SymState, SymState> induction_query(Session &S, z3::solver &sol, OpKind op,
+                                              bool auxiliary) {
+  Encoder &e = *S.enc;
+  SymState s = e.fresh_state("s");
+  SymState next = e.fresh_state("t");
+  SymArgs a = e.fresh_args("a");
+  Transition t = e.step(op, s, a);
+  sol.add(e.well_formed(s));
+  sol.add(e.all_invariants(s));
+  if (auxiliary) sol.add(e.auxiliary(s));
+  sol.add(e.args_in_range(a));
+  sol.add(t.pre);
+  sol.add(e.equal(next, t.post));
+  return {s, next};
+}
+
+/// Induction for one (op, invariant) pair whose single query was satisfiable: retry with the
+/// auxiliary invariants, then classify what is left by BMC of the pair.
+void classify_induction_pair(Session &S, const VerifyOptions &o, OpKind op, Inv inv,
+                             VerifyResult &r, VerifyReport &rep) {
+  Encoder &e = *S.enc;
+  z3::check_result cr;
+  std::string cti;
+  {
+    z3::solver sol(S.ctx);
+    configure(sol, o);
+    auto [s, next] = induction_query(S, sol, op, /*auxiliary=*/false);
+    sol.add(!e.invariant(next, inv));
+    dump(o, sol, "ind_" + r.op + "_" + r.invariant);
+    cr = sol.check();
+    if (cr == z3::sat) cti = from_model(sol.get_model(), s, S.bound).to_string();
+  }
+  if (cr == z3::unsat) {
+    r.verdict = Verdict::Proved;
+    r.classification = "inductive";
+    return;
+  }
+  if (cr == z3::unknown) {
+    r.verdict = Verdict::Unknown;
+    return;
+  }
+  z3::check_result cr2;
+  {
+    z3::solver sol(S.ctx);
+    configure(sol, o);
+    auto [s, next] = induction_query(S, sol, op, /*auxiliary=*/true);
+    sol.add(!e.invariant(next, inv));
+    dump(o, sol, "ind_" + r.op + "_" + r.invariant + "_auxiliary");
+    cr2 = sol.check();
+    if (cr2 == z3::sat) cti = from_model(sol.get_model(), s, S.bound).to_string();
+  }
+  if (cr2 == z3::unsat) {
+    r.verdict = Verdict::Proved;
+    r.classification = "inductive with the auxiliary invariants A1-A3";
+    return;
+  }
+  if (cr2 == z3::unknown) {
+    r.verdict = Verdict::Unknown;
+    r.classification = "unknown with the auxiliary invariants";
+    return;
+  }
+  std::optional<VerifyCounterexample> cex;
+  z3::check_result br = bmc_pair(o, op, inv, &cex);
+  r.verdict = Verdict::Counterexample;
+  if (br == z3::sat) {
+    r.classification = "reachable within " + std::to_string(o.steps) + " steps: a real bug";
+    r.counterexample = cex;
+    note_bug(rep, r);
+    return;
+  }
+  r.classification = br == z3::unsat
+                         ? "not reachable within " + std::to_string(o.steps) + " steps (BMC)"
+                         : "reachability unknown";
+  VerifyCounterexample c;
+  c.invariant = r.invariant;
+  c.pre_state = cti;
+  c.replay = "counterexample to induction from an unreachable state";
+  c.replayed = true;
+  r.counterexample = c;
+}
+
 void run_induction(const VerifyOptions &o, VerifyReport &rep, const VerifyProgress &progress) {
   Session S(o);
   Encoder &e = *S.enc;
   for (OpKind op : selected_ops(o)) {
-    z3::solver sol(S.ctx);
-    configure(sol, o);
-    SymState s = e.fresh_state("s");
-    SymState next = e.fresh_state("t");
-    SymArgs a = e.fresh_args("a");
-    Transition t = e.step(op, s, a);
-    sol.add(e.well_formed(s));
-    sol.add(e.all_invariants(s));
-    sol.add(e.args_in_range(a));
-    sol.add(t.pre);
-    sol.add(e.equal(next, t.post));
-    dump(o, sol, "ind_" + op_name(op) + "_vacuity");
-    z3::check_result vr = sol.check();
+    z3::check_result vr;
+    {
+      z3::solver sol(S.ctx);
+      configure(sol, o);
+      induction_query(S, sol, op, /*auxiliary=*/false);
+      dump(o, sol, "ind_" + op_name(op) + "_vacuity");
+      vr = sol.check();
+    }
     rep.vacuity.push_back({op_name(op), vr == z3::sat     ? Verdict::Proved
                                         : vr == z3::unsat ? Verdict::Counterexample
                                                           : Verdict::Unknown});
-    for (Inv inv : selected_invs(o)) {
+    // As in BMC: one query for all invariants first; unsat proves every pair of the operation
+    // (each reported with that query's time), otherwise each pair is asked and classified.
+    std::vector<Inv> invs = selected_invs(o);
+    auto t0 = Clock::now();
+    z3::check_result all = z3::unsat;
+    if (vr != z3::unsat) {
+      z3::solver sol(S.ctx);
+      configure(sol, o);
+      auto [s, next] = induction_query(S, sol, op, /*auxiliary=*/false);
+      Exprs broken;
+      for (Inv inv : invs)
+        broken.push_back(!e.invariant(next, inv));
+      sol.add(e.any(broken));
+      dump(o, sol, "ind_" + op_name(op) + "_all");
+      all = sol.check();
+    }
+    double all_seconds = since(t0);
+    for (Inv inv : invs) {
       VerifyResult r;
       r.op = op_name(op);
       r.invariant = inv_name(inv);
-      auto t0 = Clock::now();
-      sol.push();
-      sol.add(!e.invariant(next, inv));
-      dump(o, sol, "ind_" + r.op + "_" + r.invariant);
-      z3::check_result cr = vr == z3::unsat ? z3::unsat : sol.check();
-      if (cr == z3::unsat) {
+      if (vr == z3::unsat) {
+        r.verdict = Verdict::Unknown;
+        r.classification = "vacuous: the operation is enabled on no state satisfying the "
+                           "invariants";
+      } else if (all == z3::unsat) {
         r.verdict = Verdict::Proved;
         r.classification = "inductive";
-      } else if (cr == z3::unknown) {
-        r.verdict = Verdict::Unknown;
+        r.seconds = all_seconds;
       } else {
-        std::string cti = from_model(sol.get_model(), s, S.bound).to_string();
-        sol.add(e.auxiliary(s));
-        z3::check_result cr2 = sol.check();
-        if (cr2 == z3::unsat) {
-          r.verdict = Verdict::Proved;
-          r.classification = "inductive with the auxiliary invariants A1-A3";
-        } else if (cr2 == z3::unknown) {
-          r.verdict = Verdict::Unknown;
-          r.classification = "unknown with the auxiliary invariants";
-        } else {
-          cti = from_model(sol.get_model(), s, S.bound).to_string();
-          std::optional<VerifyCounterexample> cex;
-          z3::check_result br = bmc_pair(o, op, inv, &cex);
-          r.verdict = Verdict::Counterexample;
-          if (br == z3::sat) {
-            r.classification = "reachable within " + std::to_string(o.steps) + " steps: a real bug";
-            r.counterexample = cex;
-            note_bug(rep, r);
-          } else {
-            r.classification =
-                br == z3::unsat ? "not reachable within " + std::to_string(o.steps) + " steps (BMC)"
-                                : "reachability unknown";
-            VerifyCounterexample c;
-            c.invariant = r.invariant;
-            c.pre_state = cti;
-            c.replay = "counterexample to induction from an unreachable state";
-            c.replayed = true;
-            r.counterexample = c;
-          }
-        }
+        t0 = Clock::now();
+        classify_induction_pair(S, o, op, inv, r, rep);
+        r.seconds = since(t0);
       }
-      sol.pop();
-      r.seconds = since(t0);
       if (progress) progress(r);
       rep.results.push_back(std::move(r));
     }
@@ -361,6 +430,20 @@ void run_induction(const VerifyOptions &o, VerifyReport &rep, const VerifyProgre
 }
 
 } // namespace
+
+std::vector<std::string> verify_operation_names() {
+  std::vector<std::string> out;
+  for (int i = 0; i < kOpCount; ++i)
+    out.push_back(op_name(static_cast<OpKind>(i)));
+  return out;
+}
+
+std::vector<std::string> verify_invariant_names() {
+  std::vector<std::string> out;
+  for (int i = 0; i < kInvCount; ++i)
+    out.push_back(inv_name(static_cast<Inv>(i)));
+  return out;
+}
 
 VerifyReport run_verify(const VerifyOptions &options, const VerifyProgress &progress) {
   VerifyReport rep;

@@ -3,6 +3,7 @@
 #include "cli/commands.h"
 #include "cli/options.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
 #include <memory>
@@ -19,8 +20,22 @@ struct VerifyOptions {
   double solver_timeout = 60;
   std::vector<std::string> disabled;
   std::string dump_smt;
+  std::vector<std::string> only_ops, only_invariants;
   bool json = false;
 };
+
+/// Empty if every name is in `known`, else a usage message naming the first unknown one.
+std::string unknown_name(const std::vector<std::string> &names,
+                         const std::vector<std::string> &known, const char *what) {
+  for (const std::string &n : names)
+    if (std::find(known.begin(), known.end(), n) == known.end()) {
+      std::string msg = std::string("unknown ") + what + " '" + n + "' (one of:";
+      for (const std::string &k : known)
+        msg += " " + k;
+      return msg + ")";
+    }
+  return "";
+}
 
 /// Runs the verification; exit 1 on a counterexample (a reachable one in induction mode) or an
 /// encoding bug, 3 if some query is unknown, else 0.
@@ -29,6 +44,12 @@ int verify_command(const VerifyOptions &o) {
     std::cerr << "lungfish verify: --objects, --regions, --fields and --steps must be >= 1\n";
     return kExitUsage;
   }
+  for (std::string msg : {unknown_name(o.only_ops, verify_operation_names(), "operation"),
+                          unknown_name(o.only_invariants, verify_invariant_names(), "invariant")})
+    if (!msg.empty()) {
+      std::cerr << "lungfish verify: " << msg << "\n";
+      return kExitUsage;
+    }
   lungfish::VerifyOptions vo;
   vo.bound.objects = static_cast<int>(o.objects);
   vo.bound.regions = static_cast<int>(o.regions);
@@ -38,6 +59,8 @@ int verify_command(const VerifyOptions &o) {
   vo.solver_timeout = o.solver_timeout;
   vo.disabled = to_disabled_checks(o.disabled);
   vo.dump_smt = o.dump_smt;
+  vo.only_ops = o.only_ops;
+  vo.only_invariants = o.only_invariants;
   std::cerr << "lungfish verify: z3 random seed 0\n";
   VerifyProgress progress;
   if (isatty(fileno(stderr)))
@@ -87,6 +110,13 @@ void add_verify_command(CLI::App &app, Handler &handler) {
   add_disable_check_option(*sub, o->disabled);
   sub->add_option("--dump-smt", o->dump_smt, "Write every query as SMT-LIB to DIR")
       ->type_name("DIR");
+  sub->add_option("--only-op", o->only_ops,
+                  "Repeatable; verify only this operation (new, region, copy, read, drop, move, "
+                  "store, cown_write, freeze, close, is_closed, merge, dissolve, cown, cown_move)")
+      ->type_name("OP");
+  sub->add_option("--only-invariant", o->only_invariants,
+                  "Repeatable; verify only this invariant (I1 ... I14, I16)")
+      ->type_name("I");
   sub->add_flag("--json", o->json, "Print one JSON object (docs/json-output.md)");
   sub->callback([o, &handler] { handler = [o] { return verify_command(*o); }; });
 }

@@ -59,15 +59,36 @@ TEST(Verify, AlphabetCoversEveryOperation) {
     EXPECT_NE(std::find(a.begin(), a.end(), s), a.end()) << s;
 }
 
-// With every check on, the tiny bound is proved in BMC for every pair.
+// With every check on, the tiny bound is proved in BMC for every pair, and no proof is vacuous
+// (every operation is enabled on some state reachable in two statements).
 TEST(Verify, TinyBoundIsProved) {
-  VerifyReport r = run_verify(tiny(2, 1, 2, 2));
+  VerifyReport r = run_verify(tiny(2, 2, 2, 3));
   ASSERT_EQ(r.results.size(), 15u * 15u);
   for (const VerifyResult &x : r.results)
     EXPECT_EQ(x.verdict, Verdict::Proved) << x.op << " " << x.invariant;
+  ASSERT_EQ(r.vacuity.size(), 15u);
+  for (auto &[op, v] : r.vacuity)
+    EXPECT_EQ(v, Verdict::Proved) << op;
   EXPECT_TRUE(r.encoding_bugs.empty());
   std::string json = format_report_json(r);
   EXPECT_NE(json.find("\"mode\": \"bmc\""), std::string::npos);
+}
+
+// An operation no trace reaches within the bound proves nothing: with one statement before it,
+// no object has a field to read, so every `read` pair is reported unknown (vacuous), not proved.
+TEST(Verify, VacuousOperationIsNotReportedProved) {
+  VerifyOptions o = tiny(2, 1, 2, 2);
+  o.only_ops = {"read", "new"};
+  VerifyReport r = run_verify(o);
+  ASSERT_EQ(r.results.size(), 2u * 15u);
+  for (const VerifyResult &x : r.results) {
+    if (x.op == "read") {
+      EXPECT_EQ(x.verdict, Verdict::Unknown) << x.invariant;
+      EXPECT_EQ(x.classification.rfind("vacuous", 0), 0u) << x.classification;
+    } else {
+      EXPECT_EQ(x.verdict, Verdict::Proved) << x.op << " " << x.invariant;
+    }
+  }
 }
 
 // A disabled check gives a counterexample, decoded into a program the model reproduces.

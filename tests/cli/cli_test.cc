@@ -218,6 +218,20 @@ TEST_F(CliTest, DumpSmtIsAtomicAndAnUnwritableDirectoryExitsTwo) {
   EXPECT_NE(bad.err.find("cannot write " + plain + "/"), std::string::npos) << bad.err;
 }
 
+TEST_F(CliTest, VerifyRestrictedToOneOperationAndInvariant) {
+  Result r = run("verify --objects 1 --regions 1 --fields 1 --steps 1 --only-op new "
+                 "--only-invariant I3 --json");
+  EXPECT_EQ(r.code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("\"op\": \"new\""), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("\"op\": \"store\""), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("\"invariant\": \"I4\""), std::string::npos) << r.out;
+  Result bad = run("verify --only-op nonsense");
+  EXPECT_EQ(bad.code, 2) << bad.out << bad.err;
+  EXPECT_NE(bad.err.find("unknown operation 'nonsense'"), std::string::npos) << bad.err;
+  Result bad_inv = run("verify --only-invariant I15");
+  EXPECT_EQ(bad_inv.code, 2) << bad_inv.err;
+}
+
 TEST_F(CliTest, SyntaxErrorGivesFileLineColAndExitTwo) {
   std::string prog = write("bad.lf", "x = {}\ny = = {}\n");
   Result r = run("run " + prog);
@@ -345,21 +359,23 @@ TEST_F(CliTest, HelpListsEveryOption) {
     const char *name;
     std::vector<const char *> flags;
   };
-  for (const Sub &s :
-       std::vector<Sub>{{"check",
-                         {"--seed", "--count", "--max-size", "--profile", "--disable-check",
-                          "--save-failures", "--json"}},
-                        {"enumerate",
-                         {"--depth", "--objects", "--regions", "--fields", "--profile",
-                          "--disable-check", "--schedules", "--json"}},
-                        {"verify",
-                         {"--objects", "--regions", "--fields", "--steps", "--induction",
-                          "--solver-timeout", "--disable-check", "--dump-smt", "--json"}},
-                        {"replay", {"TRACE", "--format", "--profile", "--json"}},
-                        {"diff", {"--runtime", "--cmd", "--count", "--seed", "--jobs", "--json"}},
-                        {"mutants", {"--profile", "--seed", "--budget-programs", "--json"}},
-                        {"paper", {"--out", "--seed"}},
-                        {"bench", {"--frankenscript", "--json"}}}) {
+  for (const Sub &s : std::vector<Sub>{
+           {"check",
+            {"--seed", "--count", "--max-size", "--profile", "--disable-check", "--save-failures",
+             "--json"}},
+           {"enumerate",
+            {"--depth", "--objects", "--regions", "--fields", "--profile", "--disable-check",
+             "--schedules", "--json"}},
+           {"verify",
+            {"--objects", "--regions", "--fields", "--steps", "--induction", "--solver-timeout",
+             "--disable-check", "--dump-smt", "--only-op", "--only-invariant", "--json"}},
+           {"replay", {"TRACE", "--format", "--profile", "--json"}},
+           {"diff", {"--runtime", "--cmd", "--count", "--seed", "--jobs", "--json"}},
+           {"mutants",
+            {"--profile", "--seed", "--budget-programs", "--only", "--no-z3", "--from-scratch",
+             "--json"}},
+           {"paper", {"--out", "--seed"}},
+           {"bench", {"--frankenscript", "--json"}}}) {
     Result h = run(std::string(s.name) + " --help");
     EXPECT_EQ(h.code, 0) << s.name;
     for (const char *f : s.flags)
