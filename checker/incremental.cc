@@ -93,7 +93,10 @@ void IncrementalChecker::clear_marks() {
 
 RegionId IncrementalChecker::ghost_region_of(ObjectId o) const {
   const GhostObject &g = obj_[o];
-  return g.live && g.loc.is_region() && g.loc.index < reg_.size() ? g.loc.index : kNoRegion;
+  return g.live && g.loc.is_region() && g.loc.index < reg_.size() && reg_[g.loc.index].live &&
+                 reg_[g.loc.index].serial == g.region_serial
+             ? g.loc.index
+             : kNoRegion;
 }
 
 // ---- the ghost's edge counts ----
@@ -161,6 +164,7 @@ void IncrementalChecker::relocate(const State &h, ObjectId o) {
     }
     g.live = ob.live;
     g.loc = ob.live ? ob.loc : Location{};
+    g.region_serial = g.loc.is_region() && g.loc.index < reg_.size() ? reg_[g.loc.index].serial : 0;
     if (RegionId r = ghost_region_of(o)) {
       reg_[r].true_lrc += in_local_[o];
       reg_[r].members++;

@@ -54,6 +54,9 @@ private:
   struct GhostObject {
     bool live = false;
     Location loc;
+    // The serial of the region `loc` names when the object entered it: a region slot that died
+    // and was reused (even within one step) is not the region the object's counts were added to.
+    uint64_t region_serial = 0;
     CownStatus status = CownStatus::Pending;
     ObjectId proto = kNone;
     std::vector<Field> fields; // a copy of the object's fields at the last check

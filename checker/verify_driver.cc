@@ -314,17 +314,19 @@ std::pair<SymState, SymState> induction_query(Session &S, z3::solver &sol, OpKin
 void classify_induction_pair(Session &S, const VerifyOptions &o, OpKind op, Inv inv,
                              VerifyResult &r, VerifyReport &rep) {
   Encoder &e = *S.enc;
-  z3::check_result cr;
-  std::string cti;
-  {
+  std::string cti; // the pre-state of the last counterexample to induction
+  // Inv(s) [/\ A1-A3(s)] /\ Step /\ -inv(s'), in a fresh solver.
+  auto ask = [&](bool auxiliary) {
     z3::solver sol(S.ctx);
     configure(sol, o);
-    auto [s, next] = induction_query(S, sol, op, /*auxiliary=*/false);
+    auto [s, next] = induction_query(S, sol, op, auxiliary);
     sol.add(!e.invariant(next, inv));
-    dump(o, sol, "ind_" + r.op + "_" + r.invariant);
-    cr = sol.check();
-    if (cr == z3::sat) cti = from_model(sol.get_model(), s, S.bound).to_string();
-  }
+    dump(o, sol, "ind_" + r.op + "_" + r.invariant + (auxiliary ? "_auxiliary" : ""));
+    z3::check_result res = sol.check();
+    if (res == z3::sat) cti = from_model(sol.get_model(), s, S.bound).to_string();
+    return res;
+  };
+  z3::check_result cr = ask(false);
   if (cr == z3::unsat) {
     r.verdict = Verdict::Proved;
     r.classification = "inductive";
@@ -334,16 +336,7 @@ void classify_induction_pair(Session &S, const VerifyOptions &o, OpKind op, Inv 
     r.verdict = Verdict::Unknown;
     return;
   }
-  z3::check_result cr2;
-  {
-    z3::solver sol(S.ctx);
-    configure(sol, o);
-    auto [s, next] = induction_query(S, sol, op, /*auxiliary=*/true);
-    sol.add(!e.invariant(next, inv));
-    dump(o, sol, "ind_" + r.op + "_" + r.invariant + "_auxiliary");
-    cr2 = sol.check();
-    if (cr2 == z3::sat) cti = from_model(sol.get_model(), s, S.bound).to_string();
-  }
+  z3::check_result cr2 = ask(true);
   if (cr2 == z3::unsat) {
     r.verdict = Verdict::Proved;
     r.classification = "inductive with the auxiliary invariants A1-A3";

@@ -118,4 +118,13 @@ bool has_when(const std::vector<Stmt> &body) {
   return false;
 }
 
+bool has_non_call_expression_statement(const std::vector<Stmt> &body) {
+  for (const Stmt &s : body)
+    if ((s.kind == StmtKind::Expr && s.value.kind != ExprKind::Call &&
+         s.value.kind != ExprKind::Method) ||
+        has_non_call_expression_statement(s.body) || has_non_call_expression_statement(s.orelse))
+      return true;
+  return false;
+}
+
 } // namespace lungfish::gen

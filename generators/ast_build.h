@@ -35,5 +35,8 @@ size_t count_statements(const std::vector<Stmt> &body);
 
 /// True if the program contains a `when` anywhere.
 bool has_when(const std::vector<Stmt> &body);
+/// Whether some statement is an expression other than a call (`move x.f` alone): FrankenScript's
+/// grammar has no such statement (probe: "unexpected move, expected a assign, ... call or method").
+bool has_non_call_expression_statement(const std::vector<Stmt> &body);
 
 } // namespace lungfish::gen

@@ -36,7 +36,7 @@ class Biased {
 public:
   Biased(uint64_t seed, size_t length, Profile profile)
       : rng_(seed), length_(length), oracle_ptr_(PrefixOracle::acquire(profile)),
-        oracle_(*oracle_ptr_) {}
+        oracle_(*oracle_ptr_), bare_moves_(profile != Profile::Frankenscript) {}
   ~Biased() { PrefixOracle::release(std::move(oracle_ptr_)); }
 
   /// Builds the program statement by statement.
@@ -70,6 +70,7 @@ private:
   size_t length_;
   std::unique_ptr<PrefixOracle> oracle_ptr_;
   PrefixOracle &oracle_;
+  bool bare_moves_; // the profile's grammar has `move lv` as a statement (see discard)
   std::vector<Stmt> program_;
   std::vector<Ref> refs_;
   std::vector<const Ref *> picked_;     // pick's scratch
@@ -110,6 +111,13 @@ private:
   const std::string &field() { return rng_.pick(kFields); }
 
   /// A variable to assign: usually a fresh name, sometimes an existing one (which releases it).
+  /// `move lv` whose value is not kept: a statement of its own, except under the frankenscript
+  /// profile, whose grammar has no expression statements other than calls (`move x.f` alone is
+  /// a parse error in the runtime), where the value goes to a variable instead.
+  Stmt discard(const HeapView &v, Expr move) {
+    return bare_moves_ ? s_expr(std::move(move)) : s_assign(target(v, 'x'), std::move(move));
+  }
+
   Expr target(const HeapView &v, char kind) {
     std::vector<std::string_view> &names = names_;
     names.clear();
@@ -275,7 +283,7 @@ private:
           case 1:
             return s_assign(x->expr(), e_none());
           default:
-            return s_expr(e_move(x->expr()));
+            return discard(v, e_move(x->expr()));
         }
       }
       case MoveField: {
@@ -284,7 +292,7 @@ private:
         });
         if (!y) return std::nullopt;
         Expr mv = e_move(e_field(y->expr(), rng_.pick(v.fields(y->id))));
-        return rng_.chance(1, 2) ? s_expr(mv) : s_assign(target(v, 'x'), mv);
+        return rng_.chance(1, 2) ? discard(v, mv) : s_assign(target(v, 'x'), mv);
       }
       case Freeze: {
         // Bias: freezing a local graph that reaches a bridge ends that region.
@@ -483,12 +491,12 @@ private:
           },
           true);
       add(2, s_assign(val, r2 ? r2->expr() : e_none()));
-      add(3, s_expr(e_move(val)));                                     // move.opaque
+      add(3, discard(v, e_move(val)));                                 // move.opaque
       add(4, s_for("k", "v", r.expr(), {s_expr(e_call("pass", {}))})); // for.opaque
     });
     each(is({Cls::Frozen}), [&](const Ref &r) {
-      add(5, s_assign(e_field(r.expr(), field()), e_new())); // write.immutable
-      add(6, s_expr(e_move(e_field(r.expr(), field()))));    // move.immutable
+      add(5, s_assign(e_field(r.expr(), field()), e_new()));  // write.immutable
+      add(6, discard(v, e_move(e_field(r.expr(), field())))); // move.immutable
     });
     each(is({Cls::Local, Cls::Regional}), [&](const Ref &y) {
       add(7, s_assign(tgt('c'), e_call("Cown", {y.expr()}))); // cown.not_bridge

@@ -6,7 +6,7 @@
 namespace lungfish::gen {
 
 std::optional<std::string> emit_frankenscript(const Program &p) {
-  if (has_when(p.body)) return std::nullopt;
+  if (has_when(p.body) || has_non_call_expression_statement(p.body)) return std::nullopt;
   return print_program(p);
 }
 

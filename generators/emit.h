@@ -8,8 +8,10 @@
 
 namespace lungfish::gen {
 
-/// FrankenScript source for a program without `when` (nullopt if it has one). The statement
-/// language is FrankenScript's, so this is the canonical print; it parses back to the program.
+/// FrankenScript source for a program without `when` and without an expression statement other
+/// than a call (nullopt otherwise: the runtime has no `when`, and `move x.f` alone is a syntax
+/// error there). The statement language is otherwise FrankenScript's, so this is the canonical
+/// print; it parses back to the program.
 std::optional<std::string> emit_frankenscript(const Program &p);
 
 /// Python source for a program inside the cpython subset, nullopt outside it. Mapping:

@@ -356,8 +356,8 @@ StepResult Stepper::exec(Machine &m, uint32_t t, Event &event) {
         ObjectId o = im.peek(0);
         im.check_live(o);
         if (o == kNone) (void)im.fail(RuleId::ForNoneAccess, "cannot iterate over None");
-        if (im.is_opaque_cown(o))
-          (void)im.fail(RuleId::ForOpaque, "cannot iterate over a Released cown", {o});
+        // An iterator over a Released cown is made; its first turn fails (below), as in
+        // FrankenScript (decision 23).
         ObjectId it = h.new_object(ObjectKind::Iterator, im.local(), in.line);
         h.obj(it).proto = h.builtin_proto(BuiltinProto::KeyIterator);
         im.inc_ref(h.obj(it).proto, im.local());
@@ -368,6 +368,8 @@ StepResult Stepper::exec(Machine &m, uint32_t t, Event &event) {
       case Op::IterNext: {
         ObjectId it = im.peek(0);
         const Field *src = h.find_field(it, intern("source"));
+        if (src && h.is_live(src->value) && im.is_opaque_cown(src->value))
+          (void)im.fail(RuleId::ForOpaque, "cannot iterate over a Released cown", {src->value});
         Symbol last = h.obj(it).payload, next = 0;
         if (src && h.is_live(src->value))
           for (const Field &f : h.obj(src->value).fields)

@@ -267,6 +267,33 @@ private:
     return std::nullopt;
   }
 
+  /// `x` or `x.f`: a path from the current frame to what the iterator `name` of step s's
+  /// snapshot iterates (its `source`); nullopt if the snapshot does not show one.
+  static std::optional<std::string> iterated_path(const RecordedStep &s, const std::string &name) {
+    if (!s.snapshot || s.snapshot->roots.empty()) return std::nullopt;
+    const Snapshot &snap = *s.snapshot;
+    const SnapObject *frame = snap.find(snap.roots.front());
+    if (!frame) return std::nullopt;
+    auto edge = [&](const SnapObject *o, const std::string &f) -> const SnapObject * {
+      for (const SnapField &x : o->fields)
+        if (x.name == f && x.target) return snap.find(*x.target);
+      return nullptr;
+    };
+    const SnapObject *iter = edge(frame, name);
+    const SnapObject *source = iter ? edge(iter, "source") : nullptr;
+    if (!source) return std::nullopt;
+    for (const SnapField &v : frame->fields)
+      if (v.target && *v.target == source->key && v.name != name) return v.name;
+    for (const SnapField &v : frame->fields) {
+      const SnapObject *o = v.target && v.name != name ? snap.find(*v.target) : nullptr;
+      if (!o || o == source) continue;
+      for (const SnapField &f : o->fields)
+        if (f.target && *f.target == source->key && f.name != "__proto__")
+          return v.name + "." + f.name;
+    }
+    return std::nullopt;
+  }
+
   bool compile_own(size_t i, bool &unsupported) {
     const RecordedStep &s = *at(i);
     std::string marker = marker_of(s.message);
@@ -308,14 +335,17 @@ private:
       size_t next = i + 1;
       while (at(next) && at(next)->kind != "Line")
         ++next;
-      if (!at(next)) {
-        unsupported = true;
-        return false;
-      }
-      std::string header = at(next)->stmt;
+      // The loop's header is recorded by its first turn; when that turn failed (iterating a
+      // Released cown) there is none, and the iterated value is read from the snapshot.
+      std::string header;
+      if (at(next) && at(next)->line == s.line &&
+          (marker_of(at(next)->message) == "(Next)" || marker_of(at(next)->message) == "(Break)"))
+        header = at(next)->stmt;
+      else if (auto path = iterated_path(s, text.substr(7)))
+        header = "for _k, _v in " + *path + ":";
       while (!header.empty() && header.back() == ' ')
         header.pop_back();
-      auto stmt = parse_recorded(header, at(next)->line);
+      auto stmt = parse_recorded(header, s.line);
       if (!stmt || stmt->kind != StmtKind::For) {
         unsupported = true;
         return false;

@@ -94,6 +94,21 @@ TEST(Incremental, SameVerdictsAsFullFrankenscript) {
   compare_many(Profile::Frankenscript, 250);
 }
 
+// A region slot freed by a freeze and reused by the next Region(): the frozen bridge's LOCAL
+// references must not be taken from the new region's count (found by the random comparison
+// above: the new region looked closed, so I13 was missed when a Released cown took it).
+TEST(Incremental, ReusedRegionSlotStartsFromItsOwnCounts) {
+  Program p = parse_program("r1 = Region()\nfreeze(r1)\nr1 = Cown(r1)\nr2 = Region()\n"
+                            "r1.value = r2\n");
+  MachineOptions mo;
+  mo.profile = Profile::Frankenscript;
+  mo.record_history = false;
+  ASSERT_EQ(mo.disabled.disable_by_name("write.opaque"), "");
+  Tally tally;
+  compare(p, mo, "reused slot", tally);
+  EXPECT_EQ(tally.violations, 1u); // the full checker's I13 at the last boundary, found by both
+}
+
 TEST(Incremental, BrokenCounterIsFoundOnAnUntouchedRegion) {
   // A counter changed behind the machine's back (not through a rule) is still a touched region:
   // the State records every non-const access.
