@@ -12,23 +12,28 @@ namespace lungfish {
 
 void Machine::Impl::builtin(Builtin b, uint32_t argc, bool wants, Symbol name) {
   static constexpr int kArity[] = {0, 1, 1, 1, 1, 1, 2, 1, 1, 0, 0, 0, -1, 2};
-  static constexpr bool kHasValue[] = {true,  true,  true,  false, true,  true, false,
-                                       false, true,  false, false, false, false, false};
+  static constexpr bool kHasValue[] = {true,  true, true,  false, true,  true,  false,
+                                       false, true, false, false, false, false, false};
   static_assert(std::size(kArity) == static_cast<size_t>(Builtin::Count));
   int arity = kArity[static_cast<size_t>(b)];
   bool cpython = is_cpython_profile(m.options_.profile);
   if (b == Builtin::Freeze && cpython && argc >= 1) arity = -1; // freeze(a, b, ...): n >= 1 roots
   if (arity >= 0 && static_cast<uint32_t>(arity) != argc)
-    (void)fail(RuleId::CallArity,
-               symbol_name(name) + " takes " + std::to_string(arity) + " argument(s), " +
-                   std::to_string(argc) + " given");
+    (void)fail(RuleId::CallArity, symbol_name(name) + " takes " + std::to_string(arity) +
+                                      " argument(s), " + std::to_string(argc) + " given");
   bool has_value = kHasValue[static_cast<size_t>(b)];
   if (wants && !has_value)
     (void)fail(RuleId::CallNoValue, symbol_name(name) + "(...) returns no value");
   switch (b) {
-    case Builtin::Region: region_new(wants); break;
-    case Builtin::Cown: cown_new(wants); break;
-    case Builtin::Create: create(wants); break;
+    case Builtin::Region:
+      region_new(wants);
+      break;
+    case Builtin::Cown:
+      cown_new(wants);
+      break;
+    case Builtin::Create:
+      create(wants);
+      break;
     case Builtin::Freeze: {
       if (cpython) {
         cpython_freeze(*this, argc);
@@ -38,19 +43,38 @@ void Machine::Impl::builtin(Builtin b, uint32_t argc, bool wants, Symbol name) {
       pop_release();
       break;
     }
-    case Builtin::Close: close(wants); break;
-    case Builtin::IsClosed: is_closed(wants); break;
-    case Builtin::Merge: merge(); break;
-    case Builtin::Dissolve: dissolve(); break;
-    case Builtin::IsReleased: is_released(wants); break;
-    case Builtin::Pass: break;
-    case Builtin::Unreachable: (void)fail(RuleId::Unreachable, "unreachable() was executed"); break;
-    case Builtin::PragmaImplicitFreezing: m.world_.implicit_freezing = true; break;
-    case Builtin::Display:
-      for (uint32_t i = 0; i < argc; ++i) pop_release();
+    case Builtin::Close:
+      close(wants);
       break;
-    case Builtin::SetFreezable: set_freezable(); break;
-    case Builtin::Count: break;
+    case Builtin::IsClosed:
+      is_closed(wants);
+      break;
+    case Builtin::Merge:
+      merge();
+      break;
+    case Builtin::Dissolve:
+      dissolve();
+      break;
+    case Builtin::IsReleased:
+      is_released(wants);
+      break;
+    case Builtin::Pass:
+      break;
+    case Builtin::Unreachable:
+      (void)fail(RuleId::Unreachable, "unreachable() was executed");
+      break;
+    case Builtin::PragmaImplicitFreezing:
+      m.world_.implicit_freezing = true;
+      break;
+    case Builtin::Display:
+      for (uint32_t i = 0; i < argc; ++i)
+        pop_release();
+      break;
+    case Builtin::SetFreezable:
+      set_freezable();
+      break;
+    case Builtin::Count:
+      break;
   }
 }
 
@@ -101,9 +125,10 @@ void Machine::Impl::cown_new(bool wants) {
 void Machine::Impl::create(bool wants) {
   ObjectId p = peek(0);
   check_live(p);
-  if (p == kNone || is_string_like(p) || is_cown(p) || h.obj(p).kind == ObjectKind::Iterator)
+  // create(None) makes an object without a prototype, as FrankenScript does (decision 25).
+  if (p != kNone && (is_string_like(p) || is_cown(p) || h.obj(p).kind == ObjectKind::Iterator))
     (void)fail(RuleId::CreateBadProto,
-               "create() needs an object prototype that is not None, a string, a cown or an "
+               "create() needs None or an object prototype that is not a string, a cown or an "
                "iterator",
                {p});
   ObjectId o = h.new_object(ObjectKind::Plain, local(), line());
@@ -138,12 +163,14 @@ std::vector<char> region_and_descendants(const State &h, RegionId r, bool with_d
 template <typename F> void Machine::Impl::for_each_local_reference(F &&f) {
   for (Thread &t : m.world_.threads) {
     if (t.status == ThreadStatus::Done) continue;
-    for (ObjectId &slot : t.stack) f(kNone, Symbol{0}, false, slot, t.local);
+    for (ObjectId &slot : t.stack)
+      f(kNone, Symbol{0}, false, slot, t.local);
     for (ObjectId o : h.local_members(t.local)) {
       if (!h.is_live(o)) continue;
       Object &ob = h.obj(o);
       f(o, Symbol{0}, true, ob.proto, t.local);
-      for (Field &fl : ob.fields) f(o, fl.name, false, fl.value, t.local);
+      for (Field &fl : ob.fields)
+        f(o, fl.name, false, fl.value, t.local);
     }
   }
 }
@@ -187,9 +214,12 @@ void Machine::Impl::close(bool wants) {
     std::vector<ObjectId> protos;
     for_each_local_reference([&](ObjectId src, Symbol name, bool is_proto, ObjectId &t, uint32_t) {
       if (!into(t)) return;
-      if (is_proto) protos.push_back(src);
-      else if (src == kNone) slots.push_back(&t);
-      else fields.emplace_back(src, name);
+      if (is_proto)
+        protos.push_back(src);
+      else if (src == kNone)
+        slots.push_back(&t);
+      else
+        fields.emplace_back(src, name);
     });
     for (ObjectId *slot : slots) {
       ObjectId t = *slot;
@@ -259,7 +289,8 @@ void Machine::Impl::merge() {
   int64_t lrc = from.lrc, sbrc = from.sbrc;
   bool dirty = from.dirty;
   region_history(s, "merged into " + m.describe_region(k));
-  for (ObjectId o : h.members(s)) h.relocate(o, Location::region(k));
+  for (ObjectId o : h.members(s))
+    h.relocate(o, Location::region(k));
   if (!mutant(Mutant::MergeKeepsChildren))
     for (RegionId c = 1; c < h.region_end(); ++c) {
       Region &child = h.region(c);
@@ -287,8 +318,8 @@ void Machine::Impl::dissolve() {
   RegionId reg = h.obj(r).loc.index;
   if (h.region(reg).parent_kind != ParentKind::None)
     (void)fail(RuleId::DissolveChild,
-               "can't dissolve " + m.describe_region(reg) + ": it is the child of another",
-               {r}, {reg});
+               "can't dissolve " + m.describe_region(reg) + ": it is the child of another", {r},
+               {reg});
   pop_release();
   if (!h.is_live_region(reg)) return;
   Region &rr = h.region(reg);
@@ -299,7 +330,8 @@ void Machine::Impl::dissolve() {
   ObjectId bridge = rr.bridge;
   auto objects = h.members(reg);
   rr.bridge = kNone;
-  for (ObjectId o : objects) h.relocate(o, local());
+  for (ObjectId o : objects)
+    h.relocate(o, local());
   // Children become free: their owning edge is now a LOCAL reference.
   std::vector<char> child(h.region_end(), 0);
   for (RegionId c = 1; c < h.region_end(); ++c) {
@@ -321,7 +353,8 @@ void Machine::Impl::dissolve() {
                !(child_bridge && mutant(Mutant::DissolveNoChildLrc)));
     };
     each(h.obj(o).proto);
-    for (const Field &f : h.obj(o).fields) each(f.value);
+    for (const Field &f : h.obj(o).fields)
+      each(f.value);
   }
   ObjectId rp = h.builtin_proto(BuiltinProto::RegionObject);
   if (h.obj(bridge).proto == rp) {

@@ -66,7 +66,7 @@ constexpr RuleInfo kRules[] = {
   {R::MoveOpaque, "move.opaque", C::E_OPAQUE, true, "move o.f",
    "o is not a Released cown", "moves out of the Released cown like a Pending one"},
   {R::CreateBadProto, "create.bad_proto", C::E_BAD_PROTO, false, "create(p)",
-   "p is an object that is not a string, cown or iterator", ""},
+   "p is None or an object that is not a string, cown or iterator", ""},
   {R::WriteBadProto, "write.bad_proto", C::E_BAD_PROTO, false, "x.__proto__ = y",
    "y is None or an object that is not a string, cown or iterator (as for create)", ""},
   {R::CloseNotBridge, "close.not_bridge", C::E_NOT_BRIDGE, false, "close(r)",

@@ -58,7 +58,7 @@ const RuleCase kCases[] = {
      "x = {}\nx.f = {}\ny = move x.f\nfreeze(x)\n"},
     {"move.opaque", "r = Region()\nc = Cown(move r)\ny = move c.value\n", 3,
      "r = Region()\nc = Cown(r)\ny = move c.value\n"},
-    {"create.bad_proto", "p = \"s\"\no = create(p)\n", 2, "p = {}\no = create(p)\n"},
+    {"create.bad_proto", "p = \"s\"\no = create(p)\n", 2, "p = None\no = create(p)\n"},
     {"write.bad_proto", "c = Cown(None)\no = {}\no.__proto__ = c\n", 3,
      "c = {}\no = {}\no.__proto__ = c\n"},
     {"close.not_bridge", "r = Region()\nr.x = {}\nx = r.x\nclose(x)\n", 4,

@@ -27,14 +27,16 @@ constexpr Expected kProbes[] = {
     {"p15", "stale SBRC after implicit freeze (I9)", "ok"},
     {"p17", "merge leaves the sink dirty", "ok"},
     {"p18", "bridge freed while its region lives (I7)", "E_OTHER_REGION"},
+    {"diff-close-left", "close stops scanning early (references left)", "ok"},
+    {"diff-bridge-rc", "bridge freed by its reference count (region collected early)", "ok"},
 };
 
 class DefectProbe : public testing::TestWithParam<Expected> {};
 
 TEST_P(DefectProbe, ReplayNamesTheDefect) {
   const Expected &e = GetParam();
-  std::string path = std::string(LUNGFISH_SOURCE_DIR) + "/tests/inputs/mermaid/defects/" +
-                     e.probe + ".mermaid.md";
+  std::string path =
+      std::string(LUNGFISH_SOURCE_DIR) + "/tests/inputs/mermaid/defects/" + e.probe + ".mermaid.md";
   auto source = open_frankenscript_source(path);
   ReplayOptions o;
   o.profile = Profile::Frankenscript;
@@ -46,13 +48,17 @@ TEST_P(DefectProbe, ReplayNamesTheDefect) {
   auto defects = r.defects();
   ASSERT_FALSE(defects.empty()) << report_to_text(r);
   EXPECT_EQ(defects.front(), e.defect) << report_to_text(r);
-  for (const auto &d : r.divergences) EXPECT_TRUE(d.defect) << d.detail;
-  for (const auto &v : r.violations) EXPECT_TRUE(v.defect) << v.rendered;
+  for (const auto &d : r.divergences)
+    EXPECT_TRUE(d.defect) << d.detail;
+  for (const auto &v : r.violations)
+    EXPECT_TRUE(v.defect) << v.rendered;
 }
 
 INSTANTIATE_TEST_SUITE_P(Probes, DefectProbe, testing::ValuesIn(kProbes),
                          [](const testing::TestParamInfo<Expected> &info) {
-                           return std::string(info.param.probe);
+                           std::string name = info.param.probe;
+                           std::replace(name.begin(), name.end(), '-', '_');
+                           return name;
                          });
 
 } // namespace

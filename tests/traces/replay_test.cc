@@ -71,8 +71,10 @@ TEST(ReplayCorpus, AgreesWithTheExpectedVerdictTable) {
       EXPECT_NE(std::find(defects.begin(), defects.end(), v.verdict.substr(7)), defects.end())
           << report_to_text(r);
       // Every finding is classified: zero unclassified differences.
-      for (const auto &d : r.divergences) EXPECT_TRUE(d.defect.has_value()) << d.detail;
-      for (const auto &x : r.violations) EXPECT_TRUE(x.defect.has_value()) << x.rendered;
+      for (const auto &d : r.divergences)
+        EXPECT_TRUE(d.defect.has_value()) << d.detail;
+      for (const auto &x : r.violations)
+        EXPECT_TRUE(x.defect.has_value()) << x.rendered;
     }
   }
 }
@@ -104,13 +106,12 @@ TEST(GoldenCounters, TranscribedProgramsMatchTheirRecordings) {
       co.dirty_lrc_upper_bound = false; // exact: the same design choices, the same counters
       auto diffs = compare_snapshots(lines[k]->snapshot, snapshot_of(mm.world(), e.thread), co);
       std::erase_if(diffs, [](const Difference &d) { // prototypes FrankenScript does not draw
-        return d.kind == DiffKind::Field && d.path.ends_with(".__proto__") &&
-               d.expected.empty() && d.actual.rfind("@", 0) == 0;
+        return d.kind == DiffKind::Field && d.path.ends_with(".__proto__") && d.expected.empty() &&
+               d.actual.rfind("@", 0) == 0;
       });
       for (const Difference &d : diffs)
-        ADD_FAILURE() << "after `" << lines[k]->message << "`: " << diff_kind_name(d.kind)
-                      << " at " << d.path << ": recording " << d.expected << ", model "
-                      << d.actual;
+        ADD_FAILURE() << "after `" << lines[k]->message << "`: " << diff_kind_name(d.kind) << " at "
+                      << d.path << ": recording " << d.expected << ", model " << d.actual;
       ++k;
       return true;
     };
@@ -196,6 +197,20 @@ TEST(ReplayNative, WrongErrorCodeIsAnOutcomeDivergence) {
 
 // FrankenScript's own recording, corrupted: a region's SBRC left stale after a freeze of its open
 // child is classified as the known runtime defect.
+// FrankenScript (pldi2025) iterating a Released cown: `create _iter_1` succeeds, the first turn
+// fails, so the loop header is never recorded. Replay reads the iterated cown from the iterator's
+// `source` edge and the model makes the iterator too (decision 23): clean, not "unsupported".
+TEST(ReplayFrankenScript, LoopOverAReleasedCownFailsAtItsFirstTurn) {
+  auto source = open_frankenscript_source(
+      (kSource / "tests/inputs/mermaid/good/for_released_cown.mermaid.md").string());
+  ReplayOptions o;
+  o.profile = Profile::Frankenscript;
+  ReplayReport r = replay_stream(*source, o, "for_released_cown");
+  EXPECT_TRUE(r.clean()) << report_to_text(r);
+  EXPECT_EQ(r.runtime_outcome, "E_OPAQUE");
+  EXPECT_EQ(r.events, 3u);
+}
+
 TEST(ReplayDefects, StaleSbrcAfterFreezeIsClassified) {
   std::string program = "r1 = Region()\nr1.c = Region()\nx = r1.c\nfreeze(x)\n";
   MachineOptions mo;
