@@ -51,20 +51,26 @@ size_t Machine::Impl::freeze(ObjectId root) {
     if (h.is_bridge(o) && !mutant(Mutant::FreezeKeepsRegion)) ended.push_back(was[i].index);
   }
   std::vector<char> is_ended(h.region_end(), 0);
-  for (RegionId r : ended) is_ended[r] = 1;
+  for (RegionId r : ended)
+    is_ended[r] = 1;
 
   ObjectId region_proto = h.builtin_proto(BuiltinProto::RegionObject);
   for (size_t i = 0; i < frozen.size(); ++i) {
     ObjectId o = frozen[i];
     h.relocate(o, Location::immutable());
     history(o, "frozen");
-    // Edges out of a frozen LOCAL object stop being LOCAL references (their targets are frozen
-    // too, or cowns, so no LRC changes).
+    // Edges out of a frozen LOCAL object stop being LOCAL references. Their targets are frozen
+    // too (or cowns); one not relocated yet is still in its region, whose LRC loses the edge
+    // (lungfish: exact) or keeps it, dirty (frankenscript: a freeze never decrements an LRC,
+    // whatever order the walk met the objects in; found by diff against FrankenScript).
     if (was[i].is_local())
-      for_each_edge(h.obj(o), [&](ObjectId t) { move_ref(t, was[i], Location::immutable()); });
+      for_each_edge(h.obj(o), [&](ObjectId t) {
+        move_ref(t, was[i], Location::immutable(), /*count_lrc=*/!profile_fs());
+      });
     if (was[i].is_region() && !is_ended[was[i].index]) {
       RegionId r = was[i].index;
-      if (profile_fs()) h.region(r).dirty = true;
+      if (profile_fs())
+        h.region(r).dirty = true;
       else if (h.obj(o).local_rc > 0)
         update_counters(r, -static_cast<int64_t>(h.obj(o).local_rc), 0);
     }
@@ -89,7 +95,8 @@ size_t Machine::Impl::freeze(ObjectId root) {
     if (!profile_fs()) {
       // The unreached objects that LOCAL still reaches move to LOCAL; the others are garbage.
       std::vector<char> in_rest(h.object_end(), 0), kept(h.object_end(), 0);
-      for (ObjectId o : rest) in_rest[o] = 1;
+      for (ObjectId o : rest)
+        in_rest[o] = 1;
       std::vector<ObjectId> stack;
       for (ObjectId o : rest)
         if (h.obj(o).local_rc > 0) {
@@ -118,12 +125,15 @@ size_t Machine::Impl::freeze(ObjectId root) {
         m.collect_candidates_.push_back({c, profile_fs()});
       }
     }
-    for (ObjectId o : keep) h.relocate(o, local());
+    for (ObjectId o : keep)
+      h.relocate(o, local());
     for (ObjectId o : keep)
       for_each_edge(h.obj(o), [&](ObjectId t) { move_ref(t, Location::region(r), local()); });
     // What is left is destroyed with the region (dangling references become zombies: I16).
-    if (h.region(r).members > 0) collect_region(r);
-    else h.free_region(r);
+    if (h.region(r).members > 0)
+      collect_region(r);
+    else
+      h.free_region(r);
   }
   m.status_dirty_ = true;
   return frozen.size();

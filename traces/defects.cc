@@ -140,6 +140,10 @@ std::optional<std::string> classify_rejection(const std::optional<RuleError> &er
     case RuleId::MergeSinkNotRegion:
     case RuleId::DissolveNotRegion:
       return kFakeBridge;
+    case RuleId::CloseProto:
+      // The runtime's close stopped scanning before it met the `__proto__` edge (notes item 51):
+      // no E_CLOSE_PROTO, and the references it had not reached are left.
+      return kCloseLeft;
     default:
       return std::nullopt;
   }

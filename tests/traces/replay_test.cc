@@ -211,6 +211,20 @@ TEST(ReplayFrankenScript, LoopOverAReleasedCownFailsAtItsFirstTurn) {
   EXPECT_EQ(r.events, 3u);
 }
 
+// FrankenScript (pldi2025): freezing a LOCAL object whose prototype is inside a region leaves
+// that region's LRC as it was, dirty (a freeze never decrements an LRC under the frankenscript
+// profile, whichever order the walk meets the objects in). Before the fix the model took the
+// frozen object's edge off the LRC (2 -> 1) and replay reported a snapshot divergence.
+TEST(ReplayFrankenScript, FreezeThroughAPrototypeKeepsTheLrcDirty) {
+  auto source = open_frankenscript_source(
+      (kSource / "tests/inputs/mermaid/good/freeze_local_into_region.mermaid.md").string());
+  ReplayOptions o;
+  o.profile = Profile::Frankenscript;
+  ReplayReport r = replay_stream(*source, o, "freeze_local_into_region");
+  EXPECT_TRUE(r.clean()) << report_to_text(r);
+  EXPECT_EQ(r.events, 5u);
+}
+
 TEST(ReplayDefects, StaleSbrcAfterFreezeIsClassified) {
   std::string program = "r1 = Region()\nr1.c = Region()\nx = r1.c\nfreeze(x)\n";
   MachineOptions mo;
