@@ -119,6 +119,35 @@ std::string signal_text(int sig) {
   return "signal " + std::to_string(sig) + (name ? " (" + std::string(name) + ")" : "");
 }
 
+/// For a FrankenScript run killed by a signal: what replay finds in the steps the runtime wrote
+/// completely before it died (its mermaid.md is cut mid-step), as " (before it, event N: ...)";
+/// empty if that prefix replays clean or cannot be read.
+std::string finding_before_crash(const std::string &dir) {
+  std::string text;
+  try {
+    text = read_file_text(dir + "/mermaid.md");
+  } catch (const std::exception &) {
+    return "";
+  }
+  const std::string end_of_step = "<div style='break-after:page'></div>\n";
+  size_t cut = text.rfind(end_of_step);
+  if (cut == std::string::npos) return "";
+  std::string prefix = dir + "/mermaid.before-crash.md";
+  try {
+    write_file_text(prefix, text.substr(0, cut + end_of_step.size()) + "\n");
+    auto src = open_frankenscript_source(prefix);
+    ReplayOptions ro;
+    ro.profile = Profile::Frankenscript;
+    ReplayReport report = replay_stream(*src, ro, prefix);
+    if (report.clean()) return "";
+    std::string detail;
+    FindingKey key = first_finding(report, &detail);
+    return " (before it: " + key.kind + ", defect " + key.defect + ", " + detail + ")";
+  } catch (const std::exception &) {
+    return "";
+  }
+}
+
 /// Runs `source` in a fresh directory and replays what the runtime wrote.
 Probe probe(const DiffConfig &c, const std::vector<std::string> &argv, const std::string &source) {
   Probe pr;
@@ -135,6 +164,7 @@ Probe probe(const DiffConfig &c, const std::vector<std::string> &argv, const std
     case RuntimeRun::End::Signaled:
       pr.crashed = true;
       pr.crash_reason = signal_text(pr.run.status);
+      if (!is_python(c)) pr.crash_reason += finding_before_crash(dir);
       return pr;
     case RuntimeRun::End::ExecFailed:
       pr.crashed = true;

@@ -92,7 +92,7 @@ struct MermaidReader::Impl {
   // Per step:
   string_view l; // current line
   uint32_t step_line = 0;
-  std::vector<Node> nodes; // index = id; [0] = None
+  std::vector<Node> nodes;             // index = id; [0] = None
   std::vector<uint32_t> error_targets; // targets of `| ERROR |` edges
   std::vector<Subgraph> subgraphs;
   std::vector<int32_t> open; // stack of open subgraphs
@@ -492,14 +492,19 @@ void MermaidReader::Impl::parse_name(Node &n, string_view esc, size_t col) {
       fail(col, "expected `" + std::string(prefix) + "` in bridge label");
     line.remove_prefix(prefix.size());
     if (allow_dirty && line.ends_with(" (dirty)")) n.dirty = true, line.remove_suffix(8);
-    if (line.empty() || line.size() > 10) fail(col, "bad or too large counter in bridge label");
+    // FrankenScript prints its counters as size_t: a counter decremented below 0 shows as
+    // 2^64 - k (e.g. lrc=18446744073709551615). That is the runtime's underflow, read as -k so
+    // that replay reports it, not an unreadable file.
+    if (line.empty() || line.size() > 20) fail(col, "bad or too large counter in bridge label");
     uint64_t x = 0;
     for (char c : line) {
       if (!is_digit(c)) fail(col, "bad counter in bridge label");
-      x = x * 10 + static_cast<uint64_t>(c - '0');
+      uint64_t d = static_cast<uint64_t>(c - '0');
+      if (x > (UINT64_MAX - d) / 10) fail(col, "counter too large in bridge label");
+      x = x * 10 + d;
     }
-    if (x > kMaxCount) fail(col, "counter too large in bridge label");
-    v = static_cast<int64_t>(x);
+    if (x > kMaxCount && x < UINT64_MAX - kMaxCount) fail(col, "counter too large in bridge label");
+    v = x <= kMaxCount ? static_cast<int64_t>(x) : -static_cast<int64_t>(UINT64_MAX - x) - 1;
   };
   if (is_address(parts[0])) {
     n.address = true;

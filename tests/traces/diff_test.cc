@@ -62,8 +62,7 @@ TEST_P(DiffPlanted, FindsAndShrinksTheDivergence) {
 
 INSTANTIATE_TEST_SUITE_P(Checks, DiffPlanted,
                          ::testing::Values("barrier.has_parent", "write.immutable",
-                                           "cown.not_bridge", "move.immutable",
-                                           "merge.not_parent"),
+                                           "cown.not_bridge", "move.immutable", "merge.not_parent"),
                          [](const auto &info) {
                            std::string s = info.param;
                            for (char &ch : s)
@@ -95,6 +94,29 @@ TEST(Diff, TimeoutsAndSignalsAreCrashes) {
   DiffResult s = run_diff(c);
   ASSERT_EQ(s.crashes.size(), 2u) << diff_to_text(s);
   EXPECT_EQ(s.crashes[0].reason.rfind("signal 11", 0), 0u) << s.crashes[0].reason;
+}
+
+// A runtime that records the steps of a real FrankenScript run whose bridge was freed while its
+// region lived, starts the next step and dies (as FrankenScript does after that defect): the
+// crash report names what replay found in the complete steps before the signal.
+TEST(Diff, CrashReportNamesTheFindingBeforeIt) {
+  std::string recording =
+      std::string(LUNGFISH_SOURCE_DIR) + "/tests/inputs/mermaid/defects/p18.mermaid.md";
+  DiffConfig c;
+  c.count = 1;
+  c.keep_dirs = false;
+  c.cmd = "/bin/sh " +
+          script("headless-then-segv.sh", "cp '" + recording +
+                                              "' mermaid.md\nprintf '<pre><code>Line 99: "
+                                              "x = y</code></pre>\\n' >> mermaid.md\n"
+                                              "kill -SEGV $$\n") +
+          " {file}";
+  DiffResult r = run_diff(c);
+  ASSERT_EQ(r.crashes.size(), 1u) << diff_to_text(r);
+  const std::string &reason = r.crashes[0].reason;
+  EXPECT_EQ(reason.rfind("signal 11", 0), 0u) << reason;
+  EXPECT_NE(reason.find("before it: "), std::string::npos) << reason;
+  EXPECT_NE(reason.find("bridge freed while its region lives (I7)"), std::string::npos) << reason;
 }
 
 TEST(Diff, MermaidWrittenInTheDirectoryIsRead) {

@@ -225,6 +225,24 @@ TEST(ReplayFrankenScript, FreezeThroughAPrototypeKeepsTheLrcDirty) {
   EXPECT_EQ(r.events, 5u);
 }
 
+// FrankenScript (pldi2025) prints its counters as size_t: after `close(c2.value)` on a dirty
+// region the LRC shows as 18446744073709551615. The reader takes it as -1 (it was "unreadable
+// output" before) and replay reports the broken I8, classified, not a crash of the runtime.
+TEST(ReplayFrankenScript, LrcUnderflowIsReadAsNegativeAndReported) {
+  auto source = open_frankenscript_source(
+      (kSource / "tests/inputs/mermaid/good/lrc_underflow.mermaid.md").string());
+  ReplayOptions o;
+  o.profile = Profile::Frankenscript;
+  ReplayReport r = replay_stream(*source, o, "lrc_underflow");
+  bool negative_lrc = false;
+  for (const ReplayViolation &v : r.violations)
+    if (v.violation.invariant == Invariant::I8 && v.rendered.find("is -1") != std::string::npos) {
+      negative_lrc = true;
+      EXPECT_TRUE(v.defect.has_value()) << v.rendered;
+    }
+  EXPECT_TRUE(negative_lrc) << report_to_text(r);
+}
+
 TEST(ReplayDefects, StaleSbrcAfterFreezeIsClassified) {
   std::string program = "r1 = Region()\nr1.c = Region()\nx = r1.c\nfreeze(x)\n";
   MachineOptions mo;
