@@ -57,15 +57,8 @@ int replay_command(const ReplayOptions &o, bool format_given) {
       source = traces::open_frankenscript_source(o.trace);
       header_profile = "frankenscript";
     } else {
-      source = traces::open_native_source(o.trace, &header_profile);
-      // The CPython recorder writes Python statements: map them through the subset parser
-      // (recordings are small; the mapping needs the whole program for list lengths).
-      if (header_profile == "cpython" || header_profile == "pep795") {
-        std::vector<traces::RecordedStep> steps;
-        for (traces::RecordedStep st; source->next(st);)
-          steps.push_back(std::move(st));
-        source = traces::vector_source(traces::python_steps_to_model(steps, o.trace));
-      }
+      // (the CPython recorder's Python statements are mapped through the subset parser)
+      source = traces::open_native_trace(o.trace, &header_profile);
     }
     // Profile precedence (DESIGN.md): --profile, else the header's, else the format's own.
     std::string profile = !o.profile.empty() ? o.profile : header_profile;

@@ -2,6 +2,9 @@
 
 #include "generators/ast_build.h"
 #include "model/program_text.h"
+#include "model/python_subset.h"
+
+#include <algorithm>
 
 namespace lungfish::gen {
 
@@ -38,7 +41,13 @@ std::optional<std::string> py_value(const Expr &e) {
 } // namespace
 
 std::optional<std::string> emit_python(const Program &p) {
-  std::string out = "class Obj:\n    pass\n\n";
+  // freeze is not a builtin of the patched CPython: it comes from its `immutable` module (on a
+  // stock CPython the import fails, and the run says so).
+  bool freezes = std::any_of(p.body.begin(), p.body.end(), [](const Stmt &s) {
+    return s.kind == StmtKind::Expr && s.value.kind == ExprKind::Call && s.value.name == "freeze";
+  });
+  std::string out =
+      std::string(freezes ? "from immutable import freeze\n" : "") + "class Obj:\n    pass\n\n";
   for (const Stmt &s : p.body) {
     if (s.kind == StmtKind::Assign) {
       auto target = py_lvalue(s.target);
@@ -58,6 +67,13 @@ std::optional<std::string> emit_python(const Program &p) {
     } else {
       return std::nullopt;
     }
+  }
+  // What the subset parser refuses (e.g. `x.f = y.g` chains it does not model) would be an
+  // unreadable recording for diff: the contract is "inside the subset", so check it.
+  try {
+    parse_python_subset(out, "<emitted>");
+  } catch (const InputError &) {
+    return std::nullopt;
   }
   return out;
 }

@@ -385,6 +385,19 @@ void PyParser::assignment() {
   // Containers and instances: only into a variable (one object per statement).
   if ((at("[") && peek(1).text != "]") || (at("{") && peek(1).text != "}") ||
       (peek().kind == Tok::Name && classes_.count(peek().text) && peek(1).text == "(")) {
+    // An instance of a class whose __init__ sets nothing (`x.f = Obj()`) is one object in one
+    // statement: `x.f = create(Obj)`. Anything else is built in a variable first.
+    if (!is_var && peek().kind == Tok::Name && classes_.count(peek().text) &&
+        classes_[peek().text].attrs.empty() && classes_[peek().text].params.empty() &&
+        peek(2).text == ")") {
+      std::string cls = next().text;
+      expect("(");
+      expect(")");
+      end();
+      int o = new_obj();
+      store("create(" + cls + ")", o);
+      return;
+    }
     if (!is_var) error(peek().col, "build it in a variable first (outside the subset)");
     uint32_t col = peek().col;
     int o = new_obj();
@@ -486,6 +499,11 @@ void PyParser::statement(size_t indent) {
       if (a == "immutable" && at(".")) {
         next();
         a = name("a name");
+      } else if (head == "freeze") {
+        while (at(".")) { // a root reached through attributes: freeze(x.f)
+          next();
+          a += "." + name("an attribute name");
+        }
       }
       if (head == "set_freezable" && args.size() == 1) {
         static const std::map<std::string, std::string> kStatus = {

@@ -21,15 +21,18 @@ std::vector<RecordedStep> python_steps_to_model(const std::vector<RecordedStep> 
     }
   }
   std::string text;
-  for (const std::string &l : lines) text += l + "\n";
+  for (const std::string &l : lines)
+    text += l + "\n";
   Program p = parse_python_subset(text, file);
   std::map<uint32_t, std::vector<const Stmt *>> by_line;
-  for (const Stmt &s : p.body) by_line[s.loc.line].push_back(&s);
+  for (const Stmt &s : p.body)
+    by_line[s.loc.line].push_back(&s);
   std::vector<RecordedStep> out;
   for (const RecordedStep &s : steps) {
     std::vector<std::string> texts;
     if (auto it = by_line.find(s.line); it != by_line.end())
-      for (const Stmt *st : it->second) texts.push_back(st->text);
+      for (const Stmt *st : it->second)
+        texts.push_back(st->text);
     if (texts.empty()) texts.push_back("pass()");
     for (size_t k = 0; k < texts.size(); ++k) {
       RecordedStep m;
@@ -66,6 +69,17 @@ private:
 
 std::unique_ptr<StepSource> vector_source(std::vector<RecordedStep> steps) {
   return std::make_unique<VectorSource>(std::move(steps));
+}
+
+std::unique_ptr<StepSource> open_native_trace(const std::string &path, std::string *profile) {
+  std::string header_profile;
+  auto source = open_native_source(path, &header_profile);
+  if (profile) *profile = header_profile;
+  if (header_profile != "cpython" && header_profile != "pep795") return source;
+  std::vector<RecordedStep> steps;
+  for (RecordedStep st; source->next(st);)
+    steps.push_back(std::move(st));
+  return vector_source(python_steps_to_model(steps, path));
 }
 
 } // namespace lungfish::traces

@@ -20,4 +20,10 @@ std::vector<RecordedStep> python_steps_to_model(const std::vector<RecordedStep> 
 /// A StepSource over steps held in memory.
 std::unique_ptr<StepSource> vector_source(std::vector<RecordedStep> steps);
 
+/// A native trace as replay steps (`profile` gets the header's profile). A recording of Python
+/// (profile cpython or pep795: the CPython recorder's output) is read whole and mapped with
+/// python_steps_to_model (recordings are small; the mapping needs the whole program, e.g. for
+/// list lengths); any other trace is streamed as is. What `replay` and `diff` both read.
+std::unique_ptr<StepSource> open_native_trace(const std::string &path, std::string *profile);
+
 } // namespace lungfish::traces

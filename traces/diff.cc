@@ -1,4 +1,5 @@
 #include "traces/diff.h"
+#include "traces/cpython_steps.h"
 
 #include "generators/emit.h"
 #include "generators/program_gen.h"
@@ -180,7 +181,7 @@ Probe probe(const DiffConfig &c, const std::vector<std::string> &argv, const std
       std::string trace = dir + "/trace.jsonl";
       write_file_text(trace, pr.run.stdout_text);
       std::string profile;
-      auto src = open_native_source(trace, &profile);
+      auto src = open_native_trace(trace, &profile);
       ro.profile = Profile::Cpython;
       if (auto p = parse_profile(profile)) ro.profile = *p;
       report = replay_stream(*src, ro, trace);

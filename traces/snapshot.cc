@@ -1,5 +1,7 @@
 #include "traces/snapshot.h"
 
+#include "model/cpython_profile.h"
+
 #include <algorithm>
 #include <array>
 #include <deque>
@@ -139,6 +141,12 @@ Snapshot snapshot_of(const World &w, uint32_t thread) {
       for (size_t k = 0; k < it->second.size(); ++k)
         so.fields.push_back({"_stack[" + std::to_string(k) + "]", target(it->second[k])});
     so.rc = ob.rc;
+    // A frozen SCC (cpython/pep795) is counted on its representative, as CPython does after a
+    // freeze: the references from outside the SCC; a member's own count is not shown.
+    if (const FrozenInfo *fi = h.frozen_info_of(o); fi && !fi->members.empty() && fi->rep == o)
+      so.rc = scc_count(h, o);
+    else if (fi && fi->rep != o && h.frozen_info_of(fi->rep))
+      so.rc.reset();
     if (ob.kind == ObjectKind::Cown) so.status = std::string(cown_status_name(ob.status));
     so.is_bridge = h.is_bridge(o);
     so.is_global = h.is_global(o);

@@ -54,8 +54,8 @@ TEST(Emit, PythonSubset) {
   Program p = parse_program("x = {}\ny = {}\nx.f = y\ny.g = x\nfreeze(x)\nz = x.f\ndrop y\n");
   auto py = emit_python(p);
   ASSERT_TRUE(py.has_value());
-  EXPECT_EQ(*py, "class Obj:\n    pass\n\nx = Obj()\ny = Obj()\nx.f = y\ny.g = x\nfreeze(x)\n"
-                 "z = x.f\ndel y\n");
+  EXPECT_EQ(*py, "from immutable import freeze\nclass Obj:\n    pass\n\nx = Obj()\ny = Obj()\n"
+                 "x.f = y\ny.g = x\nfreeze(x)\nz = x.f\ndel y\n");
 }
 
 TEST(Emit, PythonRefusesWhatIsOutsideTheSubset) {

@@ -51,6 +51,19 @@ TEST(PythonSubset, MapsStatements) {
                            "16: freeze(a, d)\n");
 }
 
+// What the generators' emitter writes: an instance of an empty class stored straight into an
+// attribute, and a freeze whose root is reached through attributes. A class whose __init__ sets
+// attributes still needs a variable first.
+TEST(PythonSubset, InstanceIntoAnAttributeAndFreezeOfAPath) {
+  Program p = parse_python_subset("class Obj:\n    pass\n\nx = Obj()\nx.f = Obj()\n"
+                                  "y = x.f\nfreeze(x.f)\n");
+  EXPECT_EQ(model_text(p), "1: Obj = {}\n4: x = create(Obj)\n5: x.f = create(Obj)\n"
+                           "6: y = x.f\n7: freeze(x.f)\n");
+  EXPECT_THROW(parse_python_subset("class N:\n    def __init__(self):\n        self.a = None\n"
+                                   "x = N()\nx.f = N()\n"),
+               InputError);
+}
+
 TEST(PythonSubset, AppendFollowsAliases) {
   Program p = parse_python_subset("xs = []\nys = xs\nys.append(None)\nd = {'l': xs}\n"
                                   "z = d['l']\nz.append(1)\n");

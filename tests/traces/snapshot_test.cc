@@ -1,4 +1,6 @@
 // Snapshots: the model's World in snapshot form, canonical names, comparison up to renaming.
+#include "model/code.h"
+#include "model/machine.h"
 #include "traces/mermaid_reader.h"
 #include "traces/snapshot.h"
 
@@ -53,6 +55,32 @@ TEST(Snapshot, OfTheModelWorld) {
   const SnapObject *bridge = s.find(*s.regions[0].bridge);
   ASSERT_TRUE(bridge && bridge->is_bridge);
   EXPECT_EQ(location_text(bridge->loc), "region:" + s.regions[0].name);
+}
+
+// cpython: a frozen SCC is counted on its representative, as CPython shows it: the references
+// from outside the SCC; the other member shows no count.
+TEST(Snapshot, FrozenSccIsCountedOnItsRepresentative) {
+  auto at_end = [](const char *text) {
+    MachineOptions mo;
+    mo.profile = Profile::Cpython;
+    Machine m(compile(parse_program(text)), mo);
+    m.run();
+    return snapshot_of(m.world(), 0);
+  };
+  auto named = [](const Snapshot &s, const char *var) {
+    const SnapObject *frame = s.find(s.roots[0]);
+    for (const SnapField &f : frame->fields)
+      if (f.name == var && f.target) return s.find(*f.target);
+    return static_cast<const SnapObject *>(nullptr);
+  };
+  Snapshot s = at_end("a = {}\nb = {}\na.f = b\nb.f = a\nfreeze(a)\n");
+  const SnapObject *a = named(s, "a"), *b = named(s, "b");
+  ASSERT_TRUE(a && b);
+  EXPECT_EQ(a->rc, 2); // the variables a and b, not the two edges inside the SCC
+  EXPECT_FALSE(b->rc.has_value());
+  Snapshot t = at_end("a = {}\nb = {}\na.f = b\nb.f = a\nfreeze(a)\nb = None\n");
+  ASSERT_TRUE(named(t, "a"));
+  EXPECT_EQ(named(t, "a")->rc, 1);
 }
 
 TEST(Snapshot, CanonicalNamesAreShortestSmallestPaths) {

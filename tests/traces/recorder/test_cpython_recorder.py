@@ -8,6 +8,7 @@ Run: python3 test_cpython_recorder.py LUNGFISH_BINARY   (ctest passes the binary
 
 import importlib.util
 import io
+import json
 import os
 import subprocess
 import sys
@@ -68,6 +69,26 @@ def _add(name, source):
 
 for _n, _s in PROGRAMS.items():
     _add(_n, _s)
+
+class DiffTest(unittest.TestCase):
+    """`lungfish diff --runtime cpython` with this interpreter and the recorder: generated programs
+    replay clean; on a stock CPython only programs that freeze may differ (no `immutable`)."""
+
+    def test_generated_programs_replay_clean(self):
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.path.join(HERE, "..", "..", "..", "traces", "recorders", "cpython")
+        r = subprocess.run([LUNGFISH, "diff", "--runtime", "cpython", "--cmd",
+                            sys.executable + " -m lungfish_record {file}", "--count", "60",
+                            "--seed", "1", "--json"], capture_output=True, text=True, env=env)
+        self.assertIn(r.returncode, (0, 1), r.stderr)
+        report = json.loads(r.stdout.split("\n", 1)[1])  # after the `seed=S` line
+        self.assertGreater(report["programs"], 10, report)
+        self.assertEqual(report["crashes"], [], report)
+        for d in report["divergences"]:
+            if PATCHED:
+                self.fail("divergence on the patched runtime: %s" % d)
+            self.assertIn("freeze", d["program"], d)
+
 
 if __name__ == "__main__":
     LUNGFISH = sys.argv.pop(1)

@@ -7,7 +7,8 @@ What the snapshot shows, in the model's terms (docs/cpython-profile.md):
   classes (their attributes, and `__proto__` -> the class), the classes themselves (no fields);
 * immutable scalars (int, str, bool, float, None, tuples of scalars) as None: no edge;
 * `rc` only where it is exact: lists, dicts and instances (the recorder's own references are
-  discounted, by a calibration made at start-up); classes and functions have none.
+  discounted, by a calibration made at start-up); classes and functions have none; a frozen SCC
+  is counted on its representative (references from outside the SCC), its other members have none.
 Instance attributes are found without touching __dict__, vars() or dir() (which materialise the
 managed dict, notes/cpython-immutability.md 7.1): every attribute name the program's source
 mentions is tried with object.__getattribute__, and kept only if the value is one of the
@@ -148,6 +149,14 @@ class Recorder:
         nodes = [{"key": "frame", "kind": "frame", "loc": "local", "fields": frame_fields},
                  {"key": "[Frame]", "kind": "prototype", "loc": "imm", "fields": [],
                   "global": True, "label": "[Frame]"}]
+        # The recorder's hold on every member of a frozen SCC is counted on the representative:
+        # a representative's count is discounted once per member the recorder holds.
+        held_members = {}
+        for j in range(len(objs)):
+            if self.header.frozen(objs[j]):
+                rep = self.header.scc_rep_address(objs[j])
+                if rep is not None:
+                    held_members[rep] = held_members.get(rep, 0) + 1
         for i in range(len(objs)):
             o = objs[i]
             t = type(o)
@@ -155,6 +164,7 @@ class Recorder:
                     "kind": "function" if isinstance(o, types.FunctionType) else "object",
                     "loc": "local", "fields": edges[i], "type": t.__name__}
             frozen = self.header.frozen(o)
+            member = False  # a frozen SCC member whose count lives on another object
             if frozen is not None:
                 node["frozen"] = frozen
                 if frozen:
@@ -162,10 +172,12 @@ class Recorder:
                     rep = self.header.scc_rep_address(o)
                     if rep is not None and rep in index:
                         node["scc_rep"] = "0x%x" % rep
-            counted = isinstance(o, (list, dict)) or self.user_class(t)
+                    member = rep is not None and rep != id(o)
+            counted = (isinstance(o, (list, dict)) or self.user_class(t)) and not member
             del o
             if counted:
-                node["rc"] = sys.getrefcount(objs[i]) - self.discount
+                extra = held_members.get(id(objs[i]), 1) - 1
+                node["rc"] = sys.getrefcount(objs[i]) - self.discount - extra
             nodes.append(node)
         return {"roots": ["frame"], "objects": nodes, "regions": []}
 
