@@ -24,9 +24,9 @@ struct Verdict {
   std::string name, verdict, runtime_outcome, reason;
 };
 
-std::vector<Verdict> read_verdicts() {
+std::vector<Verdict> read_verdicts(const fs::path &table) {
   std::vector<Verdict> out;
-  std::ifstream in(kSource / "tests" / "traces" / "corpus_verdicts.tsv");
+  std::ifstream in(table);
   std::string line;
   while (std::getline(in, line)) {
     if (line.empty() || line[0] == '#') continue;
@@ -51,25 +51,19 @@ ReplayReport replay_frankenscript(const fs::path &mermaid) {
   return r;
 }
 
-TEST(ReplayCorpus, AgreesWithTheExpectedVerdictTable) {
-  if (!fs::exists(kCorpus)) GTEST_SKIP() << "shared corpus not found at " << kCorpus;
-  auto verdicts = read_verdicts();
-  ASSERT_EQ(verdicts.size(), 63u) << "one entry per shared recording";
-  size_t listed = 0;
-  for (const auto &entry : fs::directory_iterator(kCorpus))
-    if (entry.path().string().ends_with(".mermaid.md")) ++listed;
-  EXPECT_EQ(listed, verdicts.size());
+/// Replays every recording of `dir` listed in `verdicts` and checks the verdict and outcome.
+void expect_verdicts(const fs::path &dir, const std::vector<Verdict> &verdicts) {
   for (const Verdict &v : verdicts) {
     SCOPED_TRACE(v.name + ": " + v.reason);
-    ReplayReport r = replay_frankenscript(kCorpus / (v.name + ".mermaid.md"));
+    ReplayReport r = replay_frankenscript(dir / (v.name + ".mermaid.md"));
     EXPECT_EQ(r.runtime_outcome, v.runtime_outcome);
     if (v.verdict == "clean") {
       EXPECT_TRUE(r.clean()) << report_to_text(r);
     } else {
       ASSERT_EQ(v.verdict.rfind("defect:", 0), 0u);
       auto defects = r.defects();
-      EXPECT_NE(std::find(defects.begin(), defects.end(), v.verdict.substr(7)), defects.end())
-          << report_to_text(r);
+      ASSERT_FALSE(defects.empty()) << report_to_text(r);
+      EXPECT_EQ(defects.front(), v.verdict.substr(7)) << report_to_text(r);
       // Every finding is classified: zero unclassified differences.
       for (const auto &d : r.divergences)
         EXPECT_TRUE(d.defect.has_value()) << d.detail;
@@ -77,6 +71,29 @@ TEST(ReplayCorpus, AgreesWithTheExpectedVerdictTable) {
         EXPECT_TRUE(x.defect.has_value()) << x.rendered;
     }
   }
+}
+
+TEST(ReplayCorpus, AgreesWithTheExpectedVerdictTable) {
+  if (!fs::exists(kCorpus)) GTEST_SKIP() << "shared corpus not found at " << kCorpus;
+  auto verdicts = read_verdicts(kSource / "tests" / "traces" / "corpus_verdicts.tsv");
+  ASSERT_EQ(verdicts.size(), 63u) << "one entry per shared recording";
+  size_t listed = 0;
+  for (const auto &entry : fs::directory_iterator(kCorpus))
+    if (entry.path().string().ends_with(".mermaid.md")) ++listed;
+  EXPECT_EQ(listed, verdicts.size());
+  expect_verdicts(kCorpus, verdicts);
+}
+
+// FrankenScript's own tests and examples that the shared corpus does not hold, recorded here.
+TEST(ReplayCorpus, FrankenScriptSuiteAgreesWithItsVerdictTable) {
+  fs::path dir = kSource / "tests" / "inputs" / "mermaid" / "frankenscript-suite";
+  auto verdicts = read_verdicts(dir / "verdicts.tsv");
+  size_t listed = 0;
+  for (const auto &entry : fs::directory_iterator(dir))
+    if (entry.path().string().ends_with(".mermaid.md")) ++listed;
+  ASSERT_EQ(listed, verdicts.size()) << "one entry per recording";
+  ASSERT_EQ(verdicts.size(), 10u);
+  expect_verdicts(dir, verdicts);
 }
 
 // The golden counter tests: each program was transcribed by hand from a recording's `Line N:`
