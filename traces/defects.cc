@@ -22,6 +22,7 @@ const std::string kCloseAbort = "close stops scanning early (abort)";
 // LOCAL references into the region left in place (and the region kept).
 const std::string kCloseLeft = "close stops scanning early (references left)";
 const std::string kLeak = "leak at exit (I20)";
+const std::string kLrcUnderflowAbort = "LRC decremented below 0 (abort)";
 // FrankenScript frees a bridge when its reference count reaches 0, whatever the region's LRC;
 // with nothing else in the region the region goes with it, before the model's dirty LRC is
 // recounted (the model keeps it, unreachable, until the next recount).
@@ -44,10 +45,10 @@ std::string cause(const std::deque<std::string> &recent,
 
 const std::vector<std::string> &known_defects() {
   static const std::vector<std::string> all = {
-      kStaleSbrcFreeze, kStaleSbrcRecount, kStaleSbrcMerge, kStaleSbrcImplicit,
-      kDoubleCount,     kMergeDirty,       kCownLatch,      kReleasedProto,
-      kFakeBridge,      kPullCown,         kFreezeAbort,    kHeadless,
-      kCloseAbort,      kCloseLeft,        kLeak,           kBridgeRc};
+      kStaleSbrcFreeze, kStaleSbrcRecount, kStaleSbrcMerge, kStaleSbrcImplicit, kDoubleCount,
+      kMergeDirty,      kCownLatch,        kReleasedProto,  kFakeBridge,        kPullCown,
+      kFreezeAbort,     kHeadless,         kCloseAbort,     kCloseLeft,         kLeak,
+      kBridgeRc,        kLrcUnderflowAbort};
   return all;
 }
 
@@ -152,7 +153,12 @@ std::optional<std::string> classify_rejection(const std::optional<RuleError> &er
 
 std::optional<std::string> classify_abort(const std::string &message) {
   if (has(message, "still has references")) return kFreezeAbort;
-  if (has(message, "region.cc") || has(message, "Assertion") || has(message, "close"))
+  // region.h dec_lrc: `r->local_reference_count != 0` (a Debug build; a Release build goes on
+  // with the counter wrapped to 2^64 - 1, which replay reads as -1 and reports as I8)
+  if (has(message, "local_reference_count != 0")) return kLrcUnderflowAbort;
+  // region.cc clean_lrcs_and_close: "The region should be closed now" (notes item 51)
+  if (has(message, "clean_lrcs_and_close") || has(message, "should be closed") ||
+      (has(message, "region.cc") && has(message, "close")))
     return kCloseAbort;
   return std::nullopt;
 }

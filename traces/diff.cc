@@ -1,5 +1,6 @@
 #include "traces/diff.h"
 #include "traces/cpython_steps.h"
+#include "traces/defects.h"
 
 #include "generators/emit.h"
 #include "generators/program_gen.h"
@@ -149,6 +150,27 @@ std::string finding_before_crash(const std::string &dir) {
   }
 }
 
+/// The last line of a dead runtime's stderr (else stdout) that says why: a failed assertion, a
+/// FrankenScript error or "still has references"; empty if none.
+std::string abort_message(const std::string &dir, const std::string &stdout_text) {
+  std::string err;
+  try {
+    err = read_file_text(dir + "/stderr.txt");
+  } catch (const std::exception &) {
+  }
+  for (const std::string *text : {static_cast<const std::string *>(&err), &stdout_text}) {
+    std::string found;
+    std::istringstream lines(*text);
+    for (std::string line; std::getline(lines, line);)
+      if (line.find("Assertion") != std::string::npos ||
+          line.find("assert fail") != std::string::npos ||
+          line.find("still has references") != std::string::npos || line.rfind("Error: ", 0) == 0)
+        found = line;
+    if (!found.empty()) return found.size() > 300 ? found.substr(0, 300) + "..." : found;
+  }
+  return "";
+}
+
 /// Runs `source` in a fresh directory and replays what the runtime wrote.
 Probe probe(const DiffConfig &c, const std::vector<std::string> &argv, const std::string &source) {
   Probe pr;
@@ -165,7 +187,19 @@ Probe probe(const DiffConfig &c, const std::vector<std::string> &argv, const std
     case RuntimeRun::End::Signaled:
       pr.crashed = true;
       pr.crash_reason = signal_text(pr.run.status);
-      if (!is_python(c)) pr.crash_reason += finding_before_crash(dir);
+      if (!is_python(c)) {
+        // An abort whose message names a known runtime defect (a failed assertion of a Debug
+        // build) is a finding like any other: grouped and shrunk, not a crash.
+        std::string message = abort_message(dir, pr.run.stdout_text);
+        if (auto defect = classify_abort(message)) {
+          pr.crashed = false;
+          pr.finding = FindingKey{"outcome", *defect};
+          pr.detail = "the runtime aborted (" + signal_text(pr.run.status) + "): " + message;
+          return pr;
+        }
+        if (!message.empty()) pr.crash_reason += ": " + message;
+        pr.crash_reason += finding_before_crash(dir);
+      }
       return pr;
     case RuntimeRun::End::ExecFailed:
       pr.crashed = true;

@@ -119,6 +119,33 @@ TEST(Diff, CrashReportNamesTheFindingBeforeIt) {
   EXPECT_NE(reason.find("bridge freed while its region lives (I7)"), std::string::npos) << reason;
 }
 
+// A Debug FrankenScript that fails the assertion of close's early-stopping scan: the abort names
+// a known runtime defect, so it is a finding (grouped, shrunk), not an unexplained crash; an
+// abort with an unknown message stays a crash, with the message.
+TEST(Diff, AbortWithAKnownAssertionIsAFinding) {
+  DiffConfig c;
+  c.count = 2;
+  c.keep_dirs = false;
+  c.cmd = "/bin/sh " +
+          script("close-assert.sh",
+                 "echo 'frankenscript: src/rt/objects/region.cc:355: static void "
+                 "rt::objects::Region::clean_lrcs_and_close(rt::objects::Region*): Assertion "
+                 "`(!to_close_reg || to_close_reg->is_closed()) && \"The region should be closed "
+                 "now\"` failed.' >&2\nkill -ABRT $$\n") +
+          " {file}";
+  DiffResult r = run_diff(c);
+  EXPECT_TRUE(r.crashes.empty()) << diff_to_text(r);
+  ASSERT_EQ(r.groups.size(), 1u) << diff_to_text(r);
+  EXPECT_EQ(r.groups[0].key.defect, "close stops scanning early (abort)") << diff_to_text(r);
+
+  c.cmd = "/bin/sh " + script("other-assert.sh", "echo 'assert fail: x' >&2\nkill -ABRT $$\n") +
+          " {file}";
+  DiffResult u = run_diff(c);
+  ASSERT_EQ(u.crashes.size(), 2u) << diff_to_text(u);
+  EXPECT_NE(u.crashes[0].reason.find("signal 6"), std::string::npos) << u.crashes[0].reason;
+  EXPECT_NE(u.crashes[0].reason.find("assert fail: x"), std::string::npos) << u.crashes[0].reason;
+}
+
 TEST(Diff, MermaidWrittenInTheDirectoryIsRead) {
   // A runtime that writes mermaid.md in its cwd (as FrankenScript does) and nothing on stdout.
   DiffConfig c = model_config("barrier.has_parent");
