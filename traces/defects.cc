@@ -23,6 +23,8 @@ const std::string kCloseAbort = "close stops scanning early (abort)";
 const std::string kCloseLeft = "close stops scanning early (references left)";
 const std::string kLeak = "leak at exit (I20)";
 const std::string kLrcUnderflowAbort = "LRC decremented below 0 (abort)";
+// The same in a Release build: the size_t counter wraps, replay reads it as negative.
+const std::string kLrcUnderflow = "LRC decremented below 0 (I8)";
 // FrankenScript frees a bridge when its reference count reaches 0, whatever the region's LRC;
 // with nothing else in the region the region goes with it, before the model's dirty LRC is
 // recounted (the model keeps it, unreachable, until the next recount).
@@ -45,10 +47,10 @@ std::string cause(const std::deque<std::string> &recent,
 
 const std::vector<std::string> &known_defects() {
   static const std::vector<std::string> all = {
-      kStaleSbrcFreeze, kStaleSbrcRecount, kStaleSbrcMerge, kStaleSbrcImplicit, kDoubleCount,
-      kMergeDirty,      kCownLatch,        kReleasedProto,  kFakeBridge,        kPullCown,
-      kFreezeAbort,     kHeadless,         kCloseAbort,     kCloseLeft,         kLeak,
-      kBridgeRc,        kLrcUnderflowAbort};
+      kStaleSbrcFreeze, kStaleSbrcRecount,  kStaleSbrcMerge, kStaleSbrcImplicit, kDoubleCount,
+      kMergeDirty,      kCownLatch,         kReleasedProto,  kFakeBridge,        kPullCown,
+      kFreezeAbort,     kHeadless,          kCloseAbort,     kCloseLeft,         kLeak,
+      kBridgeRc,        kLrcUnderflowAbort, kLrcUnderflow};
   return all;
 }
 
@@ -64,6 +66,7 @@ std::optional<std::string> classify_violation(const Violation &v, const Recorded
       return std::nullopt;
     }
     case Invariant::I8: {
+      if (has(v.message, " is -")) return kLrcUnderflow; // "LRC of region #1 is -1 but ..."
       std::string c = cause(recent, {"is_closed(", "close("});
       if (!c.empty()) return kDoubleCount;
       return std::nullopt;

@@ -255,7 +255,7 @@ TEST(ReplayFrankenScript, LrcUnderflowIsReadAsNegativeAndReported) {
   for (const ReplayViolation &v : r.violations)
     if (v.violation.invariant == Invariant::I8 && v.rendered.find("is -1") != std::string::npos) {
       negative_lrc = true;
-      EXPECT_TRUE(v.defect.has_value()) << v.rendered;
+      EXPECT_EQ(v.defect.value_or(""), "LRC decremented below 0 (I8)") << v.rendered;
     }
   EXPECT_TRUE(negative_lrc) << report_to_text(r);
 }
