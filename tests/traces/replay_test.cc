@@ -214,15 +214,21 @@ TEST(ReplayNative, WrongErrorCodeIsAnOutcomeDivergence) {
 
 // FrankenScript's own recording, corrupted: a region's SBRC left stale after a freeze of its open
 // child is classified as the known runtime defect.
+/// Replays tests/inputs/mermaid/good/NAME.mermaid.md, a recording of the real FrankenScript,
+/// under the frankenscript profile.
+ReplayReport replay_good_recording(const std::string &name) {
+  auto source = open_frankenscript_source(
+      (kSource / "tests/inputs/mermaid/good" / (name + ".mermaid.md")).string());
+  ReplayOptions o;
+  o.profile = Profile::Frankenscript;
+  return replay_stream(*source, o, name);
+}
+
 // FrankenScript (pldi2025) iterating a Released cown: `create _iter_1` succeeds, the first turn
 // fails, so the loop header is never recorded. Replay reads the iterated cown from the iterator's
 // `source` edge and the model makes the iterator too (decision 23): clean, not "unsupported".
 TEST(ReplayFrankenScript, LoopOverAReleasedCownFailsAtItsFirstTurn) {
-  auto source = open_frankenscript_source(
-      (kSource / "tests/inputs/mermaid/good/for_released_cown.mermaid.md").string());
-  ReplayOptions o;
-  o.profile = Profile::Frankenscript;
-  ReplayReport r = replay_stream(*source, o, "for_released_cown");
+  ReplayReport r = replay_good_recording("for_released_cown");
   EXPECT_TRUE(r.clean()) << report_to_text(r);
   EXPECT_EQ(r.runtime_outcome, "E_OPAQUE");
   EXPECT_EQ(r.events, 3u);
@@ -233,11 +239,7 @@ TEST(ReplayFrankenScript, LoopOverAReleasedCownFailsAtItsFirstTurn) {
 // profile, whichever order the walk meets the objects in). Before the fix the model took the
 // frozen object's edge off the LRC (2 -> 1) and replay reported a snapshot divergence.
 TEST(ReplayFrankenScript, FreezeThroughAPrototypeKeepsTheLrcDirty) {
-  auto source = open_frankenscript_source(
-      (kSource / "tests/inputs/mermaid/good/freeze_local_into_region.mermaid.md").string());
-  ReplayOptions o;
-  o.profile = Profile::Frankenscript;
-  ReplayReport r = replay_stream(*source, o, "freeze_local_into_region");
+  ReplayReport r = replay_good_recording("freeze_local_into_region");
   EXPECT_TRUE(r.clean()) << report_to_text(r);
   EXPECT_EQ(r.events, 5u);
 }
@@ -246,11 +248,7 @@ TEST(ReplayFrankenScript, FreezeThroughAPrototypeKeepsTheLrcDirty) {
 // region the LRC shows as 18446744073709551615. The reader takes it as -1 (it was "unreadable
 // output" before) and replay reports the broken I8, classified, not a crash of the runtime.
 TEST(ReplayFrankenScript, LrcUnderflowIsReadAsNegativeAndReported) {
-  auto source = open_frankenscript_source(
-      (kSource / "tests/inputs/mermaid/good/lrc_underflow.mermaid.md").string());
-  ReplayOptions o;
-  o.profile = Profile::Frankenscript;
-  ReplayReport r = replay_stream(*source, o, "lrc_underflow");
+  ReplayReport r = replay_good_recording("lrc_underflow");
   bool negative_lrc = false;
   for (const ReplayViolation &v : r.violations)
     if (v.violation.invariant == Invariant::I8 && v.rendered.find("is -1") != std::string::npos) {
