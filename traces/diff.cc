@@ -23,6 +23,7 @@
 #include <fstream>
 #include <map>
 #include <mutex>
+#include <set>
 #include <sstream>
 #include <stdexcept>
 #include <sys/wait.h>
@@ -359,6 +360,62 @@ RuntimeRun run_runtime(const std::vector<std::string> &argv_template, const std:
   return r;
 }
 
+namespace {
+
+/// How a run died, for grouping signal crashes: the signal and the runtime's message with
+/// addresses blanked, without what replay found before it (which the shrinking changes).
+std::string crash_kind(const std::string &reason) {
+  std::string kind = reason.substr(0, reason.find(" (before it: "));
+  std::string out;
+  for (size_t i = 0; i < kind.size(); ++i) {
+    if (kind.compare(i, 2, "0x") == 0) {
+      out += "0x?";
+      i += 2;
+      while (i < kind.size() && std::isxdigit(static_cast<unsigned char>(kind[i])))
+        ++i;
+      --i;
+    } else {
+      out += kind[i];
+    }
+  }
+  return out;
+}
+
+/// Shrinks the first program (by index) of each kind of signal crash while a rerun still dies
+/// the same way; the result goes to that crash's `shrunk` fields. Timeouts and unreadable output
+/// are not shrunk (a timeout costs the whole time limit per run).
+void shrink_signal_crashes(const DiffConfig &c, const std::vector<std::string> &argv,
+                           const std::vector<std::pair<uint64_t, Program>> &signalled,
+                           std::vector<DiffCrash> &crashes) {
+  std::set<std::string> done;
+  for (DiffCrash &cr : crashes) {
+    auto it = std::find_if(signalled.begin(), signalled.end(),
+                           [&](const auto &s) { return s.first == cr.index; });
+    if (it == signalled.end()) continue;
+    const std::string kind = crash_kind(cr.reason);
+    if (!done.insert(kind).second) continue;
+    uint64_t runs = 0;
+    auto still_dies = [&](const Program &cand) {
+      auto src = emit_for(c, cand);
+      if (!src) return false;
+      ++runs;
+      Probe pr = probe(c, argv, *src);
+      remove_dir(pr.run.dir);
+      return pr.crashed && pr.run.end == RuntimeRun::End::Signaled &&
+             crash_kind(pr.crash_reason) == kind;
+    };
+    Program small = gen::shrink_program(it->second, still_dies, c.shrink_budget);
+    cr.shrunk = *emit_for(c, small);
+    cr.shrunk_statements = small.body.size();
+    cr.shrink_runs = runs;
+    Probe last = probe(c, argv, cr.shrunk); // its directory is the reproduction's
+    cr.shrunk_reproduce = reproduce_command(c, argv, last.run);
+    if (!c.keep_dirs) remove_dir(last.run.dir);
+  }
+}
+
+} // namespace
+
 bool diff_runtime_supported(const std::string &runtime) {
   return runtime == "frankenscript" || runtime == "cpython";
 }
@@ -376,6 +433,7 @@ DiffResult run_diff(const DiffConfig &c, const std::function<void(uint64_t)> &on
   };
   std::mutex mu;
   std::vector<Found> found;
+  std::vector<std::pair<uint64_t, Program>> signalled; // the programs of signal crashes
   std::vector<DiffCrash> crashes;
   std::atomic<uint64_t> next{0}, ran{0};
   std::string exec_error;
@@ -394,7 +452,13 @@ DiffResult run_diff(const DiffConfig &c, const std::function<void(uint64_t)> &on
         continue;
       }
       if (pr.crashed) {
-        crashes.push_back({i, pr.crash_reason, source, reproduce_command(c, argv, pr.run)});
+        DiffCrash cr;
+        cr.index = i;
+        cr.reason = pr.crash_reason;
+        cr.program = source;
+        cr.reproduce = reproduce_command(c, argv, pr.run);
+        crashes.push_back(std::move(cr));
+        if (pr.run.end == RuntimeRun::End::Signaled) signalled.emplace_back(i, *p);
         continue; // keep the directory: the reproduction command runs there
       }
       if (pr.finding) found.push_back({i, *p, *pr.finding});
@@ -413,6 +477,7 @@ DiffResult run_diff(const DiffConfig &c, const std::function<void(uint64_t)> &on
 
   std::sort(crashes.begin(), crashes.end(),
             [](const DiffCrash &a, const DiffCrash &b) { return a.index < b.index; });
+  shrink_signal_crashes(c, argv, signalled, crashes);
   result.crashes = std::move(crashes);
   std::sort(found.begin(), found.end(),
             [](const Found &a, const Found &b) { return a.index < b.index; });
@@ -477,6 +542,13 @@ std::string diff_to_text(const DiffResult &r) {
     for (std::string line; std::getline(lines, line);)
       os << "    " << line << "\n";
     os << "  reproduce: " << cr.reproduce << "\n";
+    if (cr.shrunk_reproduce.empty()) continue;
+    os << "  smallest program dying the same way (" << cr.shrunk_statements << " statements, "
+       << cr.shrink_runs << " shrinking runs):\n";
+    std::istringstream small(cr.shrunk);
+    for (std::string line; std::getline(small, line);)
+      os << "    " << line << "\n";
+    os << "  reproduce: " << cr.shrunk_reproduce << "\n";
   }
   return os.str();
 }
@@ -495,11 +567,19 @@ nlohmann::ordered_json diff_to_json(const DiffResult &r) {
                                 {"program", g.program},
                                 {"reproduce", g.reproduce}});
   j["crashes"] = nlohmann::ordered_json::array();
-  for (const auto &cr : r.crashes)
-    j["crashes"].push_back({{"index", cr.index},
-                            {"reason", cr.reason},
-                            {"program", cr.program},
-                            {"reproduce", cr.reproduce}});
+  for (const auto &cr : r.crashes) {
+    nlohmann::ordered_json x = {{"index", cr.index},
+                                {"reason", cr.reason},
+                                {"program", cr.program},
+                                {"reproduce", cr.reproduce}};
+    if (!cr.shrunk_reproduce.empty()) {
+      x["shrunk"] = {{"program", cr.shrunk},
+                     {"statements", cr.shrunk_statements},
+                     {"shrink_runs", cr.shrink_runs},
+                     {"reproduce", cr.shrunk_reproduce}};
+    }
+    j["crashes"].push_back(std::move(x));
+  }
   return j;
 }
 

@@ -84,6 +84,13 @@ struct DiffCrash {
   std::string reason; // "timeout after 10 s", "signal 11 (Segmentation fault)", "unreadable ..."
   std::string program;
   std::string reproduce;
+  /// For the first crash (by index) of each kind of signal crash (signal and runtime message,
+  /// addresses aside): the program shrunk while it still dies the same way (shrunk_reproduce is
+  /// empty for the crashes that were not shrunk).
+  std::string shrunk;
+  size_t shrunk_statements = 0;
+  uint64_t shrink_runs = 0;
+  std::string shrunk_reproduce;
 };
 
 struct DiffResult {

@@ -94,6 +94,19 @@ TEST(Diff, TimeoutsAndSignalsAreCrashes) {
   DiffResult s = run_diff(c);
   ASSERT_EQ(s.crashes.size(), 2u) << diff_to_text(s);
   EXPECT_EQ(s.crashes[0].reason.rfind("signal 11", 0), 0u) << s.crashes[0].reason;
+  EXPECT_TRUE(t.crashes[0].shrunk_reproduce.empty()); // timeouts are never shrunk
+
+  // A runtime that dies on any program with an assignment: one kind of crash, whose first
+  // program is shrunk to a single assignment; the second program of that kind is not shrunk.
+  c.cmd = "/bin/sh " +
+          script("segv-on-assign.sh", "grep -q '=' \"$1\" && kill -SEGV $$\nexit 0\n") + " {file}";
+  DiffResult a = run_diff(c);
+  ASSERT_EQ(a.crashes.size(), 2u) << diff_to_text(a);
+  EXPECT_FALSE(a.crashes[0].shrunk_reproduce.empty()) << diff_to_text(a);
+  EXPECT_EQ(a.crashes[0].shrunk_statements, 1u) << diff_to_text(a);
+  EXPECT_NE(a.crashes[0].shrunk.find('='), std::string::npos) << a.crashes[0].shrunk;
+  EXPECT_TRUE(a.crashes[1].shrunk_reproduce.empty());
+  EXPECT_NE(diff_to_text(a).find("smallest program dying the same way"), std::string::npos);
 }
 
 // A runtime that records the steps of a real FrankenScript run whose bridge was freed while its
