@@ -8,6 +8,7 @@
 #include "bench/trace_files.h"
 #include "bench/workloads.h"
 
+#include "model/atomic_file.h"
 #include "model/render.h"
 #include "traces/replay.h"
 
@@ -607,15 +608,9 @@ int bench_main(int argc, char **argv) {
 
   if (!out_path.empty()) {
     // Written next to the target and renamed, so a reader never sees half a file.
-    std::string tmp = out_path + ".tmp";
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out << all.dump(2) << "\n";
-    out.close();
-    std::error_code ec;
-    if (out) std::filesystem::rename(tmp, out_path, ec);
-    if (!out || ec) {
-      std::cerr << "lungfish_bench: cannot write " << out_path << "\n";
-      std::filesystem::remove(tmp, ec);
+    std::string error;
+    if (!write_file_atomically(out_path, all.dump(2) + "\n", error)) {
+      std::cerr << "lungfish_bench: " << error << "\n";
       return 2;
     }
   }
