@@ -326,25 +326,15 @@ void classify_induction_pair(Session &S, const VerifyOptions &o, OpKind op, Inv 
     if (res == z3::sat) cti = from_model(sol.get_model(), s, S.bound).to_string();
     return res;
   };
-  z3::check_result cr = ask(false);
-  if (cr == z3::unsat) {
-    r.verdict = Verdict::Proved;
-    r.classification = "inductive";
-    return;
-  }
-  if (cr == z3::unknown) {
-    r.verdict = Verdict::Unknown;
-    return;
-  }
-  z3::check_result cr2 = ask(true);
-  if (cr2 == z3::unsat) {
-    r.verdict = Verdict::Proved;
-    r.classification = "inductive with the auxiliary invariants A1-A3";
-    return;
-  }
-  if (cr2 == z3::unknown) {
-    r.verdict = Verdict::Unknown;
-    r.classification = "unknown with the auxiliary invariants";
+  // First without, then with the auxiliary invariants; unsat proves, unknown stops.
+  for (bool auxiliary : {false, true}) {
+    z3::check_result cr = ask(auxiliary);
+    if (cr == z3::sat) continue;
+    r.verdict = cr == z3::unsat ? Verdict::Proved : Verdict::Unknown;
+    if (cr == z3::unsat)
+      r.classification = auxiliary ? "inductive with the auxiliary invariants A1-A3" : "inductive";
+    else if (auxiliary)
+      r.classification = "unknown with the auxiliary invariants";
     return;
   }
   std::optional<VerifyCounterexample> cex;
