@@ -34,6 +34,10 @@ struct RecordedStep {
   std::string kind = "Line"; // Line, Error, Internal, Builtin, Cycles, Leak, Other
   std::string outcome = "ok"; // "ok", an error code, "abort", "leak", "crash"
   std::optional<Snapshot> snapshot;
+  /// Non-empty: the model cannot interpret this statement (why, in a sentence). Replay adopts
+  /// the runtime's snapshot as the model's state and checks the invariants that a snapshot
+  /// decides; the event counts as opaque, not as modelled.
+  std::string opaque;
 };
 
 /// A difference between the runtime and the model at one step.
