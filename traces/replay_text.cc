@@ -1,13 +1,16 @@
-// Replay of recorded steps through the model (see replay.h for the algorithm).
+// Replay without the program: each recorded statement is compiled on its own (replay.h).
 //
 // Every recorded step is "run the model until its next statement boundary": either resume code
 // that is paused in the top activation (the rest of a `return`, of a call site after the callee
 // returned, of an if/while/for step), or compile the step's own statement into the slot of the
 // current call depth and run it. The boundary the model reaches must be the recorded one.
-#include "traces/replay.h"
+//
+// What the recording does not show cannot be judged here: the statement a FrankenScript run
+// failed on (it draws no diagram for it) and the statements of behaviours (their bodies and
+// captures are in the program only). Those events are counted as not judged, with the reason.
+#include "traces/replay_judge.h"
 
 #include "model/program_text.h"
-#include "traces/defects.h"
 
 #include <algorithm>
 #include <deque>
@@ -19,16 +22,8 @@ namespace lungfish::traces {
 
 namespace {
 
-std::string marker_of(const std::string &message) {
-  std::string_view msg = message;
-  if (msg.empty() || msg.back() != ')') return ""; // the common case: no marker
-  for (std::string_view m : {"(True)", "(False)", "(Next)", "(Break)", "(Enter)", "(Exit)"}) {
-    if (msg.size() > m.size() && msg.substr(msg.size() - m.size()) == m &&
-        msg[msg.size() - m.size() - 1] == ' ')
-      return std::string(m);
-  }
-  return "";
-}
+using detail::marker_of;
+
 
 std::optional<Stmt> parse_recorded_uncached(const std::string &text, uint32_t line);
 
@@ -75,10 +70,10 @@ std::optional<Stmt> parse_recorded_uncached(const std::string &text, uint32_t li
   }
 }
 
-class Driver {
+class Driver : detail::Judge {
 public:
   Driver(StepSource &source, const ReplayOptions &o, ReplayReport &report)
-      : source_(source), options_(o), report_(report) {
+      : Judge(source, o, report) {
     prog_.statements.push_back({});
     prog_.functions.push_back(Function{"<main>", {}, {Instr{Op::Halt, 0, 0, 0, 0}}, 0, false});
     // The machine reads the same program the driver compiles into: each recorded statement is
@@ -94,33 +89,60 @@ public:
 
   void run() {
     for (size_t i = 0; !stop_ && at(i); ++i) {
-      forget_before(i); // memory follows the look-ahead window, not the trace
-      const RecordedStep &s = *at(i);
-      report_.events = static_cast<uint32_t>(i + 1);
-      if (s.kind == "Line" && !s.stmt.empty()) {
-        recent_.push_back(s.stmt);
-        if (recent_.size() > 256) recent_.pop_front();
+      const RecordedStep &s = enter(i);
+      switch (s.kind) {
+        case RecordedKind::Statement:
+          if (s.thread != 0) {
+            unjudged(i, "behaviour", "statements of behaviours are replayed only with the program "
+                                     "(give it with --program)");
+            check_snapshot(i);
+          } else if (s.outcome != "ok") {
+            runtime_error(i);
+          } else {
+            step(i);
+          }
+          break;
+        case RecordedKind::Error:
+          runtime_error(i);
+          break;
+        case RecordedKind::Leak:
+          report_.runtime_outcome = "leak";
+          ++report_.other;
+          break;
+        case RecordedKind::Spawn:
+        case RecordedKind::Acquire:
+        case RecordedKind::Release:
+          unjudged(i, "behaviour", "statements of behaviours are replayed only with the program "
+                                   "(give it with --program)");
+          break;
+        case RecordedKind::Note:
+        case RecordedKind::End:
+          ++report_.other;
+          break;
       }
-      if (s.kind == "Error" || (s.kind == "Line" && s.outcome != "ok")) {
-        runtime_error(i);
-        continue;
-      }
-      if (s.kind == "Leak") report_.runtime_outcome = "leak";
-      if (s.kind != "Line") continue;
-      step(i);
     }
     if (!machine_->error() && !stop_)
       machine_->finish_run({}); // final collection of the model (the runtime's is its own)
+    // A runtime that died is a finding even when the statement it died in is unknown.
+    const RuntimeEnd &end = options_.end;
+    if (!stop_ && report_.events > 0 &&
+        (end.kind == RuntimeEnd::Kind::Abort || end.kind == RuntimeEnd::Kind::Crash)) {
+      runtime_died(report_.events - 1,
+                   end.kind == RuntimeEnd::Kind::Abort
+                       ? "aborted after the last recorded statement"
+                       : "died after the last recorded statement, without an error or its "
+                         "end-of-run check (killed by a signal?)",
+                   "", end.text);
+      report_.unjudged_reasons.push_back(
+          "the statement the runtime died in is not recorded; without the program the model "
+          "cannot run it (give it with --program)");
+    }
+    for (auto &[key, events] : unjudged_)
+      report_.unjudged_reasons.push_back(events + ": " + key);
+    finish_report();
   }
 
 private:
-  StepSource &source_;
-  std::deque<RecordedStep> window_; // steps base_ .. base_ + size - 1
-  size_t base_ = 0;
-  bool eof_ = false;
-  std::deque<std::string> recent_; // the latest statements, for classifying findings
-  ReplayOptions options_;
-  ReplayReport &report_;
   std::shared_ptr<CompiledProgram> shared_ = std::make_shared<CompiledProgram>();
   CompiledProgram &prog_ = *shared_;
   std::unique_ptr<Machine> machine_;
@@ -131,28 +153,20 @@ private:
   };
   std::vector<std::vector<Saved>> saved_;            // per depth: redirected code
   std::vector<std::pair<uint32_t, uint32_t>> iters_; // (for line, iterator number)
-  bool findings_ = false;
-  bool hiding_ = false;            // the program hid objects from the runtime's diagrams
-  bool stop_ = false;              // a limit was reached
-  std::set<std::string> previous_; // violations at the previous step (reported once)
-  std::optional<std::string> last_defect_;
+  bool stop_ = false;                                // a limit was reached
+  std::vector<std::pair<std::string, std::string>> unjudged_; // (reason, "events 3, 7")
 
-  /// Step i (0-based), reading ahead as needed; nullptr past the end.
-  const RecordedStep *at(size_t i) {
-    while (!eof_ && base_ + window_.size() <= i) {
-      RecordedStep s;
-      if (!source_.next(s))
-        eof_ = true;
-      else
-        window_.push_back(std::move(s));
-    }
-    return i >= base_ && i < base_ + window_.size() ? &window_[i - base_] : nullptr;
-  }
-  void forget_before(size_t i) {
-    while (base_ < i && !window_.empty()) {
-      window_.pop_front();
-      ++base_;
-    }
+  /// Counts event i as not judged, for `reason` (events with one reason are listed together).
+  void unjudged(size_t i, const std::string &group, const std::string &reason) {
+    (void)group;
+    ++report_.unjudged;
+    std::string ev = std::to_string(i + 1);
+    for (auto &[key, events] : unjudged_)
+      if (key == reason) {
+        events += ", " + ev;
+        return;
+      }
+    unjudged_.emplace_back(reason, "event " + ev);
   }
 
   uint32_t depth() const {
@@ -191,18 +205,6 @@ private:
 
   void trim_saved() {
     if (saved_.size() > depth()) saved_.resize(depth());
-  }
-
-  void note(const std::string &text) { report_.notes.push_back(text); }
-
-  void divergence(size_t i, std::string kind, std::string detail,
-                  std::optional<std::string> defect = std::nullopt) {
-    if (!findings_) report_.matched_prefix = static_cast<uint32_t>(i);
-    findings_ = true;
-    if (defect) last_defect_ = defect;
-    report_.divergences.push_back(Divergence{static_cast<uint32_t>(i + 1), at(i)->line,
-                                             std::move(kind), std::move(detail),
-                                             std::move(defect)});
   }
 
   // Runs the model until its next statement boundary, resuming paused code first.
@@ -245,7 +247,7 @@ private:
     int d = 0;
     for (size_t j = i + 1; at(j); ++j) {
       const RecordedStep &s = *at(j);
-      if (s.kind != "Line") continue;
+      if (s.kind != RecordedKind::Statement) continue;
       std::string m = marker_of(s.message);
       bool ret = m == "(Exit)" || s.stmt == "return" || s.stmt.rfind("return ", 0) == 0;
       if (m == "(Enter)") {
@@ -255,7 +257,7 @@ private:
           // our callee returns; the next depth-0 step that is not another entry is the site
           for (size_t k = j + 1; at(k); ++k) {
             const RecordedStep &t = *at(k);
-            if (t.kind != "Line") continue;
+            if (t.kind != RecordedKind::Statement) continue;
             if (marker_of(t.message) == "(Enter)") return call_site(k);
             return k;
           }
@@ -313,7 +315,8 @@ private:
         // bindings from the snapshot.
         note("event " + std::to_string(i + 1) +
              ": the call site is not recorded; the callee's frame is taken from the snapshot");
-        adopt(i);
+        adopt(i, *machine_);
+        trim_saved();
         return false;
       }
       auto stmt = parse_recorded(at(*site)->stmt, at(*site)->line);
@@ -333,7 +336,7 @@ private:
       // compile_statement prints `Line N: <text>`: the marker is part of the text here
     } else if (text.rfind("create _iter_", 0) == 0) {
       size_t next = i + 1;
-      while (at(next) && at(next)->kind != "Line")
+      while (at(next) && at(next)->kind != RecordedKind::Statement)
         ++next;
       // The loop's header is recorded by its first turn; when that turn failed (iterating a
       // Released cown) there is none, and the iterated value is read from the snapshot.
@@ -380,22 +383,38 @@ private:
     return true;
   }
 
+  /// A statement the model cannot interpret: the runtime's snapshot becomes the model's state.
+  void opaque_step(size_t i, const std::string &why) {
+    ++report_.opaque;
+    note("event " + std::to_string(i + 1) + " is opaque to the model (" + why +
+         "): its snapshot was adopted and checked");
+    check_snapshot(i);
+    adopt(i, *machine_);
+    trim_saved();
+  }
+
   void step(size_t i) {
     const RecordedStep &s = *at(i);
+    if (!s.opaque.empty()) {
+      abandon_code();
+      opaque_step(i, s.opaque);
+      return;
+    }
     Event event;
     bool unsupported = false;
     Machine::Pause p = advance(event, [&] { return compile_own(i, unsupported); });
     if (unsupported) {
-      divergence(i, "unsupported", "the model cannot interpret `" + s.stmt + "`; resynchronised");
-      adopt(i);
+      opaque_step(i, "the model cannot interpret `" + s.stmt + "`");
       return;
     }
-    std::string marker = marker_of(s.message);
     if (p == Machine::Pause::Stopped && !machine_->error() && !machine_->dangling()) {
       report_.limited = true; // --max-steps / --timeout: outcome limit
+      ++report_.unjudged;
       stop_ = true;
       return;
     }
+    ++report_.modelled;
+    std::string marker = marker_of(s.message);
     if (p == Machine::Pause::Stopped) {
       std::string what = machine_->error()
                              ? std::string(error_code_name(machine_->error()->code)) + " (" +
@@ -404,15 +423,17 @@ private:
                              : machine_->dangling().value_or("a limit was reached");
       divergence(i, "outcome",
                  "the runtime accepted `" + s.stmt + "` but the model rejects it: " + what,
-                 classify_rejection(machine_->error(), s));
+                 classify_rejection(machine_->error(), s, machine_->world()));
       abandon_code();
-      adopt(i);
+      adopt(i, *machine_);
+      trim_saved();
       return;
     }
     if (p == Machine::Pause::Entered && marker != "(Enter)") {
       divergence(i, "statement",
                  "the model entered a function where the runtime shows `" + s.message + "`");
-      adopt(i);
+      adopt(i, *machine_);
+      trim_saved();
       return;
     }
     if (p == Machine::Pause::Statement && event.message != s.message) {
@@ -420,7 +441,10 @@ private:
                  "the model reached `" + event.message + "` where the runtime shows `" + s.message +
                      "`");
     }
-    compare(i);
+    if (compare(i, machine_->world(), 0)) {
+      adopt(i, *machine_);
+      trim_saved();
+    }
   }
 
   void abandon_code() {
@@ -435,15 +459,22 @@ private:
     const RecordedStep &s = *at(i);
     report_.runtime_outcome = s.outcome;
     if (s.outcome == "abort" || s.outcome == "crash") {
-      divergence(i, "outcome", "the runtime aborted: " + s.message, classify_abort(s.message));
+      ++report_.modelled;
+      runtime_died(i, s.outcome == "abort" ? "aborted" : "crashed", s.stmt,
+                   s.detail.empty() ? s.message : s.detail);
       return;
     }
     // FrankenScript does not record the statement that failed, so only its code is known; a
     // native trace carries the statement and the model runs it.
-    if (s.kind == "Line" && !s.stmt.empty()) {
+    if (s.kind == RecordedKind::Statement && !s.stmt.empty() && s.opaque.empty()) {
       Event event;
       bool unsupported = false;
       Machine::Pause p = advance(event, [&] { return compile_own(i, unsupported); });
+      if (unsupported) {
+        opaque_step(i, "the model cannot interpret `" + s.stmt + "`");
+        return;
+      }
+      ++report_.modelled;
       std::string model = p == Machine::Pause::Stopped && machine_->error()
                               ? std::string(error_code_name(machine_->error()->code))
                               : "ok";
@@ -454,165 +485,28 @@ private:
         // The runtime went on after the error (CPython catches exceptions per step): abandon the
         // rest of the model's failed statement and continue from the runtime's state.
         if (paused_code()) finish_code();
-        adopt(i);
+        adopt(i, *machine_);
+        trim_saved();
       }
       return;
     }
-    note("event " + std::to_string(i + 1) + ": the runtime stopped with " + s.outcome +
-         " in a statement it does not record; only the code is known");
-  }
-
-  void compare(size_t i) {
-    const RecordedStep &s = *at(i);
-    if (!s.snapshot) return;
-    CompareOptions co;
-    // A dirty LRC is only an upper bound, in the runtime and in the model alike.
-    co.dirty_lrc_upper_bound = options_.profile == Profile::Frankenscript;
-    if (s.stmt.find("mermaid_hide") != std::string::npos) hiding_ = true;
-    if (s.stmt.find("mermaid_show_all") != std::string::npos) hiding_ = false;
-    Snapshot mine = snapshot_of(machine_->world(), 0);
-    auto diffs = compare_snapshots(*s.snapshot, mine, co);
-    std::erase_if(diffs, [](const Difference &d) {
-      return d.kind == DiffKind::Field && d.path.ends_with(".__proto__") && d.expected.empty() &&
-             d.actual.rfind("@", 0) == 0;
-    });
-    // The CPython recorders draw only what the roots reach: an unreachable object of the model
-    // (a cycle reference counting keeps until the cycle collector runs) has nothing to match.
-    if (options_.profile == Profile::Cpython || options_.profile == Profile::Pep795)
-      std::erase_if(diffs, [](const Difference &d) { return d.path == "<unreachable>"; });
-    if (hiding_) // after mermaid_hide(x) the runtime does not draw x: absence is not a difference
-      std::erase_if(diffs, [](const Difference &d) {
-        return (d.kind == DiffKind::Field && d.expected.empty()) || d.kind == DiffKind::ExtraObject;
-      });
-    World runtime = world_from_snapshot(*s.snapshot);
-    std::vector<Violation> violations;
-    if (options_.check_invariants)
-      violations = check_state(runtime, CheckContext{options_.profile}, /*first_only=*/false);
-    // A finding that persists is reported where it first shows, not at every later step.
-    std::set<std::string> now;
-    std::optional<std::string> step_defect;
-    std::vector<ReplayViolation> fresh;
-    for (const Violation &v : violations) {
-      std::string rendered = format_violation(runtime, v);
-      now.insert(std::string(invariant_name(v.invariant)) + v.message);
-      if (previous_.count(std::string(invariant_name(v.invariant)) + v.message)) continue;
-      auto defect = classify_violation(v, s, recent_);
-      if (defect && !step_defect) step_defect = defect;
-      fresh.push_back(ReplayViolation{static_cast<uint32_t>(i + 1), s.line, v, rendered, defect});
+    if (!s.opaque.empty()) {
+      opaque_step(i, s.opaque);
+      return;
     }
-    previous_ = std::move(now);
-    if (step_defect) last_defect_ = step_defect;
-    for (ReplayViolation &v : fresh) {
-      // Findings of one step that the classified one explains are its consequences.
-      if (!v.defect) v.defect = step_defect;
-      if (!findings_) report_.matched_prefix = static_cast<uint32_t>(i);
-      findings_ = true;
-      report_.violations.push_back(std::move(v));
-    }
-    if (!diffs.empty()) {
-      std::ostringstream detail;
-      size_t shown = 0;
-      for (const Difference &d : diffs) {
-        if (shown++ == 8) {
-          detail << "; and " << diffs.size() - 8 << " more";
-          break;
-        }
-        detail << (shown > 1 ? "; " : "") << diff_kind_name(d.kind) << " at " << d.path
-               << ": runtime " << (d.expected.empty() ? "-" : d.expected) << ", model "
-               << (d.actual.empty() ? "-" : d.actual);
-      }
-      auto defect = classify_difference(diffs, s, violations);
-      if (!defect) defect = step_defect;
-      if (!defect) defect = last_defect_; // the runtime's earlier defect still shows
-      divergence(i, "snapshot", detail.str(), defect);
-      adopt(i);
-    }
-  }
-
-  void adopt(size_t i) {
-    const RecordedStep &s = *at(i);
-    if (!s.snapshot) return;
-    // Keep what the runtime hides: function objects bound in frames.
-    World old = machine_->world();
-    World w = world_from_snapshot(*s.snapshot);
-    State &h = w.heap;
-    const auto &old_calls = old.threads[0].calls;
-    auto &new_calls = w.threads[0].calls;
-    for (size_t d = 0; d < old_calls.size() && d < new_calls.size(); ++d) {
-      const Object &of = old.heap.obj(old_calls[d].frame);
-      for (const Field &f : of.fields) {
-        if (f.value == kNone || !old.heap.is_live(f.value)) continue;
-        if (old.heap.obj(f.value).kind != ObjectKind::Function) continue;
-        if (h.find_field(new_calls[d].frame, f.name)) continue;
-        ObjectId fn = h.new_object(ObjectKind::Function, Location::local(0), 0);
-        h.obj(fn).payload = old.heap.obj(f.value).payload;
-        h.obj(fn).proto = h.builtin_proto(BuiltinProto::Function);
-        h.obj(h.obj(fn).proto).rc++;
-        h.obj(h.obj(fn).proto).local_rc++;
-        h.obj(fn).rc = 1;
-        h.obj(fn).local_rc = 1;
-        h.set_field_raw(new_calls[d].frame, f.name, fn);
-      }
-    }
-    machine_->adopt(std::move(w));
-    trim_saved();
+    unjudged(i, "rejection",
+             "the runtime stopped with " + s.outcome +
+                 " in a statement it does not record; without the program the model cannot run "
+                 "that statement (give it with --program)");
   }
 };
 
 } // namespace
 
-std::vector<std::string> ReplayReport::defects() const {
-  std::vector<std::string> out;
-  auto add = [&](const std::optional<std::string> &d) {
-    if (d && std::find(out.begin(), out.end(), *d) == out.end()) out.push_back(*d);
-  };
-  for (const auto &d : divergences)
-    add(d.defect);
-  for (const auto &v : violations)
-    add(v.defect);
-  return out;
-}
-
-namespace {
-struct VectorSource : StepSource {
-  const std::vector<RecordedStep> &steps;
-  size_t next_index = 0;
-  explicit VectorSource(const std::vector<RecordedStep> &s) : steps(s) {}
-  bool next(RecordedStep &out) override {
-    if (next_index >= steps.size()) return false;
-    out = steps[next_index++];
-    return true;
-  }
-};
-} // namespace
-
-ReplayReport replay_steps(const std::vector<RecordedStep> &steps, const ReplayOptions &options,
-                          const std::string &trace_name) {
-  VectorSource source(steps);
-  return replay_stream(source, options, trace_name);
-}
-
-ReplayReport replay_stream(StepSource &source, const ReplayOptions &options,
-                           const std::string &trace_name) {
-  ReplayReport report;
-  report.trace = trace_name;
-  report.profile = std::string(profile_name(options.profile));
+void detail::replay_statements(StepSource &source, const ReplayOptions &options,
+                               ReplayReport &report) {
   Driver d(source, options, report);
   d.run();
-  if (report.clean()) report.matched_prefix = report.events;
-  if (report.runtime_outcome == "leak" &&
-      std::none_of(
-          report.violations.begin(), report.violations.end(),
-          [](const ReplayViolation &v) { return v.violation.invariant == Invariant::I20; })) {
-    ReplayViolation v;
-    v.event = report.events;
-    v.violation.invariant = Invariant::I20;
-    v.violation.message = "the runtime reported a memory leak at exit";
-    v.rendered = "I20 (no leak) broken: the runtime reported a memory leak at exit";
-    v.defect = "leak at exit (I20)";
-    report.violations.push_back(v);
-  }
-  return report;
 }
 
 } // namespace lungfish::traces
