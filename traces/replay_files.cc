@@ -148,12 +148,13 @@ ReplayReport replay_files(const ReplayFiles &given, ReplayOptions options) {
     NativeTraceReader header_reader(f.trace);
     const TraceHeader &h = header_reader.header();
     if (h.program_text) {
-      std::string name = f.trace + " (program " +
-                         (h.program_file.empty() ? std::string("in its header") : h.program_file) +
-                         ")";
+      // Errors in the carried program are located in the program, named after the trace.
+      std::string name = f.trace + ": program " +
+                         (h.program_file.empty() ? std::string("in its header") : h.program_file);
       program = h.program_file.ends_with(".py") ? parse_python_subset(*h.program_text, name)
                                                 : parse_program(*h.program_text, name);
-      inputs.push_back(name + " (program, carried by the trace; followed)");
+      inputs.push_back((h.program_file.empty() ? std::string("the program") : h.program_file) +
+                       " (program, carried by the trace's header; followed)");
     }
   }
   if (program) options.program = compile(*program);

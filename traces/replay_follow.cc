@@ -89,6 +89,7 @@ private:
   bool ended_ = false;       // the runtime's run ended in a failure judged here
   bool end_stopped_ = false; // the runtime says it stopped on purpose (a limit, its own checker)
   bool main_done_ = false;   // the model's main program ran to its end
+  std::optional<RecordedStep> end_violation_; // an `end` event saying "violation"
   std::vector<std::string> reasons_;
 
   const World &world() const { return machine_->world(); }
@@ -404,14 +405,52 @@ private:
   }
 
   void end_event(const RecordedStep &s) {
-    if (s.outcome == "violation" || s.outcome == "limit") end_stopped_ = true;
+    if (s.outcome == "limit") end_stopped_ = true;
+    if (s.outcome == "violation") end_violation_ = s;
     if (s.outcome == "leak") report_.runtime_outcome = "leak";
+  }
+
+  /// The runtime says its own checker stopped it ("Ik: message"): a finding, with what the model
+  /// says of the statement the runtime was in.
+  void runtime_checker_stopped(size_t i) {
+    const RecordedStep &s = *end_violation_;
+    report_.runtime_outcome = "violation";
+    uint32_t k = s.thread;
+    std::string stmt = next_statement(k);
+    std::string model;
+    if (k < world().threads.size() && world().threads[k].status == ThreadStatus::Running &&
+        !(k == 0 && main_done_) && !stmt.empty()) {
+      Event event;
+      Machine::Pause p = machine_->run_until_pause(k, event);
+      if (p == Machine::Pause::Stopped && machine_->error())
+        model = "; in `" + stmt + "` the model rejects it with " +
+                std::string(error_code_name(machine_->error()->code)) + " (" +
+                std::string(rule_info(machine_->error()->rule).name) + ")";
+      else if (p == Machine::Pause::Stopped && machine_->dangling())
+        model = "; in `" + stmt + "` the model uses a freed object too";
+    }
+    ReplayViolation v;
+    v.event = static_cast<uint32_t>(i + 1);
+    v.line = line_of(stmt);
+    std::string detail = s.detail;
+    auto colon = detail.find(": ");
+    auto inv = parse_invariant(detail.substr(0, colon));
+    v.violation.invariant = inv.value_or(Invariant::I16);
+    v.violation.message = "the runtime's own checker stopped the run: " + detail + model;
+    v.rendered = std::string(invariant_name(v.violation.invariant)) + " broken (" +
+                 v.violation.message + ")";
+    if (report_.clean()) report_.matched_prefix = static_cast<uint32_t>(i);
+    report_.violations.push_back(std::move(v));
   }
 
   /// The recording ended: judge what the log says of the run's end.
   void end_of_recording(size_t events) {
-    if (ended_ || end_stopped_) return;
     size_t i = events ? events - 1 : 0;
+    if (end_violation_ && !ended_) {
+      runtime_checker_stopped(i);
+      return;
+    }
+    if (ended_ || end_stopped_) return;
     const RuntimeEnd &end = options_.end;
     switch (end.kind) {
       case RuntimeEnd::Kind::Abort:
