@@ -35,7 +35,8 @@ int run_binary(const std::vector<std::string> &args, const fs::path &out) {
   std::string bin = LUNGFISH_BINARY;
   argv.push_back(bin.data());
   std::vector<std::string> copy = args;
-  for (std::string &a : copy) argv.push_back(a.data());
+  for (std::string &a : copy)
+    argv.push_back(a.data());
   argv.push_back(nullptr);
   posix_spawn_file_actions_t fa;
   posix_spawn_file_actions_init(&fa);
@@ -110,9 +111,8 @@ std::string a_check_that_matters(const Program &p) {
 }
 
 void replay_gives_runs_verdict(uint64_t first_seed, size_t wanted) {
-  fs::path dir = fs::temp_directory_path() /
-                 ("lungfish_replay_when_" + std::to_string(getpid()) + "_" +
-                  std::to_string(first_seed));
+  fs::path dir = fs::temp_directory_path() / ("lungfish_replay_when_" + std::to_string(getpid()) +
+                                              "_" + std::to_string(first_seed));
   fs::create_directories(dir);
   size_t programs = 0, checked = 0, behaviours_ran = 0;
   std::map<std::string, size_t> verdicts;
@@ -130,56 +130,60 @@ void replay_gives_runs_verdict(uint64_t first_seed, size_t wanted) {
     fs::path prog = dir / "p.lf", trace = dir / "t.jsonl", out = dir / "out.json";
     std::ofstream(prog) << print_program(p);
     for (const auto &off : configs)
-    for (const char *schedules : {"default", "all"}) {
-      std::vector<std::string> args = {"run",   "--json",         "--schedules", schedules,
-                                        "--trace", trace.string()};
-      args.insert(args.end(), off.begin(), off.end());
-      args.push_back(prog.string());
-      int rc = run_binary(args, out);
-      nlohmann::json r = read_json(out);
-      ASSERT_FALSE(r.is_discarded()) << "seed " << seed << ": run printed no JSON (exit " << rc
-                                     << ")\n" << print_program(p);
-      std::string expected = run_verdict(r);
-      if (expected == "limit") continue; // --schedules all over its budget: no single schedule
-      int rrc = run_binary({"replay", "--json", trace.string()}, out);
-      nlohmann::json j = read_json(out);
-      ASSERT_FALSE(j.is_discarded()) << "seed " << seed << ": replay printed no JSON (exit "
-                                     << rrc << ")\n" << print_program(p);
-      std::string got = replay_verdict(j);
-      {
-        std::ifstream in(trace);
-        std::string line;
-        bool ran = false;
-        while (std::getline(in, line)) ran = ran || line.find("\"event\":\"acquire\"") != line.npos;
-        behaviours_ran += ran;
+      for (const char *schedules : {"default", "all"}) {
+        std::vector<std::string> args = {"run",     "--json",  "--schedules",
+                                         schedules, "--trace", trace.string()};
+        args.insert(args.end(), off.begin(), off.end());
+        args.push_back(prog.string());
+        int rc = run_binary(args, out);
+        nlohmann::json r = read_json(out);
+        ASSERT_FALSE(r.is_discarded())
+            << "seed " << seed << ": run printed no JSON (exit " << rc << ")\n"
+            << print_program(p);
+        std::string expected = run_verdict(r);
+        if (expected == "limit") continue; // --schedules all over its budget: no single schedule
+        int rrc = run_binary({"replay", "--json", trace.string()}, out);
+        nlohmann::json j = read_json(out);
+        ASSERT_FALSE(j.is_discarded())
+            << "seed " << seed << ": replay printed no JSON (exit " << rrc << ")\n"
+            << print_program(p);
+        std::string got = replay_verdict(j);
+        {
+          std::ifstream in(trace);
+          std::string line;
+          bool ran = false;
+          while (std::getline(in, line))
+            ran = ran || line.find("\"event\":\"acquire\"") != line.npos;
+          behaviours_ran += ran;
+        }
+        if (off.empty()) {
+          EXPECT_EQ(got, expected) << "seed " << seed << ", --schedules " << schedules << "\n"
+                                   << print_program(p) << "\nreplay: " << j.dump(1);
+          EXPECT_EQ(j.value("unjudged", 99), 0) << "seed " << seed << "\n" << j.dump(1);
+        } else if (expected != "ok") {
+          // The run's "runtime" has a check off: replay, with every check on, must find what
+          // went wrong (the accepted statement the model rejects, or the broken invariant).
+          EXPECT_EQ(j.value("outcome", "?"), "violation")
+              << "seed " << seed << ", " << off[1] << ", --schedules " << schedules << "\n"
+              << print_program(p) << "\nreplay: " << j.dump(1);
+          expected = "finding with " + off[1];
+        }
+        EXPECT_TRUE(j.value("followed_program", false)) << "seed " << seed;
+        ++verdicts[expected];
+        ++checked;
+        if (::testing::Test::HasFailure()) {
+          fs::remove_all(dir);
+          return;
+        }
       }
-      if (off.empty()) {
-        EXPECT_EQ(got, expected) << "seed " << seed << ", --schedules " << schedules << "\n"
-                                 << print_program(p) << "\nreplay: " << j.dump(1);
-        EXPECT_EQ(j.value("unjudged", 99), 0) << "seed " << seed << "\n" << j.dump(1);
-      } else if (expected != "ok") {
-        // The run's "runtime" has a check off: replay, with every check on, must find what
-        // went wrong (the accepted statement the model rejects, or the broken invariant).
-        EXPECT_EQ(j.value("outcome", "?"), "violation")
-            << "seed " << seed << ", " << off[1] << ", --schedules " << schedules << "\n"
-            << print_program(p) << "\nreplay: " << j.dump(1);
-        expected = "finding with " + off[1];
-      }
-      EXPECT_TRUE(j.value("followed_program", false)) << "seed " << seed;
-      ++verdicts[expected];
-      ++checked;
-      if (::testing::Test::HasFailure()) {
-        fs::remove_all(dir);
-        return;
-      }
-    }
   }
   fs::remove_all(dir);
   EXPECT_EQ(programs, wanted) << "the generator made too few programs with `when`";
   EXPECT_GE(checked, wanted); // both schedules of most programs
   // The programs reach more than one kind of verdict (the test is not only of clean runs).
   std::string seen;
-  for (auto &[v, n] : verdicts) seen += " " + v + ": " + std::to_string(n) + ";";
+  for (auto &[v, n] : verdicts)
+    seen += " " + v + ": " + std::to_string(n) + ";";
   std::cout << "verdicts over " << checked << " runs (a behaviour ran in " << behaviours_ran
             << "):" << seen << "\n";
   // Most runs get as far as running a behaviour: the test exercises their replay.
