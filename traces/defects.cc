@@ -19,6 +19,10 @@ const std::string kPullCown = "pull rejects a reachable cown";
 const std::string kFreezeAbort = "freeze destroys a referenced object (abort)";
 const std::string kHeadless = "bridge freed while its region lives (I7)";
 const std::string kCloseAbort = "close stops scanning early (abort)";
+// close of a free region (no parent, no cown) referenced from the closing frame only: the
+// region is freed as its LRC reaches 0 and then read by close's final check (a Debug assertion;
+// a Release build reads freed memory and goes on).
+const std::string kCloseFreeAbort = "close of a free region reads it after freeing it (abort)";
 // The same defect in a Release build, where the assertion is compiled out: close returns with
 // LOCAL references into the region left in place (and the region kept).
 const std::string kCloseLeft = "close stops scanning early (references left)";
@@ -61,7 +65,7 @@ const std::vector<std::string> &known_defects() {
       kMergeDirty,      kCownLatch,         kReleasedProto,  kFakeBridge,        kPullCown,
       kFreezeAbort,     kHeadless,          kCloseAbort,     kCloseLeft,         kLeak,
       kBridgeRc,        kLrcUnderflowAbort, kLrcUnderflow,   kRewrittenBridge,   kFreezeDropsProto,
-      kProtoCycle,      kIsClosedNone};
+      kProtoCycle,      kIsClosedNone,      kCloseFreeAbort};
   return all;
 }
 
@@ -139,6 +143,7 @@ std::optional<std::string> classify_difference(const std::vector<Difference> &di
       if (has(step.stmt, "close(")) return kStaleSbrcRecount;
       if (has(step.stmt, "merge(")) return kStaleSbrcMerge;
     }
+    if (v.invariant == Invariant::I8 && has(v.message, " is -")) return kLrcUnderflow;
     if (v.invariant == Invariant::I8 && (has(step.stmt, "close(") || has(step.stmt, "is_closed(")))
       return kDoubleCount;
     if (v.invariant == Invariant::I13) return kCownLatch;
@@ -210,8 +215,12 @@ size_t region_to_cown_edges(const World &w) {
   size_t n = 0;
   for (ObjectId o = 1; o < h.object_end(); ++o) {
     if (!h.is_live(o) || !h.obj(o).loc.is_region()) continue;
+    auto cown = [&](ObjectId t) {
+      return t != kNone && h.is_live(t) && h.obj(t).kind == ObjectKind::Cown;
+    };
+    n += cown(h.obj(o).proto);
     for (const Field &f : h.obj(o).fields)
-      if (f.value != kNone && h.is_live(f.value) && h.obj(f.value).kind == ObjectKind::Cown) ++n;
+      n += cown(f.value);
   }
   return n;
 }
@@ -252,8 +261,54 @@ bool has_proto_cycle(const World &w) {
 }
 } // namespace
 
+namespace {
+/// The object a statement `close(a.b.c)` closes, looked up from thread t's frame in `w`; kNone
+/// if the statement is not such a call or the path does not resolve.
+ObjectId closed_object(const std::string &stmt, const World &w, uint32_t t) {
+  auto open = stmt.find("close(");
+  auto close = stmt.rfind(')');
+  if (open == std::string::npos || close == std::string::npos || close < open + 6 ||
+      t >= w.threads.size() || w.threads[t].calls.empty())
+    return kNone;
+  std::string path = stmt.substr(open + 6, close - open - 6);
+  ObjectId o = w.threads[t].calls.back().frame;
+  for (size_t start = 0; o != kNone;) {
+    size_t dot = path.find('.', start);
+    std::string name = path.substr(start, dot == std::string::npos ? dot : dot - start);
+    const Field *f = w.heap.find_field(o, intern(name));
+    o = f ? f->value : kNone;
+    if (dot == std::string::npos) break;
+    start = dot + 1;
+  }
+  return o != kNone && w.heap.is_live(o) ? o : kNone;
+}
+} // namespace
+
 std::optional<std::string> classify_death(const std::string &text, const std::string &stmt,
-                                          const std::optional<RuleError> &model, const World &w) {
+                                          const std::optional<RuleError> &model,
+                                          const World &before, uint32_t thread) {
+  const World &w = before;
+  if (has(text, "should be closed")) {
+    ObjectId o = closed_object(stmt, before, thread);
+    // SEMANTICS.md 9 names two defects behind this assertion. The scan stops early when
+    // references into the region sit in LOCAL objects or in other frames than the one closing
+    // it; with references in that frame only, a free region is freed as close drops the last
+    // one and then read by close's final check.
+    if (o != kNone && before.heap.is_bridge(o) && thread < before.threads.size()) {
+      RegionId reg = before.heap.obj(o).loc.index;
+      const State &h = before.heap;
+      ObjectId top = before.threads[thread].calls.back().frame;
+      bool elsewhere = false;
+      for (ObjectId x = 1; x < h.object_end() && !elsewhere; ++x) {
+        if (!h.is_live(x) || !h.obj(x).loc.is_local() || x == top) continue;
+        for (const Field &f : h.obj(x).fields)
+          if (f.value != kNone && h.is_live(f.value) && h.obj(f.value).loc.is_region() &&
+              h.obj(f.value).loc.index == reg)
+            elsewhere = true;
+      }
+      if (h.region(reg).parent_kind == ParentKind::None && !elsewhere) return kCloseFreeAbort;
+    }
+  }
   if (auto d = classify_abort(text)) return d;
   if (has(text, "get_region") ||
       (has(stmt, "is_closed(") && model && model->rule == RuleId::IsClosedNotBridge &&

@@ -32,17 +32,18 @@ std::optional<std::string> classify_difference(const std::vector<Difference> &di
 /// state at the rejection (the defect's signature is checked on the objects involved).
 std::optional<std::string> classify_rejection(const std::optional<RuleError> &error,
                                               const RecordedStep &step, const World &w);
-/// Edges from objects in regions to cowns (the signature of a refused pull that reaches one).
+/// Edges (fields and prototypes) from objects in regions to cowns (the signature of a refused pull that reaches one).
 size_t region_to_cown_edges(const World &w);
 /// The defect behind "the runtime rejected, with error `text`, what the model accepts", if
 /// any; `before` and `after` are the model's states around the statement.
 std::optional<std::string> classify_spurious(const std::string &text, const World &before,
                                              const World &after);
 /// The defect behind a runtime's death (an abort with `text`, or a crash with none) in `stmt`,
-/// given what the model did with that statement (`model`: its rejection, if any) and the model's
-/// state; if any.
+/// run by `thread`, given what the model did with that statement (`model`: its rejection, if
+/// any) and the model's state before it; if any.
 std::optional<std::string> classify_death(const std::string &text, const std::string &stmt,
-                                          const std::optional<RuleError> &model, const World &w);
+                                          const std::optional<RuleError> &model,
+                                          const World &before, uint32_t thread);
 /// The defect behind a runtime abort, if any.
 std::optional<std::string> classify_abort(const std::string &message);
 

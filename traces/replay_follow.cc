@@ -340,6 +340,7 @@ private:
     std::string stmt = next_statement(k);
     std::string model;
     std::optional<RuleError> rejection;
+    World before = world(); // for naming the defect
     if (k < world().threads.size() && world().threads[k].status != ThreadStatus::Done &&
         !(k == 0 && main_done_) && (k == 0 || world().threads[k].status == ThreadStatus::Running)) {
       Event event;
@@ -354,7 +355,7 @@ private:
         model = "; the model's program had ended";
       }
     }
-    runtime_died(i, how, stmt, text, classify_death(text, stmt, rejection, world()));
+    runtime_died(i, how, stmt, text, classify_death(text, stmt, rejection, before, k));
     if (!model.empty()) report_.divergences.back().detail += model;
     lose(i);
   }

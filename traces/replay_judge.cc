@@ -180,6 +180,14 @@ void Judge::adopt(size_t i, Machine &machine) {
     const Object &of = old.heap.obj(old_calls[d].frame);
     for (const Field &f : of.fields) {
       if (f.value == kNone || !old.heap.is_live(f.value)) continue;
+      // A loop's iterator keeps where it is (its last key, or that close took its object):
+      // snapshots draw iterators without it.
+      if (old.heap.obj(f.value).kind == ObjectKind::Iterator) {
+        const Field *nf = h.find_field(new_calls[d].frame, f.name);
+        if (nf && nf->value != kNone && h.obj(nf->value).kind == ObjectKind::Iterator)
+          h.obj(nf->value).payload = old.heap.obj(f.value).payload;
+        continue;
+      }
       if (old.heap.obj(f.value).kind != ObjectKind::Function) continue;
       if (h.find_field(new_calls[d].frame, f.name)) continue;
       ObjectId fn = h.new_object(ObjectKind::Function, Location::local(0), 0);
