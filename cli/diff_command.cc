@@ -20,6 +20,7 @@ struct DiffOptions {
   uint64_t jobs = 1;
   bool json = false;
   bool seed_given = false;
+  std::string keep;
 };
 
 /// Generates programs, runs them on the runtime and replays its output; exit 1 on any
@@ -35,6 +36,7 @@ int diff_command(const DiffOptions &o) {
   c.count = o.count;
   c.seed = o.seed_given ? o.seed : std::random_device{}();
   c.jobs = o.jobs;
+  c.keep_all = o.keep;
   try {
     traces::DiffResult r =
         traces::run_diff(c, [](uint64_t seed) { std::cout << "seed=" << seed << std::endl; });
@@ -68,6 +70,11 @@ void add_diff_command(CLI::App &app, Handler &handler) {
                   "Programs run in parallel (threads; shrinking runs one group at a time)")
       ->check(kPositive)
       ->type_name("J");
+  sub->add_option("--keep", o->keep,
+                  "Keep every program's run in DIR/NNNNNN/ as a user has it (the program, the "
+                  "runtime's log prog.out, its recording), with DIR/index.tsv saying what diff "
+                  "found in each; `lungfish replay DIR/NNNNNN/mermaid.md` replays one")
+      ->type_name("DIR");
   sub->add_flag("--json", o->json, "Print one JSON object (docs/json-output.md)");
   sub->callback([o, seed, &handler] {
     o->seed_given = seed->count() > 0;

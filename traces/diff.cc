@@ -122,35 +122,6 @@ std::string signal_text(int sig) {
   return "signal " + std::to_string(sig) + (name ? " (" + std::string(name) + ")" : "");
 }
 
-/// For a FrankenScript run killed by a signal: what replay finds in the steps the runtime wrote
-/// completely before it died (its mermaid.md is cut mid-step), as " (before it, event N: ...)";
-/// empty if that prefix replays clean or cannot be read.
-std::string finding_before_crash(const std::string &dir) {
-  std::string text;
-  try {
-    text = read_file_text(dir + "/mermaid.md");
-  } catch (const std::exception &) {
-    return "";
-  }
-  const std::string end_of_step = "<div style='break-after:page'></div>\n";
-  size_t cut = text.rfind(end_of_step);
-  if (cut == std::string::npos) return "";
-  std::string prefix = dir + "/mermaid.before-crash.md";
-  try {
-    write_file_text(prefix, text.substr(0, cut + end_of_step.size()) + "\n");
-    auto src = open_frankenscript_source(prefix);
-    ReplayOptions ro;
-    ro.profile = Profile::Frankenscript;
-    ReplayReport report = replay_stream(*src, ro, prefix);
-    if (report.clean()) return "";
-    std::string detail;
-    FindingKey key = first_finding(report, &detail);
-    return " (before it: " + key.kind + ", defect " + key.defect + ", " + detail + ")";
-  } catch (const std::exception &) {
-    return "";
-  }
-}
-
 /// The last line of a dead runtime's stderr (else stdout) that says why: a failed assertion, a
 /// FrankenScript error or "still has references"; empty if none.
 std::string abort_message(const std::string &dir, const std::string &stdout_text) {
@@ -172,7 +143,22 @@ std::string abort_message(const std::string &dir, const std::string &stdout_text
   return "";
 }
 
-/// Runs `source` in a fresh directory and replays what the runtime wrote.
+/// FrankenScript's run as a user keeps it: prog.out holds what it printed (its stdout, then its
+/// stderr: an assertion's text comes last either way), beside prog.frank and mermaid.md.
+std::string write_frankenscript_log(const std::string &dir, const RuntimeRun &run) {
+  std::string err;
+  try {
+    err = read_file_text(dir + "/stderr.txt");
+  } catch (const std::exception &) {
+  }
+  std::string log = dir + "/prog.out";
+  write_file_text(log, run.stdout_text + err);
+  return log;
+}
+
+/// Runs `source` in a fresh directory and replays what the runtime wrote: for FrankenScript the
+/// recording with its log and the program, as `lungfish replay DIR/mermaid.md` does, so that the
+/// statement it failed or died in is judged.
 Probe probe(const DiffConfig &c, const std::vector<std::string> &argv, const std::string &source) {
   Probe pr;
   std::string dir = make_temp_dir();
@@ -188,20 +174,8 @@ Probe probe(const DiffConfig &c, const std::vector<std::string> &argv, const std
     case RuntimeRun::End::Signaled:
       pr.crashed = true;
       pr.crash_reason = signal_text(pr.run.status);
-      if (!is_python(c)) {
-        // An abort whose message names a known runtime defect (a failed assertion of a Debug
-        // build) is a finding like any other: grouped and shrunk, not a crash.
-        std::string message = abort_message(dir, pr.run.stdout_text);
-        if (auto defect = classify_abort(message)) {
-          pr.crashed = false;
-          pr.finding = FindingKey{"outcome", *defect};
-          pr.detail = "the runtime aborted (" + signal_text(pr.run.status) + "): " + message;
-          return pr;
-        }
-        if (!message.empty()) pr.crash_reason += ": " + message;
-        pr.crash_reason += finding_before_crash(dir);
-      }
-      return pr;
+      if (is_python(c)) return pr;
+      break;
     case RuntimeRun::End::ExecFailed:
       pr.crashed = true;
       pr.crash_reason = "cannot run '" + argv.front() + "': " + std::strerror(pr.run.status);
@@ -226,13 +200,15 @@ Probe probe(const DiffConfig &c, const std::vector<std::string> &argv, const std
         write_file_text(mermaid, pr.run.stdout_text);
         pr.run.mermaid_from_stdout = true;
       }
-      auto src = open_frankenscript_source(mermaid);
-      ro.profile = Profile::Frankenscript;
-      report = replay_stream(*src, ro, mermaid);
+      ReplayFiles f;
+      f.trace = mermaid;
+      f.format = "frankenscript";
+      f.profile = "frankenscript";
+      f.log = write_frankenscript_log(dir, pr.run);
+      f.program = prog;
+      if (pr.run.end == RuntimeRun::End::Exited) f.exit_code = pr.run.status;
+      report = replay_files(f, ro);
     }
-    if (is_python(c)) // the emitter's prelude (class Obj) is an opaque, resynchronised step
-      std::erase_if(report.divergences,
-                    [](const Divergence &d) { return d.kind == "unsupported"; });
     if (c.ignore_unmapped_errors) {
       uint32_t cut = UINT32_MAX;
       for (const auto &d : report.divergences)
@@ -240,10 +216,43 @@ Probe probe(const DiffConfig &c, const std::vector<std::string> &argv, const std
       std::erase_if(report.divergences, [&](const Divergence &d) { return d.event >= cut; });
       std::erase_if(report.violations, [&](const ReplayViolation &v) { return v.event >= cut; });
     }
+    if (pr.run.end == RuntimeRun::End::Signaled) {
+      // The runtime died: a finding when replay names the defect it died of (a Debug build's
+      // failed assertion, a known crash); otherwise a crash, reported apart with what replay
+      // said of the statement it died in.
+      auto death = std::find_if(report.divergences.begin(), report.divergences.end(),
+                                [](const Divergence &d) {
+                                  return d.detail.rfind("the runtime aborted", 0) == 0 ||
+                                         d.detail.rfind("the runtime died", 0) == 0;
+                                });
+      if (death != report.divergences.end() && death->defect) {
+        pr.crashed = false;
+        pr.finding = first_finding(report, &pr.detail);
+        return pr;
+      }
+      if (std::string m = abort_message(dir, pr.run.stdout_text); !m.empty())
+        pr.crash_reason += ": " + m;
+      if (death != report.divergences.end())
+        pr.crash_reason += " (in the model: " + death->detail + ")";
+      std::erase_if(report.divergences, [&](const Divergence &d) {
+        return d.detail.rfind("the runtime aborted", 0) == 0 ||
+               d.detail.rfind("the runtime died", 0) == 0;
+      });
+      if (!report.clean()) { // what replay found in the steps before the death
+        std::string detail;
+        FindingKey key = first_finding(report, &detail);
+        pr.crash_reason +=
+            " (before it: " + key.kind + ", defect " + key.defect + ", " + detail + ")";
+      }
+      return pr;
+    }
     if (!report.clean()) pr.finding = first_finding(report, &pr.detail);
   } catch (const std::exception &e) {
     pr.crashed = true;
-    pr.crash_reason = "unreadable output (exit " + std::to_string(pr.run.status) + "): " + e.what();
+    pr.crash_reason =
+        pr.run.end == RuntimeRun::End::Signaled
+            ? pr.crash_reason + " (unreadable output: " + e.what() + ")"
+            : "unreadable output (exit " + std::to_string(pr.run.status) + "): " + e.what();
   }
   return pr;
 }
@@ -260,9 +269,9 @@ std::string reproduce_command(const DiffConfig &c, const std::vector<std::string
     cmd += " " + shell_quote(a == "{file}" ? run.program_path : a);
   if (is_python(c))
     cmd += " > trace.jsonl && lungfish replay --format native trace.jsonl";
-  else
-    cmd += std::string(run.mermaid_from_stdout ? " > mermaid.md" : "") +
-           " ; lungfish replay --format frankenscript --profile frankenscript mermaid.md";
+  else // as a user runs it: the log and the program beside the recording
+    cmd += std::string(run.mermaid_from_stdout ? " > mermaid.md 2> prog.out" : " > prog.out 2>&1") +
+           " ; lungfish replay --profile frankenscript mermaid.md";
   return cmd;
 }
 
@@ -365,7 +374,8 @@ namespace {
 /// How a run died, for grouping signal crashes: the signal and the runtime's message with
 /// addresses blanked, without what replay found before it (which the shrinking changes).
 std::string crash_kind(const std::string &reason) {
-  std::string kind = reason.substr(0, reason.find(" (before it: "));
+  std::string kind =
+      reason.substr(0, std::min(reason.find(" (in the model: "), reason.find(" (before it: ")));
   std::string out;
   for (size_t i = 0; i < kind.size(); ++i) {
     if (kind.compare(i, 2, "0x") == 0) {
@@ -416,6 +426,44 @@ void shrink_signal_crashes(const DiffConfig &c, const std::vector<std::string> &
 
 } // namespace
 
+namespace {
+/// The kept directory of program i.
+std::string kept_dir(const DiffConfig &c, uint64_t i) {
+  char name[32];
+  std::snprintf(name, sizeof name, "%06llu", static_cast<unsigned long long>(i));
+  return c.keep_all + "/" + name;
+}
+
+/// Copies program i's run into KEEP/NNNNNN/: the program, the log (with the exit status in the
+/// corpus's `###` header) and the recording, the files `lungfish replay KEEP/NNNNNN/mermaid.md`
+/// finds beside it; and what diff found.
+void keep_run(const DiffConfig &c, uint64_t i, const Probe &pr) {
+  std::string to = kept_dir(c, i);
+  std::error_code ec;
+  fs::create_directories(to, ec);
+  if (ec) throw std::runtime_error("--keep: cannot create " + to + ": " + ec.message());
+  // The log keeps how the process ended, which a raw log cannot say (a signal leaves no line):
+  // the `###` header the shared corpus uses, which replay reads.
+  if (fs::exists(pr.run.dir + "/prog.out")) {
+    int status = pr.run.end == RuntimeRun::End::Signaled ? 128 + pr.run.status : pr.run.status;
+    write_file_text(to + "/prog.out", "### program: " + pr.run.program_path +
+                                          "\n### exit_code=" + std::to_string(status) +
+                                          "\n### --- combined stdout+stderr follows ---\n" +
+                                          read_file_text(pr.run.dir + "/prog.out"));
+  }
+  for (const char *name : {"prog.frank", "prog.py", "mermaid.md", "trace.jsonl"})
+    if (fs::exists(pr.run.dir + "/" + name)) {
+      fs::copy_file(pr.run.dir + "/" + name, to + "/" + name, fs::copy_options::overwrite_existing,
+                    ec);
+      if (ec) throw std::runtime_error("--keep: cannot copy into " + to + ": " + ec.message());
+    }
+  std::string verdict = pr.crashed   ? "crash\t" + pr.crash_reason
+                        : pr.finding ? "finding\t" + pr.finding->kind + "\t" + pr.finding->defect
+                                     : "clean";
+  write_file_text(to + "/diff-verdict.txt", verdict + "\n");
+}
+} // namespace
+
 bool diff_runtime_supported(const std::string &runtime) {
   return runtime == "frankenscript" || runtime == "cpython";
 }
@@ -444,6 +492,7 @@ DiffResult run_diff(const DiffConfig &c, const std::function<void(uint64_t)> &on
       std::string source = *emit_for(c, *p);
       Probe pr = probe(c, argv, source);
       ++ran;
+      if (!c.keep_all.empty() && pr.run.end != RuntimeRun::End::ExecFailed) keep_run(c, i, pr);
       std::lock_guard<std::mutex> lock(mu);
       if (pr.run.end == RuntimeRun::End::ExecFailed) {
         exec_error = pr.crash_reason;
@@ -474,6 +523,16 @@ DiffResult run_diff(const DiffConfig &c, const std::function<void(uint64_t)> &on
     t.join();
   if (!exec_error.empty()) throw std::invalid_argument(exec_error);
   result.programs = ran;
+  if (!c.keep_all.empty()) {
+    // One line per program kept, in index order: what diff found in it.
+    std::string index =
+        "# index <TAB> clean | finding <TAB> kind <TAB> defect | crash <TAB> reason\n";
+    for (uint64_t i = 0; i < c.count; ++i) {
+      std::string v = kept_dir(c, i) + "/diff-verdict.txt";
+      if (fs::exists(v)) index += std::to_string(i) + "\t" + read_file_text(v);
+    }
+    write_file_text(c.keep_all + "/index.tsv", index);
+  }
 
   std::sort(crashes.begin(), crashes.end(),
             [](const DiffCrash &a, const DiffCrash &b) { return a.index < b.index; });

@@ -32,6 +32,9 @@ struct DiffConfig {
   double timeout_seconds = 10; // per run of the runtime
   size_t shrink_budget = 300;  // runtime runs per shrunk group
   bool keep_dirs = true;       // keep the directory of each group's smallest run
+  // Non-empty: every program's run is kept in KEEP/NNNNNN/ as a user has it (the program, the
+  // runtime's log and its recording), and KEEP/index.tsv says what diff found in each.
+  std::string keep_all;
   // Ignore what happens from the first step where the runtime stopped with an error text that
   // replay cannot map to an error code ("the runtime aborted: ..."). Off by default: a real
   // runtime's aborts are findings. The CI test turns it on because the model's own

@@ -163,6 +163,7 @@ struct ReplayFiles {
   std::string log;     // the runtime's stdout+stderr (FrankenScript: NAME.out)
   std::string program; // the program the runtime ran
   std::string profile; // "" = the trace header's, else the format's own
+  std::optional<int> exit_code; // the runtime's exit status, when the caller saw it (diff)
 };
 
 /// The files replay will read: `f` with its empty fields filled from beside the recording

@@ -117,7 +117,9 @@ ReplayReport replay_files(const ReplayFiles &given, ReplayOptions options) {
   if (f.format == "frankenscript") {
     header_profile = "frankenscript";
     if (!f.log.empty()) {
-      options.end = runtime_end_of(read_run_summary(f.log));
+      RunSummary summary = read_run_summary(f.log);
+      if (f.exit_code) summary.exit_code = f.exit_code;
+      options.end = runtime_end_of(summary);
       inputs.push_back(f.log + " (log, " + said(given.log) + ")");
     }
     bool died =

@@ -188,7 +188,8 @@ RuntimeEnd runtime_end_of(const RunSummary &s) {
     e.text = s.error_text;
     std::string c = frankenscript_error_code(s.error_text, "");
     e.code = c == "E_HAS_PARENT_OR_OTHER" ? "E_HAS_PARENT" : c;
-  } else if (s.finished) {
+  } else if (s.finished || (s.exit_code && *s.exit_code == 0)) {
+    // (exit 0 from a runtime that prints no end-of-run check: it finished all the same)
     e.kind = RuntimeEnd::Kind::Finished;
   } else {
     e.kind = RuntimeEnd::Kind::Crash;

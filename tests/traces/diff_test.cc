@@ -1,13 +1,16 @@
 // `lungfish diff` end to end, with the model itself as the runtime under test: a check-disabled
 // `lungfish run --show mermaid` is a deterministic buggy runtime (DESIGN.md).
 #include "traces/diff.h"
+#include "traces/replay.h"
 
 #include <gtest/gtest.h>
 
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <string>
+#include <unistd.h>
 
 namespace lungfish::traces {
 namespace {
@@ -118,9 +121,12 @@ TEST(Diff, CrashReportNamesTheFindingBeforeIt) {
   DiffConfig c;
   c.count = 1;
   c.keep_dirs = false;
+  std::string program =
+      std::string(LUNGFISH_SOURCE_DIR) + "/tests/inputs/mermaid/defects/p18.frank";
+  // (the fake runtime ran p18's program: it puts it where diff keeps the program it ran)
   c.cmd = "/bin/sh " +
-          script("headless-then-segv.sh", "cp '" + recording +
-                                              "' mermaid.md\nprintf '<pre><code>Line 99: "
+          script("headless-then-segv.sh", "cp '" + recording + "' mermaid.md\ncp '" + program +
+                                              "' \"$1\"\nprintf '<pre><code>Line 99: "
                                               "x = y</code></pre>\\n' >> mermaid.md\n"
                                               "kill -SEGV $$\n") +
           " {file}";
@@ -199,6 +205,62 @@ TEST(Diff, CliJsonAndExitCodes) {
   ASSERT_FALSE(j["divergences"].empty()) << out;
   EXPECT_TRUE(j["divergences"][0].contains("reproduce"));
   EXPECT_EQ(WEXITSTATUS(status), 1);
+}
+
+} // namespace
+} // namespace lungfish::traces
+
+namespace lungfish::traces {
+namespace {
+
+// --keep: every run is kept as a user has it (program, log, recording), and replaying what was
+// kept flags exactly the programs diff flagged, with the same defect.
+TEST(Diff, KeptRunsReplayWithDiffsVerdicts) {
+  std::filesystem::path keep =
+      std::filesystem::temp_directory_path() / ("lungfish_diff_keep_" + std::to_string(::getpid()));
+  DiffConfig c = model_config("barrier.has_parent");
+  c.keep_all = keep.string();
+  c.count = 60;
+  c.shrink_budget = 0;
+  c.ignore_unmapped_errors = false;
+  DiffResult r = run_diff(c);
+  std::ifstream index(keep / "index.tsv");
+  ASSERT_TRUE(index) << "no index.tsv";
+  size_t rows = 0, flagged = 0;
+  for (std::string line; std::getline(index, line);) {
+    if (line.empty() || line[0] == '#') continue;
+    ++rows;
+    std::istringstream f(line);
+    std::string i, verdict, kind, defect;
+    std::getline(f, i, '\t');
+    std::getline(f, verdict, '\t');
+    std::getline(f, kind, '\t');
+    std::getline(f, defect, '\t');
+    char name[32];
+    std::snprintf(name, sizeof name, "%06d", std::stoi(i));
+    ReplayFiles files;
+    files.trace = (keep / name / "mermaid.md").string();
+    files.profile = "frankenscript";
+    ReplayReport rep = replay_files(files, ReplayOptions{});
+    EXPECT_TRUE(rep.followed_program) << name;
+    if (verdict == "clean") {
+      EXPECT_TRUE(rep.clean()) << name << "\n" << report_to_text(rep);
+    } else if (verdict == "finding") {
+      ++flagged;
+      EXPECT_FALSE(rep.clean()) << name;
+      std::string first;
+      // diff names a program by its first finding; replay's report has it first by event.
+      uint32_t best = UINT32_MAX;
+      for (const auto &d : rep.divergences)
+        if (d.event < best) best = d.event, first = d.defect.value_or("unclassified");
+      for (const auto &v : rep.violations)
+        if (v.event < best) best = v.event, first = v.defect.value_or("unclassified");
+      EXPECT_EQ(first, defect) << name << "\n" << report_to_text(rep);
+    }
+  }
+  EXPECT_EQ(rows, r.programs);
+  EXPECT_GT(flagged, 0u) << "with barrier.has_parent off some programs diverge";
+  std::filesystem::remove_all(keep);
 }
 
 } // namespace
