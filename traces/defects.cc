@@ -1,5 +1,7 @@
 #include "traces/defects.h"
 
+#include "traces/cpython_checks.h"
+
 #include <algorithm>
 
 namespace lungfish::traces {
@@ -82,6 +84,10 @@ std::optional<std::string> classify_violation(const Violation &v, const Recorded
       return std::nullopt;
     case Invariant::I20:
       return kLeak;
+    case Invariant::I18: // patched CPython: a materialised dict's entries are subtracted twice
+      if (!cause(recent, {"__dict__", "vars(", "dir("}).empty())
+        return kCpythonMaterialisedDictDefect;
+      return std::nullopt;
     default:
       return std::nullopt;
   }
