@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <map>
 #include <set>
 
 namespace lungfish::traces {
@@ -101,7 +102,47 @@ std::string freeze_outside_subset(const std::string &chunk, const Snapshot *befo
   return "";
 }
 
+/// A model lvalue for field `name` of the object at `path`.
+std::string field_path(const std::string &path, const std::string &name) {
+  return path + (is_identifier(name) ? "." + name : "[\"" + name + "\"]");
+}
+
 } // namespace
+
+std::vector<std::string> frozen_writes(const Snapshot &before, const Snapshot &after) {
+  // Shortest access paths from the globals in `before` (breadth first, fields in order).
+  std::map<std::string, std::string> path;
+  std::vector<std::string> order;
+  if (before.roots.empty()) return {};
+  if (const SnapObject *g = before.find(before.roots[0]))
+    for (const SnapField &f : g->fields)
+      if (f.target && f.name != "__proto__" && is_identifier(f.name) && !path.count(*f.target))
+        path[*f.target] = f.name, order.push_back(*f.target);
+  for (size_t k = 0; k < order.size(); ++k)
+    if (const SnapObject *o = before.find(order[k]))
+      for (const SnapField &f : o->fields)
+        if (f.target && f.name != "__proto__" && !path.count(*f.target) &&
+            f.name.find_first_of("\"\\\n") == std::string::npos)
+          path[*f.target] = field_path(path[order[k]], f.name), order.push_back(*f.target);
+  std::vector<std::string> out;
+  for (const std::string &key : order) {
+    const SnapObject *b = before.find(key), *a = after.find(key);
+    if (!b || !a || !b->frozen || !a->frozen || b->type_name != a->type_name) continue;
+    std::map<std::string, std::optional<std::string>> was, now;
+    for (const SnapField &f : b->fields)
+      was[f.name] = f.target;
+    for (const SnapField &f : a->fields)
+      now[f.name] = f.target;
+    if (was == now) continue;
+    for (const auto &[name, target] : now)
+      if (name != "__proto__" && (!was.count(name) || was[name] != target) &&
+          name.find_first_of("\"\\\n") == std::string::npos) {
+        out.push_back(field_path(path[key], name) + " = None");
+        break; // one write is enough to judge the object
+      }
+  }
+  return out;
+}
 
 PythonStepMapper::Mapped PythonStepMapper::map(const std::string &op, const Snapshot *before) {
   Mapped out;
@@ -144,12 +185,26 @@ std::vector<RecordedStep> python_steps_to_model(const std::vector<RecordedStep> 
   const Snapshot *before = nullptr;
   for (const RecordedStep &s : steps) {
     PythonStepMapper::Mapped m = mapper.map(s.stmt, before);
+    const Snapshot *prev = before;
     if (s.snapshot) before = &*s.snapshot;
     if (!m.opaque.empty()) {
       RecordedStep o = s;
       o.opaque = m.opaque;
       o.message = "Line " + std::to_string(s.line) + ": " + s.stmt.substr(0, s.stmt.find('\n'));
       out.push_back(std::move(o));
+      // What the statement wrote into objects frozen before it, as stores the model judges.
+      if (prev && s.snapshot)
+        for (const std::string &w : frozen_writes(*prev, *s.snapshot)) {
+          RecordedStep x;
+          x.index = s.index;
+          x.file_line = s.file_line;
+          x.line = s.line;
+          x.stmt = w;
+          x.message = "Line " + std::to_string(s.line) + ": " + w;
+          x.outcome = s.outcome;
+          x.snapshot = s.snapshot;
+          out.push_back(std::move(x));
+        }
       continue;
     }
     if (m.stmts.empty()) m.stmts.push_back("pass()");

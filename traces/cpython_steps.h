@@ -41,10 +41,17 @@ private:
   size_t lines_ = 0;    // its lines
 };
 
+/// Model stores `PATH = None`, one per object that is frozen in both snapshots (same key and
+/// type) and whose fields differ between them: what a statement wrote into frozen objects. PATH
+/// is a shortest access path in `before`. Any such store is rejected by the model (E_IMMUTABLE).
+std::vector<std::string> frozen_writes(const Snapshot &before, const Snapshot &after);
+
 /// The steps of a recorder trace mapped with PythonStepMapper: a Python statement that becomes
 /// several model statements gives several steps, the last one carrying the runtime's outcome
 /// and snapshot; one that becomes none (an import) gives a `pass()` step so its snapshot is
-/// still compared; an opaque one stays one step, its Python text kept, `opaque` set.
+/// still compared; an opaque one stays one step, its Python text kept, `opaque` set, followed
+/// by one step per frozen_writes of its snapshots (the runtime accepted them: the model judges
+/// them, so a write into a frozen object inside an opaque statement is still found).
 std::vector<RecordedStep> python_steps_to_model(const std::vector<RecordedStep> &steps,
                                                 const std::string &file);
 
