@@ -1,8 +1,57 @@
-"""python3 -m lungfish_record PROG.py > trace.jsonl"""
+"""python3 -m lungfish_record PROG.py > trace.jsonl
 
+The recording runs in a child process: if the runtime dies of a signal (the patched CPython's
+use-after-free, notes/cpython-immutability.md 7.1), the events recorded so far are kept and one
+last event says which statement was running, with outcome `crash`; the exit code is the
+child's (128 + the signal)."""
+
+import ast
+import json
+import os
+import signal
+import subprocess
 import sys
 
 from .recorder import record
+
+CHILD = "LUNGFISH_RECORD_CHILD"
+
+
+def crash_event(path, events, signum):
+    """The event for the statement that was running when the child died (None if unknown)."""
+    with open(path, encoding="utf-8") as f:
+        source = f.read()
+    body = ast.parse(source, path).body
+    if events >= len(body):
+        return None
+    node = body[events]
+    text = ast.get_source_segment(source, node) or ""
+    try:
+        name = signal.Signals(signum).name
+    except ValueError:
+        name = "signal %d" % signum
+    return {"step": events + 1, "line": node.lineno, "stmt": text,
+            "message": "Line %d: %s" % (node.lineno, text.split("\n")[0]), "outcome": "crash",
+            "detail": "killed by %s in this statement or while recording the heap after it"
+                      % name}
+
+
+def supervise(path):
+    env = dict(os.environ, **{CHILD: "1"})
+    child = subprocess.Popen([sys.executable, "-m", "lungfish_record", path],
+                             stdout=subprocess.PIPE, env=env, text=True)
+    lines = 0
+    for line in child.stdout:
+        sys.stdout.write(line)
+        sys.stdout.flush()
+        lines += 1
+    rc = child.wait()
+    if rc < 0:
+        event = crash_event(path, max(lines - 1, 0), -rc)
+        if event is not None and lines > 0:
+            sys.stdout.write(json.dumps(event, separators=(",", ":")) + "\n")
+        return 128 - rc
+    return rc
 
 
 def main(argv):
@@ -10,6 +59,8 @@ def main(argv):
         sys.stderr.write("usage: python3 -m lungfish_record PROG.py > trace.jsonl\n")
         return 2
     try:
+        if os.environ.get(CHILD) != "1":
+            return supervise(argv[1])
         return record(argv[1], sys.stdout)
     except OSError as e:
         sys.stderr.write("lungfish_record: %s\n" % e)

@@ -4,15 +4,24 @@ What the snapshot shows, in the model's terms (docs/cpython-profile.md):
 * a synthetic frame object `frame` whose fields are the program's globals (dunder names, modules,
   builtin functions and names bound by imports left out); a name deleted by `del` stays, as None;
 * lists (fields "0", "1", ...), dicts (str(key) for int/str keys), instances of the program's
-  classes (their attributes, and `__proto__` -> the class), the classes themselves (no fields);
+  classes (their attributes, and `__proto__` -> the class), the classes themselves (their bases
+  among the program's classes: `__proto__` -> the first, `__base1__`, ... -> the others);
+* an instance whose dict the program materialised (`x.__dict__`, `vars(x)`, `dir(x)`) has a
+  field `__dict__` -> that dict, drawn without fields: its entries are the instance's own
+  attributes (CPython shares them with the instance's inline values), drawn on the instance;
 * immutable scalars (int, str, bool, float, None, tuples of scalars) as None: no edge;
 * `rc` only where it is exact: lists, dicts and instances (the recorder's own references are
   discounted, by a calibration made at start-up); classes and functions have none; a frozen SCC
   is counted on its representative (references from outside the SCC), its other members have none.
-Instance attributes are found without touching __dict__, vars() or dir() (which materialise the
-managed dict, notes/cpython-immutability.md 7.1): every attribute name the program's source
-mentions is tried with object.__getattribute__, and kept only if the value is one of the
-instance's gc.get_referents (so class attributes are not mistaken for instance attributes).
+The recorder never materialises an instance's dict (notes/cpython-immutability.md 7.1: __dict__,
+vars() and dir() create it, and on the patched runtime a materialised dict makes a frozen SCC's
+count one short): a materialised dict is found through the header (header.managed_dict) and its
+items read with dict.items; otherwise every attribute name the program's source mentions (dunder
+names never) is tried with object.__getattribute__, which reads the inline values without
+creating the dict, skipping names the class defines as data descriptors other than slots (a
+property would run the program's code), and kept only if the value is one of the instance's
+gc.get_referents (so class attributes are not mistaken for instance attributes). Lists and dicts
+are read with list/dict methods, never the program's overrides.
 Frozen state comes only from the version-gated header reader; on a stock CPython it is omitted.
 """
 
@@ -23,7 +32,7 @@ import json
 import sys
 import types
 
-from .header import HeaderReader
+from .header import HeaderReader, managed_dict
 
 SCALARS = (int, float, complex, str, bytes, bool, type(None), range)
 
@@ -68,7 +77,8 @@ class Recorder:
         self.out = out
         self.tree = ast.parse(source, path)
         self.attr_names = sorted({n.attr for n in ast.walk(self.tree)
-                                  if isinstance(n, ast.Attribute)})
+                                  if isinstance(n, ast.Attribute)
+                                  and not (n.attr.startswith("__") and n.attr.endswith("__"))})
         self.imported = set()
         for n in ast.walk(self.tree):
             if isinstance(n, (ast.Import, ast.ImportFrom)):
@@ -81,31 +91,58 @@ class Recorder:
 
     def write(self, obj):
         self.out.write(json.dumps(obj, separators=(",", ":")) + "\n")
+        self.out.flush()  # a runtime crash in a later statement keeps what was recorded
 
     def user_class(self, t):
         return isinstance(t, type) and getattr(t, "__module__", None) == "__main__"
 
+    def readable(self, t, name):
+        """False if reading attribute `name` of a t instance could run the program's code."""
+        for c in t.__mro__:
+            a = c.__dict__.get(name)
+            if a is not None:
+                if isinstance(a, types.MemberDescriptorType):
+                    return True
+                return not (hasattr(type(a), "__set__") or hasattr(type(a), "__delete__"))
+        return True
+
     def fields(self, o):
         """The named edges of o as (name, value) pairs."""
         if isinstance(o, (list, tuple)):
-            return [(str(i), v) for i, v in enumerate(o)]
+            return [(str(i), v) for i, v in enumerate(list.__iter__(o) if isinstance(o, list)
+                                                      else tuple.__iter__(o))]
         if isinstance(o, dict):
-            return [(str(k), v) for k, v in o.items() if isinstance(k, (int, str))]
-        if isinstance(o, type) or isinstance(o, types.FunctionType):
+            if id(o) in self.instance_dicts:
+                return []  # its entries are drawn on the instance
+            return [(str(k), v) for k, v in dict.items(o) if isinstance(k, (int, str))]
+        if isinstance(o, type):
+            # Its bases, as prototypes: a freeze of an instance reaches them through its class.
+            bases = [b for b in o.__bases__ if self.user_class(b)]
+            return [("__proto__" if k == 0 else "__base%d__" % k, b) for k, b in enumerate(bases)]
+        if isinstance(o, types.FunctionType):
             return []
         if not self.user_class(type(o)):
             return []
-        refs = gc.get_referents(o)
         out = []
-        for n in self.attr_names:
-            try:
-                v = object.__getattribute__(o, n)
-            except AttributeError:
-                continue
-            if any(r is v for r in refs):
-                out.append((n, v))
-            del v
-        del refs
+        d = managed_dict(o)
+        if d is not None:
+            out = [(k, v) for k, v in dict.items(d) if type(k) is str]
+            out.append(("__dict__", d))
+            self.instance_dicts.add(id(d))
+            del d
+        else:
+            refs = gc.get_referents(o)
+            for n in self.attr_names:
+                if not self.readable(type(o), n):
+                    continue
+                try:
+                    v = object.__getattribute__(o, n)
+                except AttributeError:
+                    continue
+                if any(r is v for r in refs):
+                    out.append((n, v))
+                del v
+            del refs
         out.append(("__proto__", type(o)))
         return out
 
@@ -125,6 +162,7 @@ class Recorder:
         self.seen_roots |= roots.keys()
 
         objs, index, edges = [], {}, []
+        self.instance_dicts = set()  # ids of materialised instance dicts met in this snapshot
 
         def key_of(v):
             if is_scalar(v):
@@ -146,6 +184,9 @@ class Recorder:
             edges[i] = [[n, key_of(v)] for n, v in pairs]
             del pairs
             i += 1
+        for i in range(len(objs)):  # an instance dict reached before its instance
+            if id(objs[i]) in self.instance_dicts:
+                edges[i] = []
         nodes = [{"key": "frame", "kind": "frame", "loc": "local", "fields": frame_fields},
                  {"key": "[Frame]", "kind": "prototype", "loc": "imm", "fields": [],
                   "global": True, "label": "[Frame]"}]
