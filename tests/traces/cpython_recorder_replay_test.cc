@@ -132,5 +132,75 @@ TEST(CpythonRecorderReplay, WithTheCountOneHigherTheFreezeIsClean) {
   EXPECT_TRUE(r.report.clean()) << report_to_text(r.report);
 }
 
+RecordedStep step(uint32_t line, const std::string &stmt, std::optional<Snapshot> snap = {}) {
+  RecordedStep s;
+  s.index = line;
+  s.line = line;
+  s.stmt = stmt;
+  s.snapshot = std::move(snap);
+  return s;
+}
+
+TEST(PythonStepMapper, OutsideTheSubsetIsOneOpaqueStepNotAnError) {
+  std::vector<RecordedStep> steps = {step(1, "a = []"), step(2, "b = [a, {\"k\": [1, 2]}]"),
+                                     step(3, "def f(x):\n    return x"), step(5, "c = a"),
+                                     step(6, "a.append(c)")};
+  std::vector<RecordedStep> out = python_steps_to_model(steps, "p.py");
+  std::vector<std::string> got;
+  for (const RecordedStep &s : out)
+    got.push_back(std::to_string(s.line) + (s.opaque.empty() ? " " + s.stmt : " opaque"));
+  EXPECT_EQ(got, (std::vector<std::string>{"1 a = {}", "2 opaque", "3 opaque", "5 c = a",
+                                           "6 a[\"0\"] = c"}));
+  EXPECT_NE(out[1].opaque.find("outside the Python subset"), std::string::npos) << out[1].opaque;
+  EXPECT_EQ(out[1].stmt, steps[1].stmt); // the Python text stays, for the report
+}
+
+TEST(PythonStepMapper, TheRuntimesSnapshotGivesListLengthsAndDicts) {
+  // An opaque statement grew the list and materialised the dict: the runtime's snapshot before
+  // the next statements says so, and the mapping follows it.
+  Snapshot before;
+  before.roots = {"frame"};
+  before.objects = {SnapObject{}, SnapObject{}, SnapObject{}, SnapObject{}};
+  before.objects[0].key = "frame";
+  before.objects[0].kind = SnapKind::Frame;
+  before.objects[0].fields = {{"xs", "l"}, {"n", "i"}};
+  before.objects[1].key = "l";
+  before.objects[1].type_name = "list";
+  before.objects[1].fields = {{"0", std::nullopt}, {"1", std::nullopt}, {"2", "i"}};
+  before.objects[2].key = "i";
+  before.objects[2].type_name = "N";
+  before.objects[2].fields = {{"__dict__", "d"}};
+  before.objects[3].key = "d";
+  before.objects[3].type_name = "dict";
+  before.reindex();
+  PythonStepMapper m("p.py");
+  EXPECT_EQ(m.map("xs = []", nullptr).stmts, std::vector<std::string>{"xs = {}"});
+  EXPECT_EQ(m.map("xs.append(None)", &before).stmts, std::vector<std::string>{"xs[\"3\"] = None"});
+  EXPECT_EQ(m.map("v = n.__dict__", &before).stmts, std::vector<std::string>{"v = n.__dict__"});
+  EXPECT_EQ(m.map("w = n.__dict__", nullptr).stmts, std::vector<std::string>{"w = n.__dict__"});
+}
+
+TEST(PythonStepMapper, WritesIntoFrozenObjectsBecomeStoresTheModelJudges) {
+  Snapshot before;
+  before.roots = {"frame"};
+  before.objects = {SnapObject{}, SnapObject{}};
+  before.objects[0].key = "frame";
+  before.objects[0].kind = SnapKind::Frame;
+  before.objects[0].fields = {{"ys", "l"}};
+  before.objects[1].key = "l";
+  before.objects[1].type_name = "list";
+  before.objects[1].frozen = true;
+  before.objects[1].fields = {{"0", std::nullopt}};
+  before.reindex();
+  Snapshot after = before;
+  EXPECT_TRUE(frozen_writes(before, after).empty());
+  after.objects[1].fields.push_back({"1", std::nullopt});
+  after.reindex();
+  EXPECT_EQ(frozen_writes(before, after), std::vector<std::string>{"ys[\"1\"] = None"});
+  after.objects[1].frozen = false; // unfrozen: not a write into a frozen object
+  after.reindex();
+  EXPECT_TRUE(frozen_writes(before, after).empty());
+}
+
 } // namespace
 } // namespace lungfish::traces
