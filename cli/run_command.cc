@@ -67,13 +67,15 @@ int exit_code(Outcome o) {
 /// Parses, compiles and runs the program; prints the report; returns the exit code.
 int run_command(const RunOptions &o) {
   Program program;
+  std::string source;
   bool python = false;
   try {
     // The Python subset (SEMANTICS.md 7) for the cpython profiles or a .py file.
     bool native = o.program.ends_with(".lf") || o.program.ends_with(".frank");
     python = o.program.ends_with(".py") ||
              (!native && (o.profile == "cpython" || o.profile == "pep795"));
-    program = python ? parse_python_subset_file(o.program) : parse_program_file(o.program);
+    source = read_source_file(o.program);
+    program = python ? parse_python_subset(source, o.program) : parse_program(source, o.program);
   } catch (const InputError &e) {
     std::cerr << e.what() << "\n";
     return kExitUsage;
@@ -89,7 +91,8 @@ int run_command(const RunOptions &o) {
   NativeTraceWriter trace;
   if (!o.trace.empty()) {
     std::string error;
-    if (!trace.open(o.trace, mo.profile, error)) {
+    if (!trace.open(o.trace, mo.profile, o.program, source, mo.schedules == ScheduleMode::All,
+                    error)) {
       std::cerr << "lungfish run: " << error << "\n";
       return kExitUsage;
     }
@@ -124,9 +127,15 @@ int run_command(const RunOptions &o) {
   if (outcome == Outcome::Violation && found.empty() && machine.dangling())
     found.push_back({Violation{Invariant::I16, *machine.dangling(), {}}, machine.last_event().line,
                      events + 1, "use of a freed object"});
-  if (outcome == Outcome::Rejected && machine.error()) {
-    trace.rejection(machine, *machine.error());
-    if (!o.show.empty()) show_rejection(show_os, o.show, machine, *machine.error());
+  if (outcome == Outcome::Rejected && machine.error() && !o.show.empty())
+    show_rejection(show_os, o.show, machine, *machine.error());
+  {
+    bool leak = !found.empty() && found.back().violation.invariant == Invariant::I20;
+    std::string detail;
+    if (!found.empty())
+      detail = std::string(invariant_name(found.back().violation.invariant)) + ": " +
+               found.back().violation.message;
+    trace.end(machine, outcome, detail, leak);
   }
   std::string trace_error;
   if (!trace.close(trace_error)) {

@@ -20,13 +20,6 @@ uint64_t region_serial(const State &h, RegionId r) {
   return r != kNoRegion && r < h.region_end() ? h.region(r).serial : 0;
 }
 
-// "Line 4: r.f = x" for the statement on `line`, or "" if none is known.
-std::string statement_message(const Machine &m, uint32_t line) {
-  for (const StatementInfo &s : m.program().statements)
-    if (s.line == line && line != 0) return s.message;
-  return "";
-}
-
 } // namespace
 
 void show_state(std::ostream &os, const std::string &format, const Machine &m, const Event &e) {
@@ -120,16 +113,93 @@ void show_rejection(std::ostream &os, const std::string &format, const Machine &
   }
 }
 
+// The trace of a run: one event per statement boundary (with the thread that ran it), and the
+// behaviours' lives derived from the threads between two boundaries (a new thread: spawn; Waiting
+// to Running: acquire; to Done: release). Under --schedules all the machine explores schedules
+// depth first and the observer sees every one: events are kept per path position (Event::seq)
+// and only the reported schedule's path is written, at the end.
 struct NativeTraceWriter::Impl {
   AtomicFile file; // <path>.<pid>.<n>.tmp, renamed to the path by close()
   std::unique_ptr<traces::NativeTraceWriter> writer;
   uint64_t step = 0;
+  bool buffered = false;
+  struct Entry {
+    std::vector<traces::TraceEvent> events; // derived behaviour events, then the statement
+    std::vector<ThreadStatus> after;        // the threads after it
+  };
+  std::vector<Entry> path;         // buffered: entry n-1 is the event with seq n
+  std::vector<ThreadStatus> last{ThreadStatus::Running}; // streaming: after the last event
+
+  static std::vector<ThreadStatus> statuses(const World &w) {
+    std::vector<ThreadStatus> out;
+    for (const Thread &t : w.threads) out.push_back(t.status);
+    return out;
+  }
+  const std::vector<ThreadStatus> &before(uint64_t seq) const {
+    static const std::vector<ThreadStatus> start{ThreadStatus::Running};
+    if (!buffered) return last;
+    return seq >= 2 && seq - 2 < path.size() ? path[seq - 2].after : start;
+  }
+  /// The behaviour events between `was` and the machine's threads now.
+  static std::vector<traces::TraceEvent> lives(const Machine &m, const std::vector<ThreadStatus> &was) {
+    std::vector<traces::TraceEvent> out;
+    const World &w = m.world();
+    for (uint32_t k = 1; k < w.threads.size(); ++k) {
+      const Thread &t = w.threads[k];
+      ThreadStatus old = ThreadStatus::Waiting;
+      if (k >= was.size()) {
+        traces::TraceEvent sp;
+        sp.event = traces::TraceEventKind::Spawn;
+        sp.thread = t.spawned_by;
+        sp.behaviour = k;
+        sp.line = t.spawn_line;
+        for (const WhenInfo &wi : m.program().whens)
+          if (wi.line == t.spawn_line) {
+            for (Symbol c : wi.cowns) sp.cowns.push_back(std::string(symbol_name(c)));
+            for (Symbol c : wi.captures) sp.captures.push_back(std::string(symbol_name(c)));
+            break;
+          }
+        out.push_back(std::move(sp));
+      } else {
+        old = was[k];
+      }
+      auto life = [&](traces::TraceEventKind kind) {
+        traces::TraceEvent e;
+        e.event = kind;
+        e.thread = k;
+        e.behaviour = k;
+        e.line = t.spawn_line;
+        out.push_back(std::move(e));
+      };
+      if (old == ThreadStatus::Waiting && t.status != ThreadStatus::Waiting)
+        life(traces::TraceEventKind::Acquire);
+      if (old != ThreadStatus::Done && t.status == ThreadStatus::Done)
+        life(traces::TraceEventKind::Release);
+    }
+    return out;
+  }
+  void emit(traces::TraceEvent e) {
+    e.step = ++step;
+    writer->write(e);
+  }
+  void add(uint64_t seq, std::vector<traces::TraceEvent> events, const World &w) {
+    if (!buffered) {
+      for (auto &e : events) emit(std::move(e));
+      last = statuses(w);
+      return;
+    }
+    if (seq == 0) seq = path.size() + 1;
+    path.resize(seq - 1);
+    path.push_back(Entry{std::move(events), statuses(w)});
+  }
 };
 
 NativeTraceWriter::NativeTraceWriter() : impl_(std::make_unique<Impl>()) {}
 NativeTraceWriter::~NativeTraceWriter() = default;
 
-bool NativeTraceWriter::open(const std::string &path, Profile profile, std::string &error) {
+bool NativeTraceWriter::open(const std::string &path, Profile profile,
+                             const std::string &program_file, const std::string &program_text,
+                             bool all_schedules, std::string &error) {
   if (!impl_->file.open(path, error)) {
     error = "trace file: " + error;
     return false;
@@ -137,6 +207,9 @@ bool NativeTraceWriter::open(const std::string &path, Profile profile, std::stri
   traces::TraceHeader header;
   header.runtime = "lungfish";
   header.profile = std::string(profile_name(profile));
+  header.program_file = program_file;
+  header.program_text = program_text;
+  impl_->buffered = all_schedules;
   impl_->writer = std::make_unique<traces::NativeTraceWriter>(impl_->file.stream(), header);
   return true;
 }
@@ -158,27 +231,56 @@ std::string statement_text(const std::string &message) {
 
 void NativeTraceWriter::statement(const Machine &m, const Event &e) {
   if (!impl_->writer) return;
+  auto events = Impl::lives(m, impl_->before(e.seq));
   traces::TraceEvent ev;
-  ev.step = ++impl_->step;
+  ev.thread = e.thread;
   ev.line = e.line;
   ev.message = e.message;
   ev.stmt = statement_text(e.message);
   ev.outcome = "ok";
   ev.snapshot = traces::snapshot_of(m.world(), e.thread);
-  impl_->writer->write(ev);
+  events.push_back(std::move(ev));
+  impl_->add(e.seq, std::move(events), m.world());
 }
 
-void NativeTraceWriter::rejection(const Machine &m, const RuleError &err) {
+void NativeTraceWriter::end(const Machine &m, Outcome outcome, const std::string &detail,
+                            bool leak) {
   if (!impl_->writer) return;
-  std::string message = statement_message(m, err.line);
-  traces::TraceEvent ev;
-  ev.step = ++impl_->step;
-  ev.line = err.line;
-  ev.message = message.empty() ? "Error: " + err.message : message;
-  ev.stmt = message.empty() ? "" : statement_text(message);
-  ev.outcome = std::string(error_code_name(err.code));
-  ev.detail = err.message;
-  impl_->writer->write(ev);
+  Impl &im = *impl_;
+  if (im.buffered) {
+    if (im.path.size() > m.statement_events()) im.path.resize(m.statement_events());
+    for (auto &entry : im.path)
+      for (auto &e : entry.events) im.emit(std::move(e));
+    if (!im.path.empty()) im.last = im.path.back().after;
+    im.path.clear();
+  }
+  for (auto &e : Impl::lives(m, im.last)) im.emit(std::move(e));
+  uint32_t t = m.current_thread();
+  if (outcome == Outcome::Rejected && m.error()) {
+    const RuleError &err = *m.error();
+    std::string message = m.current_statement(t);
+    traces::TraceEvent ev;
+    ev.thread = t;
+    ev.line = err.line;
+    ev.message = message.empty() ? "Error: " + err.message : message;
+    ev.stmt = message.empty() ? "" : statement_text(message);
+    ev.outcome = std::string(error_code_name(err.code));
+    ev.detail = err.message;
+    im.emit(std::move(ev));
+  }
+  traces::TraceEvent end;
+  end.event = traces::TraceEventKind::End;
+  end.thread = t;
+  switch (outcome) {
+    case Outcome::Ok: end.outcome = "ok"; break;
+    case Outcome::Rejected:
+      end.outcome = m.error() ? std::string(error_code_name(m.error()->code)) : "ok";
+      break;
+    case Outcome::Violation: end.outcome = leak ? "leak" : "violation"; break;
+    case Outcome::Limit: end.outcome = "limit"; break;
+  }
+  end.detail = detail;
+  im.emit(std::move(end));
 }
 
 bool NativeTraceWriter::close(std::string &error) {

@@ -31,18 +31,24 @@ void show_state(std::ostream &os, const std::string &format, const Machine &m, c
 void show_rejection(std::ostream &os, const std::string &format, const Machine &m,
                     const RuleError &err);
 
-/// The native trace of a run (docs/trace-format.md): a header, then one event per statement
-/// with the statement and the model's snapshot, so that replaying it is the identity.
+/// The native trace of a run (docs/trace-format.md): a header carrying the program, then one
+/// event per statement with the thread that ran it and the model's snapshot, the behaviours'
+/// spawns, acquisitions and releases, and the run's end; replaying it gives the run's verdict.
 class NativeTraceWriter {
 public:
   NativeTraceWriter();
   ~NativeTraceWriter();
-  /// Opens `path` and writes the header; false (and a message in `error`) if it cannot.
-  bool open(const std::string &path, Profile profile, std::string &error);
+  /// Opens `path` and writes the header (with the program's file and source); under
+  /// `all_schedules` only the reported schedule is written, at end(). False (and a message in
+  /// `error`) if the file cannot be opened.
+  bool open(const std::string &path, Profile profile, const std::string &program_file,
+            const std::string &program_text, bool all_schedules, std::string &error);
   /// One statement event, outcome "ok", with the state after it.
   void statement(const Machine &m, const Event &e);
-  /// The rejection ending the run: outcome = its error code, with the state at the rejection.
-  void rejection(const Machine &m, const RuleError &err);
+  /// The end of the run: the rejection event if the run was rejected (its code, the statement),
+  /// then an `end` event: ok, the code, "violation" (`detail` says which), "leak" (I20 at the
+  /// end, `leak`) or "limit".
+  void end(const Machine &m, Outcome outcome, const std::string &detail, bool leak);
   /// Flushes and renames the temporary file into place (written atomically).
   bool close(std::string &error);
 

@@ -348,8 +348,13 @@ StepResult Stepper::exec(Machine &m, uint32_t t, Event &event) {
         im.pop_release();
         break;
       case Op::Statement:
-        event = Event{
-            EventKind::Statement, in.line, m.program_->statements[in.a].message, t, m.steps_, in.a};
+        event = Event{EventKind::Statement,
+                      in.line,
+                      m.program_->statements[in.a].message,
+                      t,
+                      m.steps_,
+                      in.a,
+                      ++m.statement_events_};
         result = StepResult::Statement;
         break;
       case Op::IterNew: {
@@ -370,6 +375,10 @@ StepResult Stepper::exec(Machine &m, uint32_t t, Event &event) {
         const Field *src = h.find_field(it, intern("source"));
         if (src && h.is_live(src->value) && im.is_opaque_cown(src->value))
           (void)im.fail(RuleId::ForOpaque, "cannot iterate over a Released cown", {src->value});
+        if (h.obj(it).payload == kIteratorSourceClosed)
+          (void)im.fail(RuleId::ForNoneAccess,
+                        "the loop's object was closed while keys were left: its next value "
+                        "cannot be read");
         Symbol last = h.obj(it).payload, next = 0;
         if (src && h.is_live(src->value))
           for (const Field &f : h.obj(src->value).fields)
@@ -536,11 +545,28 @@ static std::vector<uint32_t> startable(const World &w) {
   return out;
 }
 
-static void start_behaviour(World &w, uint32_t k) {
+static void begin_behaviour(World &w, uint32_t k) {
   Thread &t = w.threads[k];
   t.status = ThreadStatus::Running;
   for (ObjectId c : t.cowns)
     w.heap.obj(c).status = CownStatus::Acquired;
+}
+
+std::string Machine::current_statement(uint32_t t) const {
+  if (t >= world_.threads.size() || world_.threads[t].calls.empty()) return "";
+  const Activation &a = world_.threads[t].calls.back();
+  const Function &f = program_->functions[a.function];
+  for (uint32_t pc = a.pc; pc < f.code.size(); ++pc)
+    if (f.code[pc].op == Op::Statement) return program_->statements[f.code[pc].a].message;
+  return "";
+}
+
+bool Machine::start_behaviour(uint32_t k) {
+  auto ready = startable(world_);
+  if (std::find(ready.begin(), ready.end(), k) == ready.end()) return false;
+  begin_behaviour(world_, k);
+  schedule_.push_back(k);
+  return true;
 }
 
 Outcome Machine::run(const Observer &observer) {
@@ -562,7 +588,7 @@ Outcome Machine::run_default(const Observer &observer) {
     auto ready = startable(world_);
     if (ready.empty()) break;
     uint32_t k = ready.front();
-    start_behaviour(world_, k);
+    begin_behaviour(world_, k);
     schedule_.push_back(k);
     while (world_.threads[k].status != ThreadStatus::Done)
       if (!step_thread(k, observer)) return stopped(*this, limit_hit_);
@@ -604,7 +630,7 @@ Outcome Machine::run_all(const Observer &observer) {
     uint32_t k = choices[i];
     Machine next = *this;
     next.schedules_explored_ = explored;
-    if (next.world_.threads[k].status == ThreadStatus::Waiting) start_behaviour(next.world_, k);
+    if (next.world_.threads[k].status == ThreadStatus::Waiting) begin_behaviour(next.world_, k);
     next.schedule_.push_back(k);
     bool stop = false;
     // One statement of behaviour k.

@@ -65,6 +65,8 @@ struct Event {
   uint32_t thread = 0;
   uint64_t step = 0; // primitives executed so far
   uint32_t stmt = 0; // the statement's index in CompiledProgram::statements (0 = synthetic)
+  uint64_t seq = 0;  // statement events on this run's path so far, this one included (under
+                     // --schedules all each schedule is a path of its own)
 };
 
 enum class Outcome : uint8_t { Ok, Rejected, Violation, Limit };
@@ -107,6 +109,13 @@ public:
   const std::vector<HistoryEntry> &history() const { return history_; }
   /// The last statement event delivered.
   const Event &last_event() const { return last_event_; }
+  /// The statement events on this run's path so far (Event::seq of the latest).
+  uint64_t statement_events() const { return statement_events_; }
+  /// The statement thread t is in: the message of the next boundary of its top activation's
+  /// straight-line code ("Line 4: r.f = x"); "" if none (the thread has ended).
+  std::string current_statement(uint32_t t) const;
+  /// The thread that executed the latest primitive.
+  uint32_t current_thread() const { return current_thread_; }
   /// Number of schedules explored (--schedules all).
   uint64_t schedules_explored() const { return schedules_explored_; }
   /// For --schedules all: the schedule (thread picks) that led to the reported outcome.
@@ -143,6 +152,9 @@ public:
   /// Replay: replaces the world with a runtime's (after a divergence), keeping the machine's
   /// activations' code positions for the frames at the same depths.
   void adopt(World w);
+  /// Replay: starts behaviour k now (acquiring its cowns) if the schedule allows it: it waits,
+  /// its cowns are Released, and no earlier unfinished behaviour shares one of them. False if not.
+  bool start_behaviour(uint32_t k);
   /// Runs the end-of-run collection and the End event (replay calls this after the last step).
   bool finish_run(const Observer &observer) { return finish(observer); }
 
@@ -169,6 +181,7 @@ private:
   /// long run's memory follows its live heap; amortised O(1) per entry.
   void compact_history();
   Event last_event_;
+  uint64_t statement_events_ = 0;
   uint64_t schedules_explored_ = 0;
   std::vector<uint32_t> schedule_;
   std::chrono::steady_clock::time_point started_;

@@ -550,7 +550,7 @@ Program parse_program(std::string_view source, const std::string &file) {
   return p;
 }
 
-Program parse_program_file(const std::string &path) {
+std::string read_source_file(const std::string &path) {
   std::error_code ec;
   if (std::filesystem::is_directory(path, ec))
     throw InputError(path, 0, 0, "cannot read the file: it is a directory");
@@ -560,7 +560,11 @@ Program parse_program_file(const std::string &path) {
   std::ostringstream buf;
   buf << in.rdbuf();
   if (in.bad()) throw InputError(path, 0, 0, "cannot read the file: read error");
-  return parse_program(buf.str(), path);
+  return buf.str();
+}
+
+Program parse_program_file(const std::string &path) {
+  return parse_program(read_source_file(path), path);
 }
 
 } // namespace lungfish

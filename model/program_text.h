@@ -24,6 +24,9 @@ struct InputError : std::runtime_error {
 /// Parses program text; throws InputError (file:line:col, what was expected) on malformed input.
 Program parse_program(std::string_view text, const std::string &file = "<string>");
 
+/// Reads a source file whole; throws InputError (line 0) if it cannot be read.
+std::string read_source_file(const std::string &path);
+
 /// Reads and parses a file; throws InputError (line 0) if it cannot be read.
 Program parse_program_file(const std::string &path);
 

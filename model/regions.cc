@@ -231,6 +231,14 @@ void Machine::Impl::close(bool wants) {
       Field *f = h.find_field(src, name);
       if (!f || !into(f->value)) continue;
       ObjectId t = f->value;
+      // A `for` over the region loses its object: if keys were left, its next turn fails
+      // (decision 26), so the iterator remembers that.
+      if (h.obj(src).kind == ObjectKind::Iterator && name == intern("source"))
+        for (const Field &k : h.obj(t).fields)
+          if (h.obj(src).payload == 0 || compare_symbols(k.name, h.obj(src).payload) > 0) {
+            h.obj(src).payload = kIteratorSourceClosed;
+            break;
+          }
       f->value = kNone;
       dec_ref(t, h.obj(src).loc, src);
     }

@@ -104,7 +104,7 @@ constexpr RuleInfo kRules[] = {
   {R::ScheduleStuck, "schedule.stuck", C::E_STUCK, false, "end of run",
    "every spawned behaviour can eventually acquire its cowns", ""},
   {R::ForNoneAccess, "for.none_access", C::E_NONE_ACCESS, false, "for k, v in o:",
-   "o is not None", ""},
+   "o is not None, and no close took o while keys were left", ""},
   {R::ForOpaque, "for.opaque", C::E_OPAQUE, true, "for k, v in o:",
    "o is not a Released cown", "iterates the Released cown like a Pending one"},
   {R::CallUndefined, "call.undefined", C::E_UNDEFINED, false, "f(...)",

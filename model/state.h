@@ -35,6 +35,8 @@ Symbol intern(std::string_view s);
 const std::string &symbol_name(Symbol s);
 /// Three-way comparison of symbols by their text (fields are ordered by name, not by id).
 int compare_symbols(Symbol a, Symbol b);
+/// An iterator's payload when `close` took its object while keys were left (never a name).
+inline constexpr Symbol kIteratorSourceClosed = UINT32_MAX;
 
 enum class LocationKind : uint8_t { Local, Region, Immutable, Cown };
 
@@ -59,7 +61,8 @@ enum class ObjectKind : uint8_t {
   Frame,     // a call frame; fields are the variables
   Function,  // def f: payload = the function's index in the compiled program
   Cown,      // Cown(v); `status`
-  Iterator,  // for-loop key iterator: field `source`; payload = last key symbol yielded
+  Iterator,  // for-loop key iterator: field `source`; payload = last key symbol yielded, or
+             // kIteratorSourceClosed
   Prototype, // builtin frozen prototypes ([Frame], [RegionObject], ...); payload = BuiltinProto
   Boolean,   // True / False (frozen strings); payload = 1 for True
 };

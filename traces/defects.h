@@ -26,9 +26,17 @@ std::optional<std::string> classify_violation(const Violation &v, const Recorded
 std::optional<std::string> classify_difference(const std::vector<Difference> &diffs,
                                                const RecordedStep &step,
                                                const std::vector<Violation> &violations);
-/// The defect behind "the runtime accepted what the model rejects", if any.
+/// The defect behind "the runtime accepted what the model rejects", if any; `w` is the model's
+/// state at the rejection (the defect's signature is checked on the objects involved).
 std::optional<std::string> classify_rejection(const std::optional<RuleError> &error,
-                                              const RecordedStep &step);
+                                              const RecordedStep &step, const World &w);
+/// Edges from objects in regions to cowns (the signature of a refused pull that reaches one).
+size_t region_to_cown_edges(const World &w);
+/// The defect behind "the runtime rejected, with error `text`, what the model accepts", if
+/// any; `cown_edges_before` is region_to_cown_edges of the state before the statement, `after`
+/// the model's state after it.
+std::optional<std::string> classify_spurious(const std::string &text, size_t cown_edges_before,
+                                             const World &after);
 /// The defect behind a runtime abort, if any.
 std::optional<std::string> classify_abort(const std::string &message);
 

@@ -9,6 +9,7 @@
 #include "model/program_text.h"
 
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <istream>
 #include <memory>
@@ -23,6 +24,7 @@ public:
   explicit LineSource(const std::string &path, size_t max_line = 64u << 20)
       : file_(path), owned_(std::make_unique<std::ifstream>(path, std::ios::binary)), in_(*owned_),
         max_line_(max_line) {
+    if (std::filesystem::is_directory(path)) throw InputError(path, 0, 0, "is a directory");
     if (!*owned_) throw InputError(path, 0, 0, "cannot open file");
   }
   /// Reads from a caller-owned stream; `file` names it in errors.
@@ -42,6 +44,13 @@ public:
         return true;
       }
       if (eof_) {
+        if (pos_ < buf_.size() && allow_truncated_) {
+          line = std::string_view(buf_.data() + pos_, buf_.size() - pos_);
+          pos_ = buf_.size();
+          ++lineno_;
+          truncated_ = true;
+          return true;
+        }
         if (pos_ < buf_.size())
           throw InputError(file_, lineno_ + 1, static_cast<uint32_t>(buf_.size() - pos_ + 1),
                            "truncated last line (no newline at end of file)");
@@ -59,6 +68,11 @@ public:
     }
   }
 
+  /// Hands out a last line without '\n' instead of rejecting it (a log cut by a crash).
+  void allow_truncated() { allow_truncated_ = true; }
+  /// True once a last line without '\n' was handed out.
+  bool truncated() const { return truncated_; }
+
   /// The number of the line last returned (1-based).
   uint32_t lineno() const { return lineno_; }
   const std::string &file() const { return file_; }
@@ -73,6 +87,8 @@ private:
   size_t pos_ = 0;
   uint32_t lineno_ = 0;
   bool eof_ = false;
+  bool allow_truncated_ = false;
+  bool truncated_ = false;
 };
 
 /// The 1-based column of the first byte of `s` that is not valid UTF-8, or 0 if it is valid.

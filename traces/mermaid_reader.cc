@@ -85,6 +85,18 @@ std::string_view flow_marker_text(FlowMarker m) {
   return kTexts[static_cast<size_t>(m)];
 }
 
+FlowMarker flow_marker_of(std::string_view message) {
+  if (message.empty() || message.back() != ')') return FlowMarker::None; // the common case
+  for (size_t k = 1; k < 7; ++k) {
+    auto m = static_cast<FlowMarker>(k);
+    string_view t = flow_marker_text(m);
+    if (message.size() > t.size() && message.ends_with(t) &&
+        message[message.size() - t.size() - 1] == ' ')
+      return m;
+  }
+  return FlowMarker::None;
+}
+
 struct MermaidReader::Impl {
   LineSource src;
   uint32_t steps = 0;
@@ -297,7 +309,7 @@ void MermaidReader::Impl::classify(MermaidStep &out) {
   out.flat_regions = flat;
   out.error_target_is_bridge = false;
   for (uint32_t t : error_targets)
-    if (t < nodes.size() && nodes[t].shape == Shape::Bridge) out.error_target_is_bridge = true;
+    if (t < nodes.size() && (nodes[t].shape == Shape::Bridge || nodes[t].current_bridge)) out.error_target_is_bridge = true;
 }
 
 // One body line; false when it is the first `classDef` line (the end of the body).
@@ -517,7 +529,10 @@ void MermaidReader::Impl::parse_name(Node &n, string_view esc, size_t col) {
       if (!n.immutable) fail(col, "frozen bridge label on a mutable node");
       return;
     }
-    if (n.shape != Shape::Bridge) fail(col, "unexpected lines in node label");
+    // FrankenScript draws a bridge as a trapezoid when its prototype is [RegionObject]; one whose
+    // `__proto__` was rewritten is a rectangle, still with its region's counters.
+    if (n.shape != Shape::Bridge && n.shape != Shape::Plain)
+      fail(col, "unexpected lines in node label");
     if (n.immutable) fail(col, "counters on a frozen bridge");
     counter(parts[1], "lrc=", true, n.lrc);
     counter(parts[2], "sbrc=", false, n.sbrc);

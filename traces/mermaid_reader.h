@@ -29,6 +29,7 @@
 
 #include <istream>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -41,6 +42,8 @@ std::string_view step_kind_name(StepKind k);
 enum class FlowMarker : uint8_t { None, True, False, Next, Break, Enter, Exit };
 /// "", "(True)", "(False)", ...
 std::string_view flow_marker_text(FlowMarker m);
+/// The marker a `Line N: ...` message ends in (" (True)", ...); None if it ends in none.
+FlowMarker flow_marker_of(std::string_view message);
 
 /// One diagram of a mermaid.md.
 struct MermaidStep {
@@ -77,16 +80,24 @@ private:
 /// Reads every step of a mermaid.md (convenience for tests and small files).
 std::vector<MermaidStep> read_mermaid_file(const std::string &path);
 
-/// What a FrankenScript run ended with, from the header and tail of its NAME.out.
+/// What a FrankenScript run ended with, from its log: the raw log of `frankenscript build P >
+/// LOG 2>&1`, or the same with the three `###` header lines the shared corpus adds (program,
+/// `exit_code=N`, a separator).
 struct RunSummary {
-  std::string program;    // from `### program: ...`
-  int exit_code = 0;      // from `### exit_code=N`
-  std::string error_text; // the `Error: ...` text (several lines possible), without "Error: "
-  bool leak = false;      // "Memory leak detected!"
-  bool abort = false;     // an assertion / abort / fatal-signal text
+  std::string program;          // from `### program: ...`; "" in a raw log
+  std::optional<int> exit_code; // from `### exit_code=N`; unknown in a raw log
+  std::string error_text;       // the `Error: ...` text (several lines possible), without "Error: "
+  bool leak = false;            // "Memory leak detected!"
+  bool abort = false;           // an assertion, `terminate called`, an abort or a fatal signal
+  std::string abort_text;       // the line that says so ("" if only the exit code does)
+  bool finished = false;        // the runtime reached its end-of-run leak check
+  bool truncated = false;       // the log's last line has no newline (cut by a crash)
+  /// Ended without an error, an abort or the end-of-run check: killed (a signal) or cut short.
+  bool crashed() const { return !finished && !abort && error_text.empty(); }
 };
 
-/// Parses a NAME.out file; throws InputError for a malformed header or unreadable file.
+/// Parses a run log (raw, or with the corpus header); throws InputError for a malformed header
+/// or an unreadable file.
 RunSummary read_run_summary(const std::string &path);
 
 } // namespace lungfish::traces

@@ -156,6 +156,21 @@ bool is_valid_outcome(std::string_view o) {
   return o == "ok" || o == "abort" || o == "leak" || o == "crash" || parse_error_code(o);
 }
 
+bool is_valid_end_outcome(std::string_view o) {
+  return is_valid_outcome(o) || o == "violation" || o == "limit";
+}
+
+std::string_view trace_event_kind_name(TraceEventKind k) {
+  switch (k) {
+    case TraceEventKind::Statement: return "statement";
+    case TraceEventKind::Spawn: return "spawn";
+    case TraceEventKind::Acquire: return "acquire";
+    case TraceEventKind::Release: return "release";
+    case TraceEventKind::End: return "end";
+  }
+  return "?";
+}
+
 nlohmann::ordered_json snapshot_to_json(const Snapshot &s) {
   Ordered objs = Ordered::array();
   for (const auto &o : s.objects) {
@@ -255,11 +270,17 @@ struct NativeTraceReader::Impl {
       auto v = c.member("lungfish_trace");
       if (!v) c.fail("missing `lungfish_trace` version: not a lungfish trace header");
       if (v->integer(INT64_MIN, INT64_MAX) != 1) v->fail("unsupported trace version");
-      c.expect_object({"lungfish_trace", "runtime", "profile"});
+      c.expect_object({"lungfish_trace", "runtime", "profile", "program"});
       header.runtime = c.required("runtime").string();
       auto p = c.required("profile");
       header.profile = p.string();
       if (!parse_profile(header.profile)) p.fail("unknown profile `" + header.profile + "`");
+      if (auto prog = c.member("program")) {
+        if (!prog->value().is_object()) prog->fail("`program` must be an object");
+        prog->expect_object({"file", "text"});
+        header.program_file = prog->string_or("file", "");
+        if (auto t = prog->member("text")) header.program_text = t->string();
+      }
     });
   }
 
@@ -267,11 +288,39 @@ struct NativeTraceReader::Impl {
     std::string_view l;
     if (!src.next(l)) return false;
     parse_line(l, [&](const JsonCursor &c) {
-      c.expect_object({"step", "line", "stmt", "message", "op", "outcome", "detail", "snapshot"});
+      c.expect_object({"step", "event", "thread", "behaviour", "cowns", "captures", "line", "stmt",
+                       "message", "op", "outcome", "detail", "snapshot"});
       out = TraceEvent{};
       auto st = c.required("step");
       out.step = static_cast<uint64_t>(st.integer(1, INT64_MAX));
       if (out.step <= last_step) st.fail("steps must increase");
+      if (auto ev = c.member("event")) {
+        std::string k = ev->string();
+        if (k == "statement") out.event = TraceEventKind::Statement;
+        else if (k == "spawn") out.event = TraceEventKind::Spawn;
+        else if (k == "acquire") out.event = TraceEventKind::Acquire;
+        else if (k == "release") out.event = TraceEventKind::Release;
+        else if (k == "end") out.event = TraceEventKind::End;
+        else ev->fail("unknown event `" + k + "`");
+      }
+      out.thread = static_cast<uint32_t>(opt_int(c, "thread", 0, UINT32_MAX).value_or(0));
+      bool of_behaviour = out.event == TraceEventKind::Spawn ||
+                          out.event == TraceEventKind::Acquire ||
+                          out.event == TraceEventKind::Release;
+      if (auto b = c.member("behaviour")) {
+        if (!of_behaviour) b->fail("`behaviour` belongs to spawn, acquire and release events");
+        out.behaviour = static_cast<uint32_t>(b->integer(1, UINT32_MAX));
+      } else if (of_behaviour) {
+        c.fail("a " + std::string(trace_event_kind_name(out.event)) +
+               " event needs `behaviour`");
+      }
+      for (const char *name : {"cowns", "captures"})
+        if (auto a = c.member(name)) {
+          if (out.event != TraceEventKind::Spawn) a->fail("only a spawn event names its " + std::string(name));
+          if (!a->value().is_array()) a->fail(std::string("`") + name + "` must be an array");
+          auto &dst = std::string(name) == "cowns" ? out.cowns : out.captures;
+          for (size_t k = 0; k < a->value().size(); ++k) dst.push_back(a->at(k).string());
+        }
       out.line = static_cast<uint32_t>(opt_int(c, "line", 0, UINT32_MAX).value_or(0));
       out.stmt = c.string_or("stmt", "");
       out.message = c.string_or("message", "");
@@ -282,9 +331,16 @@ struct NativeTraceReader::Impl {
         if (!is_known_op_kind(kind->string())) kind->fail("unknown op kind");
         out.op = op->value();
       }
-      auto oc = c.required("outcome");
-      out.outcome = oc.string();
-      if (!is_valid_outcome(out.outcome)) oc.fail("unknown outcome `" + out.outcome + "`");
+      if (out.event == TraceEventKind::Statement || out.event == TraceEventKind::End) {
+        auto oc = c.required("outcome");
+        out.outcome = oc.string();
+        bool valid = out.event == TraceEventKind::End ? is_valid_end_outcome(out.outcome)
+                                                      : is_valid_outcome(out.outcome);
+        if (!valid) oc.fail("unknown outcome `" + out.outcome + "`");
+      } else if (auto oc = c.member("outcome")) {
+        out.outcome = oc->string();
+        if (out.outcome != "ok") oc->fail("a behaviour event's outcome can only be `ok`");
+      }
       out.detail = c.string_or("detail", "");
       if (auto sn = c.member("snapshot")) out.snapshot = snapshot_from(*sn);
       last_step = out.step;
@@ -313,15 +369,28 @@ NativeTraceWriter::NativeTraceWriter(std::ostream &out, const TraceHeader &h) : 
   j["lungfish_trace"] = h.version;
   j["runtime"] = h.runtime;
   j["profile"] = h.profile;
+  if (!h.program_file.empty() || h.program_text) {
+    Ordered p;
+    if (!h.program_file.empty()) p["file"] = h.program_file;
+    if (h.program_text) p["text"] = *h.program_text;
+    j["program"] = std::move(p);
+  }
   out_ << j.dump(-1, ' ', false, Ordered::error_handler_t::replace) << '\n';
 }
 
 void NativeTraceWriter::write(const TraceEvent &e) {
   Ordered j;
   j["step"] = e.step;
+  if (e.event != TraceEventKind::Statement) j["event"] = trace_event_kind_name(e.event);
+  if (e.thread) j["thread"] = e.thread;
+  if (e.behaviour) j["behaviour"] = e.behaviour;
+  if (e.event == TraceEventKind::Spawn) {
+    j["cowns"] = e.cowns;
+    j["captures"] = e.captures;
+  }
   if (e.line) j["line"] = e.line;
-  j["stmt"] = e.stmt;
-  j["message"] = e.message;
+  if (e.event == TraceEventKind::Statement || !e.stmt.empty()) j["stmt"] = e.stmt;
+  if (e.event == TraceEventKind::Statement || !e.message.empty()) j["message"] = e.message;
   if (e.op) j["op"] = Ordered::parse(e.op->dump());
   j["outcome"] = e.outcome;
   if (!e.detail.empty()) j["detail"] = e.detail;

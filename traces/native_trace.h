@@ -18,13 +18,16 @@
 #include <optional>
 #include <ostream>
 #include <string>
+#include <vector>
 
 namespace lungfish::traces {
 
 struct TraceHeader {
   int version = 1;
-  std::string runtime; // "frankenscript", "cpython", "lungfish", ...
-  std::string profile; // a profile name (rules.h parse_profile)
+  std::string runtime;      // "frankenscript", "cpython", "lungfish", ...
+  std::string profile;      // a profile name (rules.h parse_profile)
+  std::string program_file = ""; // the program the runtime ran ("" if not said)
+  std::optional<std::string> program_text = std::nullopt; // its source, if the trace has it
   bool operator==(const TraceHeader &) const = default;
 };
 
@@ -32,8 +35,18 @@ struct TraceHeader {
 /// and re-derive the operation from `stmt`.
 bool is_known_op_kind(std::string_view kind);
 
+/// What an event records: a statement boundary, or a behaviour's life, or the run's end.
+enum class TraceEventKind : uint8_t { Statement, Spawn, Acquire, Release, End };
+/// "statement", "spawn", "acquire", "release", "end".
+std::string_view trace_event_kind_name(TraceEventKind k);
+
 struct TraceEvent {
   uint64_t step = 0;                // 1, 2, ... strictly increasing
+  TraceEventKind event = TraceEventKind::Statement;
+  uint32_t thread = 0;              // who ran it: 0 = main, k = the k-th behaviour spawned
+  uint32_t behaviour = 0;           // spawn / acquire / release: which behaviour (>= 1)
+  std::vector<std::string> cowns;   // spawn: the cowns' variables, in `when` order
+  std::vector<std::string> captures; // spawn: the variables captured by move
   uint32_t line = 0;                // source line (0 = none)
   std::string stmt;                 // source text of the statement ("r.f = x")
   std::string message;              // the runtime's own heading ("Line 4: r.f = x")
@@ -46,6 +59,9 @@ struct TraceEvent {
 
 /// True for "ok", "abort", "leak", "crash" and the error codes of SEMANTICS.md 6.
 bool is_valid_outcome(std::string_view outcome);
+/// What an `end` event may say besides those: "violation" (the runtime's own checker stopped
+/// it) and "limit".
+bool is_valid_end_outcome(std::string_view outcome);
 
 /// A Snapshot as JSON (the schema's "snapshot" definition).
 nlohmann::ordered_json snapshot_to_json(const Snapshot &s);

@@ -11,7 +11,9 @@
 #pragma once
 
 #include "checker/invariants.h"
+#include "model/code.h"
 #include "model/machine.h"
+#include "traces/mermaid_reader.h"
 #include "traces/snapshot.h"
 
 #include <nlohmann/json.hpp>
@@ -23,16 +25,33 @@
 
 namespace lungfish::traces {
 
-/// One recorded statement boundary, whatever the format.
+/// What a recorded step is.
+enum class RecordedKind : uint8_t {
+  Statement, // a statement boundary (`Line N: ...`), with the runtime's outcome and snapshot
+  Error,     // the runtime reported an error in a statement it does not record (`Error: ...`)
+  Note,      // a diagram that is no statement boundary (`Internal:`, `Builtin:`, cycles found)
+  Leak,      // the runtime's end-of-run leak report
+  Spawn,     // a `when` spawned behaviour `behaviour` (thread = the spawner)
+  Acquire,   // behaviour `behaviour` acquired its cowns and starts (thread = it)
+  Release,   // behaviour `behaviour` ended and released its cowns
+  End,       // the run ended (`outcome`: ok, leak, violation, limit, or an error code)
+};
+/// "statement", "error", "note", "leak", "spawn", "acquire", "release", "end".
+std::string_view recorded_kind_name(RecordedKind k);
+
+/// One recorded step, whatever the format.
 struct RecordedStep {
-  uint32_t index = 0;      // 1-based event number in the trace
-  uint32_t file_line = 0;  // where it starts in the trace file
-  uint32_t line = 0;       // source line N of `Line N: ...`
-  std::string message;     // "Line 4: r.f = x", "Error: ..."
-  std::string stmt;        // the statement text without its marker
-  std::string marker;      // "", "(True)", "(False)", "(Next)", "(Break)", "(Enter)", "(Exit)"
-  std::string kind = "Line"; // Line, Error, Internal, Builtin, Cycles, Leak, Other
+  uint32_t index = 0;     // 1-based event number in the trace
+  uint32_t file_line = 0; // where it starts in the trace file
+  uint32_t line = 0;      // source line N of `Line N: ...`
+  std::string message;    // "Line 4: r.f = x", "Error: ..."
+  std::string stmt;       // the statement text without its marker
+  FlowMarker marker = FlowMarker::None;
+  RecordedKind kind = RecordedKind::Statement;
+  uint32_t thread = 0;        // who ran it: 0 = the main program, k = the k-th behaviour spawned
+  uint32_t behaviour = 0;     // Spawn / Acquire / Release: which behaviour
   std::string outcome = "ok"; // "ok", an error code, "abort", "leak", "crash"
+  std::string detail;         // the runtime's own error text, if any
   std::optional<Snapshot> snapshot;
   /// Non-empty: the model cannot interpret this statement (why, in a sentence). Replay adopts
   /// the runtime's snapshot as the model's state and checks the invariants that a snapshot
@@ -60,8 +79,16 @@ struct ReplayViolation {
 
 struct ReplayReport {
   std::string trace;
+  std::vector<std::string> inputs; // what was read: "mermaid.md (recording)", "p.out (log)", ...
   std::string profile;
+  bool followed_program = false; // the model ran the program (else each recorded statement alone)
   uint32_t events = 0;
+  // Every event is counted once in exactly one of these:
+  uint32_t modelled = 0; // run by the model and compared (a runtime rejection the model judged)
+  uint32_t opaque = 0;   // outside what the model interprets: snapshot adopted and checked
+  uint32_t unjudged = 0; // neither: see unjudged_reasons
+  uint32_t other = 0;    // diagrams that are no statement boundary (`Internal:`, `Builtin:`, ...)
+  std::vector<std::string> unjudged_reasons; // one sentence per reason, with the events
   uint32_t matched_prefix = 0; // events replayed before the first finding
   std::vector<Divergence> divergences;
   std::vector<ReplayViolation> violations;
@@ -71,6 +98,25 @@ struct ReplayReport {
   bool clean() const { return divergences.empty() && violations.empty(); }
   /// The defects found, each once, in order of first appearance.
   std::vector<std::string> defects() const;
+  /// "clean: 12 of 14 events modelled, 2 opaque (snapshots checked)", "2 findings: ...", ...
+  std::string verdict() const;
+};
+
+/// How the runtime's run ended, as far as its log (or a native trace's `end` event) says.
+struct RuntimeEnd {
+  enum class Kind : uint8_t {
+    Unknown,  // nothing says (no log)
+    Finished, // the run reached its end normally (possibly reporting a leak)
+    Error,    // the runtime reported an error (`code`, `text`)
+    Abort,    // an assertion, an uncaught exception, abort() (`text`)
+    Crash,    // killed by a signal, or its log stops without saying why
+    Stopped,  // the runtime stopped on purpose (its own checker, a limit): `text`
+  };
+  Kind kind = Kind::Unknown;
+  std::string code; // Error: the error code (E_...), "" if the text is not one the model knows
+  std::string text;
+  bool leak = false;
+  std::optional<int> exit_code;
 };
 
 struct ReplayOptions {
@@ -78,6 +124,10 @@ struct ReplayOptions {
   bool check_invariants = true;
   uint64_t max_steps = 0;
   double timeout_seconds = 0;
+  /// The program the runtime ran: the model runs it alongside the recording and judges the
+  /// statement the runtime failed on. nullptr: each recorded statement is compiled alone.
+  std::shared_ptr<const CompiledProgram> program;
+  RuntimeEnd end; // from the runtime's log, if one was read
 };
 
 /// A stream of recorded steps (read lazily: replay keeps only a look-ahead window).
@@ -86,16 +136,45 @@ public:
   virtual ~StepSource() = default;
   /// The next step; false at the end. Throws InputError on malformed input.
   virtual bool next(RecordedStep &out) = 0;
+  /// What the reader had to say once the stream ended ("" if nothing), e.g. a cut last diagram.
+  virtual std::string end_note() const { return ""; }
 };
 
-/// Opens a FrankenScript mermaid.md as a stream of steps (NAME.out beside it, if present, gives
-/// the run's outcome: read `runtime_outcome()` after the stream ended).
-std::unique_ptr<StepSource> open_frankenscript_source(const std::string &mermaid_path);
+/// Opens a FrankenScript mermaid.md as a stream of steps. With `tolerate_cut` (the log says the
+/// runtime died), an unfinished last diagram ends the stream instead of being an error.
+std::unique_ptr<StepSource> open_frankenscript_source(const std::string &mermaid_path,
+                                                      bool tolerate_cut = false);
 /// Opens a native trace as a stream of steps; `profile` gets the header's profile.
 std::unique_ptr<StepSource> open_native_source(const std::string &path, std::string *profile);
 /// The outcome a FrankenScript run ended with, from NAME.out beside the mermaid.md ("ok" if none).
 std::string frankenscript_run_outcome(const std::string &mermaid_path,
                                       const std::string &last_error_code);
+/// How a run ended, from what its log says.
+RuntimeEnd runtime_end_of(const RunSummary &s);
+/// The report's runtime outcome ("ok", "leak", "abort", "crash", an error code) for a run that
+/// ended as `e`; `last_error` is the code of an `Error:` step the recording has ("" if none).
+std::string runtime_outcome_of(const RuntimeEnd &e, const std::string &last_error);
+
+/// What a user hands to `replay`: the recording, and optionally the runtime's log and the
+/// program. Empty fields are looked for beside the recording (replay_files).
+struct ReplayFiles {
+  std::string trace;   // mermaid.md, NAME.mermaid.md, a native trace, a CPython recording
+  std::string format;  // "frankenscript", "native", "cpython"; "" = by the file's name
+  std::string log;     // the runtime's stdout+stderr (FrankenScript: NAME.out)
+  std::string program; // the program the runtime ran
+  std::string profile; // "" = the trace header's, else the format's own
+};
+
+/// The files replay will read: `f` with its empty fields filled from beside the recording
+/// (NAME.mermaid.md: NAME.out or NAME.log, NAME.frank; mermaid.md: mermaid.out or mermaid.log,
+/// else the only *.out / *.log there, and the .frank of the same name, else the only one; a
+/// native trace: the program its header carries). Throws InputError if a named file is missing.
+ReplayFiles find_replay_files(ReplayFiles f);
+
+/// Replays a recording with everything `f` gives (find_replay_files first): the program, when
+/// there is one, is followed; the log's end of run is judged. Throws InputError (file:line:col)
+/// for any file that cannot be read or parsed.
+ReplayReport replay_files(const ReplayFiles &f, ReplayOptions options);
 
 /// Replays a stream of steps through the model; memory follows the live heap and the longest
 /// call body (the look-ahead for a call site), not the trace.

@@ -1,4 +1,5 @@
 // Reading recorded steps (FrankenScript, native) and printing replay reports.
+#include "traces/line_source.h"
 #include "traces/mermaid_reader.h"
 #include "traces/native_trace.h"
 #include "traces/replay.h"
@@ -41,36 +42,78 @@ namespace {
 
 class FrankenScriptSource : public StepSource {
 public:
-  explicit FrankenScriptSource(const std::string &path) : reader_(path) {}
+  FrankenScriptSource(const std::string &path, bool tolerate_cut)
+      : reader_(path), path_(path), tolerate_cut_(tolerate_cut) {}
   bool next(RecordedStep &r) override {
     MermaidStep step;
-    if (!reader_.next(step)) return false;
+    if (cut_) return false;
+    try {
+      if (!reader_.next(step)) return false;
+    } catch (const InputError &e) {
+      // A runtime killed while drawing leaves its last diagram unfinished: with a log that says
+      // the run died, everything before it is still a recording.
+      if (!tolerate_cut_ || e.line <= last_complete_step_line()) throw;
+      cut_ = true;
+      cut_note = path_ + ":" + std::to_string(e.line) +
+                 ": the last diagram is cut (the runtime died while drawing it); the steps before "
+                 "it were replayed";
+      return false;
+    }
     r = RecordedStep{};
     r.index = step.index;
     r.file_line = step.file_line;
     r.line = step.line;
     r.message = step.message;
     r.stmt = step.stmt;
-    r.marker = std::string(flow_marker_text(step.marker));
-    r.kind = std::string(step_kind_name(step.kind));
-    if (step.kind == StepKind::Error) {
-      std::string text = step.message.substr(step.message.rfind("Error: ", 0) == 0 ? 7 : 0);
-      std::string code = frankenscript_error_code(text, "");
-      // The direct write's two texts are swapped in FrankenScript (docs/decisions.md 15).
-      if (code == "E_HAS_PARENT_OR_OTHER") code = "E_HAS_PARENT";
-      r.outcome = code.empty() ? "crash" : code;
-      last_error_code = r.outcome;
-    } else if (step.kind == StepKind::Leak) {
-      r.outcome = "leak";
-    } else if (step.kind == StepKind::Line) {
-      r.snapshot = std::move(step.snapshot);
+    r.marker = step.marker;
+    switch (step.kind) {
+      case StepKind::Line:
+        r.kind = RecordedKind::Statement;
+        r.snapshot = std::move(step.snapshot);
+        break;
+      case StepKind::Error: {
+        r.kind = RecordedKind::Error;
+        std::string text = step.message.substr(step.message.rfind("Error: ", 0) == 0 ? 7 : 0);
+        std::string code = frankenscript_error_code(text, "");
+        // The direct write's two texts are swapped in FrankenScript (docs/decisions.md 15).
+        if (code == "E_HAS_PARENT_OR_OTHER") code = "E_HAS_PARENT";
+        r.outcome = code.empty() ? "crash" : code;
+        r.detail = text;
+        last_error_code = r.outcome;
+        break;
+      }
+      case StepKind::Leak:
+        r.kind = RecordedKind::Leak;
+        r.outcome = "leak";
+        break;
+      default:
+        r.kind = RecordedKind::Note;
+        break;
     }
     return true;
   }
+  std::string end_note() const override { return cut_note; }
   std::string last_error_code;
+  std::string cut_note; // set when the last diagram was cut
 
 private:
   MermaidReader reader_;
+  std::string path_;
+  bool tolerate_cut_;
+  bool cut_ = false;
+  uint32_t last_complete_ = UINT32_MAX; // computed on the first error only
+
+  /// The line of the last `<div style='break-after:page'></div>`, which ends a complete step.
+  uint32_t last_complete_step_line() {
+    if (last_complete_ != UINT32_MAX) return last_complete_;
+    last_complete_ = 0;
+    detail::LineSource src(path_);
+    src.allow_truncated();
+    std::string_view l;
+    while (src.next(l))
+      if (l == "<div style='break-after:page'></div>") last_complete_ = src.lineno();
+    return last_complete_;
+  }
 };
 
 class NativeSource : public StepSource {
@@ -86,9 +129,21 @@ public:
     r.file_line = reader_.line();
     r.line = e.line;
     r.message = std::move(e.message);
+    r.marker = flow_marker_of(r.message);
     r.stmt = std::move(e.stmt);
     r.outcome = std::move(e.outcome);
-    r.kind = r.outcome == "leak" ? "Leak" : "Line";
+    r.detail = std::move(e.detail);
+    r.thread = e.thread;
+    r.behaviour = e.behaviour;
+    switch (e.event) {
+      case TraceEventKind::Statement:
+        r.kind = r.outcome == "leak" ? RecordedKind::Leak : RecordedKind::Statement;
+        break;
+      case TraceEventKind::Spawn: r.kind = RecordedKind::Spawn; break;
+      case TraceEventKind::Acquire: r.kind = RecordedKind::Acquire; break;
+      case TraceEventKind::Release: r.kind = RecordedKind::Release; break;
+      case TraceEventKind::End: r.kind = RecordedKind::End; break;
+    }
     r.snapshot = std::move(e.snapshot);
     return true;
   }
@@ -99,12 +154,48 @@ private:
 
 } // namespace
 
-std::unique_ptr<StepSource> open_frankenscript_source(const std::string &mermaid_path) {
-  return std::make_unique<FrankenScriptSource>(mermaid_path);
+std::unique_ptr<StepSource> open_frankenscript_source(const std::string &mermaid_path,
+                                                      bool tolerate_cut) {
+  return std::make_unique<FrankenScriptSource>(mermaid_path, tolerate_cut);
 }
 
 std::unique_ptr<StepSource> open_native_source(const std::string &path, std::string *profile) {
   return std::make_unique<NativeSource>(path, profile);
+}
+
+RuntimeEnd runtime_end_of(const RunSummary &s) {
+  RuntimeEnd e;
+  e.exit_code = s.exit_code;
+  e.leak = s.leak;
+  if (s.abort) {
+    e.kind = RuntimeEnd::Kind::Abort;
+    e.text = s.abort_text.empty() && s.exit_code
+                 ? "exit code " + std::to_string(*s.exit_code)
+                 : s.abort_text;
+  } else if (!s.error_text.empty()) {
+    e.kind = RuntimeEnd::Kind::Error;
+    e.text = s.error_text;
+    std::string c = frankenscript_error_code(s.error_text, "");
+    e.code = c == "E_HAS_PARENT_OR_OTHER" ? "E_HAS_PARENT" : c;
+  } else if (s.finished) {
+    e.kind = RuntimeEnd::Kind::Finished;
+  } else {
+    e.kind = RuntimeEnd::Kind::Crash;
+    e.text = s.truncated ? "its log stops in the middle of a line" : "";
+  }
+  return e;
+}
+
+std::string runtime_outcome_of(const RuntimeEnd &e, const std::string &last_error) {
+  switch (e.kind) {
+    case RuntimeEnd::Kind::Abort: return "abort";
+    case RuntimeEnd::Kind::Crash: return "crash";
+    default: break;
+  }
+  if (e.leak) return "leak";
+  if (!last_error.empty()) return last_error;
+  if (e.kind == RuntimeEnd::Kind::Error) return e.code.empty() ? "crash" : e.code;
+  return "ok";
 }
 
 std::string frankenscript_run_outcome(const std::string &path, const std::string &last_error) {
@@ -113,20 +204,12 @@ std::string frankenscript_run_outcome(const std::string &path, const std::string
   if (pos == std::string::npos) return last_error.empty() ? "ok" : last_error;
   out_path = out_path.substr(0, pos) + ".out";
   if (!std::filesystem::exists(out_path)) return last_error.empty() ? "ok" : last_error;
-  RunSummary s = read_run_summary(out_path);
-  if (s.abort) return "abort";
-  if (s.leak) return "leak";
-  if (!last_error.empty()) return last_error;
-  if (!s.error_text.empty()) {
-    std::string c = frankenscript_error_code(s.error_text, "");
-    return c.empty() ? "crash" : c == "E_HAS_PARENT_OR_OTHER" ? "E_HAS_PARENT" : c;
-  }
-  return s.exit_code != 0 ? "crash" : "ok";
+  return runtime_outcome_of(runtime_end_of(read_run_summary(out_path)), last_error);
 }
 
 std::vector<RecordedStep> read_frankenscript_steps(const std::string &path,
                                                    std::string *runtime_outcome) {
-  FrankenScriptSource source(path);
+  FrankenScriptSource source(path, false);
   std::vector<RecordedStep> out;
   RecordedStep r;
   while (source.next(r))
@@ -147,9 +230,17 @@ std::vector<RecordedStep> read_native_steps(const std::string &path, std::string
 nlohmann::ordered_json report_to_json(const ReplayReport &r) {
   nlohmann::ordered_json j;
   j["outcome"] = r.limited ? "limit" : r.clean() ? "ok" : "violation";
+  j["verdict"] = r.verdict();
   j["trace"] = r.trace;
+  j["inputs"] = r.inputs;
   j["profile"] = r.profile;
+  j["followed_program"] = r.followed_program;
   j["events"] = r.events;
+  j["modelled"] = r.modelled;
+  j["opaque"] = r.opaque;
+  j["unjudged"] = r.unjudged;
+  j["other"] = r.other;
+  j["unjudged_reasons"] = r.unjudged_reasons;
   j["matched_prefix"] = r.matched_prefix;
   j["runtime_outcome"] = r.runtime_outcome;
   j["divergences"] = nlohmann::ordered_json::array();
@@ -182,14 +273,15 @@ std::string report_to_text(const ReplayReport &r) {
   std::ostringstream out;
   out << r.trace << ": " << r.events << " events, profile " << r.profile << ", runtime outcome "
       << r.runtime_outcome << "\n";
+  for (const auto &in : r.inputs)
+    out << "read: " << in << "\n";
+  if (r.inputs.empty() || !r.followed_program)
+    out << "mode: each recorded statement compiled on its own (no program followed)\n";
+  out << r.verdict() << "\n";
   if (r.limited)
     out << "replay stopped at a limit (--max-steps / --timeout) after " << r.events
-        << " events: outcome limit; what follows covers only those events\n";
-  if (r.clean()) {
-    out << (r.limited
-                ? "no finding before the limit\n"
-                : "replay clean: every event matched the model and no invariant was broken\n");
-  } else {
+        << " events; what follows covers only those events\n";
+  if (!r.clean()) {
     out << "matched prefix: " << r.matched_prefix << " events\n";
     for (const auto &d : r.divergences)
       out << "event " << d.event << " (line " << d.line << "): divergence [" << d.kind << "] "
@@ -198,6 +290,8 @@ std::string report_to_text(const ReplayReport &r) {
       out << "event " << v.event << " (line " << v.line << "): " << v.rendered
           << (v.defect ? "\n    runtime defect: " + *v.defect : std::string()) << "\n";
   }
+  for (const auto &u : r.unjudged_reasons)
+    out << "not judged: " << u << "\n";
   for (const auto &n : r.notes)
     out << "note: " << n << "\n";
   return out.str();

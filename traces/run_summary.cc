@@ -1,4 +1,10 @@
-// read_run_summary (declared in mermaid_reader.h): the header and tail of FrankenScript's NAME.out.
+// read_run_summary (declared in mermaid_reader.h): what a FrankenScript run log says of the run.
+//
+// The log is the runtime's stdout and stderr (`frankenscript build P > LOG 2>&1`). Its stdout is
+// flushed line by line, so a run killed by a signal leaves a log that simply stops: neither an
+// `Error:` nor the end-of-run leak check ("No memory leaks detected!" / "Memory leak detected!").
+// The shared corpus prefixes logs with three `###` lines (program, exit code, a separator); they
+// are optional.
 #include "traces/line_source.h"
 #include "traces/mermaid_reader.h"
 
@@ -8,37 +14,51 @@ namespace {
 bool is_digit(char c) {
   return c >= '0' && c <= '9';
 }
+
+/// A line saying the runtime aborted: a failed assertion, an uncaught exception, an abort.
+bool is_abort_line(std::string_view l) {
+  return l.find("Assertion `") != std::string_view::npos ||
+         l.find("assert fail") != std::string_view::npos || l.starts_with("terminate called") ||
+         l.find("still has references") != std::string_view::npos || l == "Aborted" ||
+         l.starts_with("Aborted (core dumped)") || l.starts_with("Segmentation fault");
+}
 } // namespace
 
 RunSummary read_run_summary(const std::string &path) {
   detail::LineSource src(path);
+  src.allow_truncated();
   RunSummary out;
   std::string_view l;
-  auto header = [&](std::string_view prefix) {
+  if (!src.next(l)) return out; // an empty log: the run died before printing anything
+  if (l.starts_with("### program: ")) {
+    out.program = std::string(l.substr(13));
     if (!src.next(l))
       throw InputError(path, src.lineno() + 1, 1, "unexpected end of file in the `###` header");
-    if (!l.starts_with(prefix))
-      throw InputError(path, src.lineno(), 1, "expected `" + std::string(prefix) + "`");
-    return l.substr(prefix.size());
-  };
-  out.program = std::string(header("### program: "));
-  std::string_view code = header("### exit_code=");
-  bool neg = code.starts_with("-");
-  if (neg) code.remove_prefix(1);
-  if (code.empty() || code.size() > 9)
-    throw InputError(path, src.lineno(), 15, "expected an exit code");
-  int v = 0;
-  for (size_t i = 0; i < code.size(); ++i) {
-    if (!is_digit(code[i]))
-      throw InputError(path, src.lineno(), static_cast<uint32_t>(15 + i + neg), "expected a digit");
-    v = v * 10 + (code[i] - '0');
+    if (!l.starts_with("### exit_code="))
+      throw InputError(path, src.lineno(), 1, "expected `### exit_code=`");
+    std::string_view code = l.substr(14);
+    bool neg = code.starts_with("-");
+    if (neg) code.remove_prefix(1);
+    if (code.empty() || code.size() > 9)
+      throw InputError(path, src.lineno(), 15, "expected an exit code");
+    int v = 0;
+    for (size_t i = 0; i < code.size(); ++i) {
+      if (!is_digit(code[i]))
+        throw InputError(path, src.lineno(), static_cast<uint32_t>(15 + i + neg),
+                         "expected a digit");
+      v = v * 10 + (code[i] - '0');
+    }
+    out.exit_code = neg ? -v : v;
+    if (!src.next(l))
+      throw InputError(path, src.lineno() + 1, 1, "unexpected end of file in the `###` header");
+    if (!l.starts_with("### ")) throw InputError(path, src.lineno(), 1, "expected `### `");
+    if (!src.next(l)) l = {};
   }
-  out.exit_code = neg ? -v : v;
-  header("### ");
   bool in_error = false;
-  while (src.next(l)) {
+  bool first = true;
+  for (; first || src.next(l); first = false) {
     if (in_error) {
-      if (l.starts_with("Destroying region: "))
+      if (l.starts_with("Destroying region: ") || is_abort_line(l))
         in_error = false;
       else {
         out.error_text += '\n';
@@ -51,15 +71,16 @@ RunSummary read_run_summary(const std::string &path) {
       out.error_text.append(l.substr(7));
       in_error = true;
     } else if (l == "Memory leak detected!") {
-      out.leak = true;
-    } else if (l.find("Assertion `") != std::string_view::npos ||
-               l.starts_with("terminate called") ||
-               l.find("still has references") != std::string_view::npos || l == "Aborted" ||
-               l.starts_with("Segmentation fault")) {
+      out.leak = out.finished = true;
+    } else if (l == "No memory leaks detected!") {
+      out.finished = true;
+    } else if (is_abort_line(l)) {
       out.abort = true;
+      out.abort_text = std::string(l.size() > 300 ? l.substr(0, 300) : l);
     }
   }
-  if (out.exit_code >= 128 || out.exit_code < 0) out.abort = true;
+  out.truncated = src.truncated();
+  if (out.exit_code && (*out.exit_code >= 128 || *out.exit_code < 0)) out.abort = true;
   return out;
 }
 

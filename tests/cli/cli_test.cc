@@ -101,11 +101,11 @@ TEST_F(CliTest, ReplayAtALimitSaysLimitNotClean) {
   ASSERT_EQ(run("run --trace " + trace.string() + " " + prog).code, 0);
   Result full = run("replay " + trace.string());
   EXPECT_EQ(full.code, 0) << full.out << full.err;
-  EXPECT_NE(full.out.find("replay clean"), std::string::npos) << full.out;
+  EXPECT_NE(full.out.find("\nclean: "), std::string::npos) << full.out;
   Result r = run("replay --max-steps 3 " + trace.string());
   EXPECT_EQ(r.code, 3) << r.out << r.err;
-  EXPECT_EQ(r.out.find("replay clean"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("outcome limit"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("\nclean: "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("\nlimit: "), std::string::npos) << r.out;
   Result j = run("replay --json --max-steps 3 " + trace.string());
   EXPECT_EQ(j.code, 3);
   EXPECT_EQ(nlohmann::json::parse(j.out)["outcome"], "limit") << j.out;
@@ -135,9 +135,8 @@ TEST_F(CliTest, ReplayHonoursTimeout) {
   // than the time to start stops the replay there.
   Result r = run("replay --timeout 0.000001 " + trace.string());
   EXPECT_EQ(r.code, 3) << r.out << r.err;
-  EXPECT_EQ(r.out.find("replay clean"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("outcome limit"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("no finding before the limit"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("\nclean: "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("\nlimit: "), std::string::npos) << r.out;
 }
 
 // run --trace writes through a temporary file: a complete trace or none, never a partial one.
@@ -334,13 +333,16 @@ TEST_F(CliTest, TraceWritesHeaderAndOneLinePerStatement) {
   std::vector<nlohmann::json> events;
   while (std::getline(in, line))
     events.push_back(nlohmann::json::parse(line));
-  ASSERT_EQ(events.size(), 6u);
+  ASSERT_EQ(events.size(), 7u);
   EXPECT_EQ(events[0]["lungfish_trace"], 1);
   EXPECT_EQ(events[0]["profile"], "lungfish");
+  EXPECT_EQ(events[0]["program"]["text"], kDoubleOwner); // replay follows the program
   EXPECT_EQ(events[1]["outcome"], "ok");
   EXPECT_EQ(events[1]["message"], "Line 1: a = Region()");
   EXPECT_EQ(events[5]["outcome"], "E_HAS_PARENT");
   EXPECT_EQ(events[5]["line"], 5);
+  EXPECT_EQ(events[6]["event"], "end");
+  EXPECT_EQ(events[6]["outcome"], "E_HAS_PARENT");
 }
 
 TEST_F(CliTest, HelpListsEveryOption) {

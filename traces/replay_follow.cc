@@ -1,0 +1,487 @@
+// Replay alongside the program (replay.h): the model runs the program the runtime ran, and every
+// recorded boundary must be the model's next one.
+//
+//   for each recorded event:
+//     statement of thread k: start behaviour k if it waits; run k to its next boundary;
+//       the model's statement must be the recorded one (`Line N: text`, same marker);
+//       compare the snapshots; check the invariants; on a difference adopt the runtime's state
+//     the runtime failed (an `Error:` without a diagram of its statement, or a rejected event):
+//       run the model's next statement; the model must reject it with the same code
+//     spawn / acquire / release of behaviour k: the model must agree (acquire starts k)
+//   at the end of the recording, what the log says of the run's end is judged the same way:
+//     an abort or a crash in the model's next statement is a finding; a normal end must leave
+//     the model's program finished too
+//
+// When the recording stops lining up with the program (another statement than the model's next,
+// a difference inside a behaviour, a rejection the model cannot step over), the rest of the
+// recording is not judged against the model; its snapshots are still checked.
+#include "traces/replay_judge.h"
+
+namespace lungfish::traces::detail {
+
+namespace {
+
+class Follower : Judge {
+public:
+  Follower(StepSource &source, const ReplayOptions &o, ReplayReport &report)
+      : Judge(source, o, report) {
+    MachineOptions mo;
+    mo.profile = o.profile;
+    mo.max_steps = o.max_steps;
+    mo.timeout_seconds = o.timeout_seconds;
+    mo.record_history = true;
+    machine_ = std::make_unique<Machine>(o.program, mo);
+  }
+
+  void run() {
+    size_t i = 0;
+    for (; !stop_ && at(i); ++i) {
+      const RecordedStep &s = enter(i);
+      if (lost_) {
+        after_lost(i);
+        continue;
+      }
+      switch (s.kind) {
+        case RecordedKind::Statement:
+          if (!s.opaque.empty())
+            opaque_step(i);
+          else if (s.outcome != "ok")
+            failed(i, s.outcome, s.detail);
+          else
+            statement(i);
+          break;
+        case RecordedKind::Error:
+          failed(i, s.outcome, s.message.substr(s.message.rfind("Error: ", 0) == 0 ? 7 : 0));
+          break;
+        case RecordedKind::Leak:
+          report_.runtime_outcome = "leak";
+          ++report_.other;
+          break;
+        case RecordedKind::Note:
+          ++report_.other;
+          break;
+        case RecordedKind::Spawn:
+        case RecordedKind::Acquire:
+        case RecordedKind::Release:
+          behaviour_event(i);
+          break;
+        case RecordedKind::End:
+          ++report_.other;
+          end_event(s);
+          break;
+      }
+    }
+    if (!stop_ && !lost_) end_of_recording(i);
+    if (lost_since_)
+      report_.unjudged_reasons.push_back(
+          std::to_string(report_.unjudged) + " events from event " + std::to_string(lost_since_) +
+          " on: the recording no longer follows the program, so they were not run by the model "
+          "(their snapshots were checked)");
+    for (const std::string &r : reasons_) report_.unjudged_reasons.push_back(r);
+    finish_report();
+  }
+
+private:
+  std::unique_ptr<Machine> machine_;
+  bool stop_ = false;        // a limit was reached
+  bool lost_ = false;        // the recording no longer lines up with the program
+  uint32_t lost_since_ = 0;  // the first event not judged after that
+  bool ended_ = false;       // the runtime's run ended in a failure judged here
+  bool end_stopped_ = false; // the runtime says it stopped on purpose (a limit, its own checker)
+  bool main_done_ = false;   // the model's main program ran to its end
+  std::vector<std::string> reasons_;
+
+  const World &world() const { return machine_->world(); }
+  bool single_thread() const { return world().threads.size() == 1; }
+
+  void lose(size_t i) {
+    lost_ = true;
+    (void)i;
+  }
+
+  void after_lost(size_t i) {
+    const RecordedStep &s = *at(i);
+    if (s.kind == RecordedKind::Note || s.kind == RecordedKind::End) {
+      ++report_.other;
+      return;
+    }
+    if (s.kind == RecordedKind::Leak) {
+      report_.runtime_outcome = "leak";
+      ++report_.other;
+      return;
+    }
+    if (!lost_since_) lost_since_ = static_cast<uint32_t>(i + 1);
+    ++report_.unjudged;
+    if (s.kind == RecordedKind::Error || s.outcome != "ok") report_.runtime_outcome = s.outcome;
+    check_snapshot(i);
+  }
+
+  std::string next_statement(uint32_t t) const { return machine_->current_statement(t); }
+
+  /// After the model rejected what the runtime accepted: moves thread t past the rest of the
+  /// rejected statement when its code up to the boundary is straight-line and the boundary's
+  /// message is `message`. False if it is not.
+  bool skip_statement(uint32_t t, const std::string &message) {
+    const Activation &a = world().threads[t].calls.back();
+    const Function &f = machine_->program().functions[a.function];
+    for (uint32_t pc = a.pc; pc < f.code.size(); ++pc) {
+      Op op = f.code[pc].op;
+      if (op == Op::Statement) {
+        if (machine_->program().statements[f.code[pc].a].message != message) return false;
+        machine_->restore(t, {a.function, pc + 1});
+        return true;
+      }
+      if (op == Op::Jump || op == Op::JumpIfFalse || op == Op::Call || op == Op::CallMethod ||
+          op == Op::Return || op == Op::Halt || op == Op::Spawn)
+        return false;
+    }
+    return false;
+  }
+
+  /// Starts behaviour k if it waits; false (and a divergence) if it may not start now.
+  bool ensure_started(size_t i, uint32_t k) {
+    if (k >= world().threads.size()) {
+      divergence(i, "schedule",
+                 "the runtime runs behaviour " + std::to_string(k) +
+                     ", which the model has not spawned (it spawned " +
+                     std::to_string(world().threads.size() - 1) + ")");
+      return false;
+    }
+    const Thread &t = world().threads[k];
+    if (t.status == ThreadStatus::Done || (k == 0 && main_done_)) {
+      divergence(i, "schedule",
+                 k == 0 ? "the runtime runs the main program after the model's ended"
+                        : "the runtime runs behaviour " + std::to_string(k) +
+                              " after the model's ended");
+      return false;
+    }
+    if (t.status == ThreadStatus::Running) return true;
+    if (!machine_->start_behaviour(k)) {
+      divergence(i, "schedule",
+                 "the runtime starts behaviour " + std::to_string(k) + " (spawned at line " +
+                     std::to_string(t.spawn_line) +
+                     ") while the model says it may not start: one of its cowns is not Released, "
+                     "or an earlier behaviour on one of its cowns has not finished");
+      return false;
+    }
+    return true;
+  }
+
+  void opaque_step(size_t i) {
+    const RecordedStep &s = *at(i);
+    // Following a program, the model ran this statement too; what it cannot interpret is a
+    // statement outside its language, so the program could not have been compiled: only
+    // recordings without a program have opaque steps. Stay honest if one comes anyway.
+    ++report_.opaque;
+    note("event " + std::to_string(i + 1) + " is opaque to the model (" + s.opaque +
+         "): its snapshot was checked");
+    check_snapshot(i);
+    lose(i);
+  }
+
+  void statement(size_t i) {
+    const RecordedStep &s = *at(i);
+    uint32_t k = s.thread;
+    if (!ensure_started(i, k)) {
+      ++report_.modelled;
+      lose(i);
+      return;
+    }
+    Event event;
+    Machine::Pause p = machine_->run_until_pause(k, event);
+    if (p == Machine::Pause::Stopped && !machine_->error() && !machine_->dangling()) {
+      report_.limited = true; // --max-steps / --timeout: outcome limit
+      ++report_.unjudged;
+      stop_ = true;
+      return;
+    }
+    ++report_.modelled;
+    if (p == Machine::Pause::Yielded && k == 0) main_done_ = true;
+    if (p == Machine::Pause::Yielded || p == Machine::Pause::Entered) {
+      divergence(i, "statement",
+                 "the runtime shows `" + s.message + "` where the model's " +
+                     (k == 0 ? std::string("program") : "behaviour " + std::to_string(k)) +
+                     " has ended");
+      lose(i);
+      return;
+    }
+    if (p == Machine::Pause::Stopped) {
+      model_rejects(i, k);
+      return;
+    }
+    if (event.message != s.message) {
+      divergence(i, "statement",
+                 "the model's next statement is `" + event.message + "`, the runtime shows `" +
+                     s.message + "`");
+      lose(i);
+      return;
+    }
+    if (compare(i, world(), k)) {
+      if (!single_thread()) {
+        lose(i); // a behaviour's state cannot be rebuilt from one snapshot
+        return;
+      }
+      adopt(i, *machine_);
+    }
+  }
+
+  /// The model rejected (or found a dangling reference in) the statement the runtime accepted.
+  void model_rejects(size_t i, uint32_t k) {
+    const RecordedStep &s = *at(i);
+    if (!machine_->error()) {
+      divergence(i, "outcome",
+                 "the runtime accepted `" + s.stmt + "`, but in the model it uses a freed object: " +
+                     machine_->dangling().value_or(""));
+      lose(i);
+      return;
+    }
+    const RuleError &e = *machine_->error();
+    divergence(i, "outcome",
+               "the runtime accepted `" + s.stmt + "` but the model rejects it: " +
+                   std::string(error_code_name(e.code)) + " (" +
+                   std::string(rule_info(e.rule).name) + "): " + e.message,
+               classify_rejection(machine_->error(), s, world()));
+    if (single_thread() && skip_statement(k, s.message)) {
+      adopt(i, *machine_); // continue from the runtime's state after the statement
+      return;
+    }
+    lose(i);
+  }
+
+  /// True if FrankenScript's error `text`, which it prints for two codes, means the code of the
+  /// model's rejection `e`: "Cannot reference an object from another region" is E_HAS_PARENT for
+  /// a direct write and E_OTHER_REGION inside a pull (SEMANTICS.md 6).
+  static bool means(const std::string &text, const RuleError &e) {
+    if (text.find("Cannot reference an object from another region") == std::string::npos)
+      return false;
+    bool pull = rule_info(e.rule).name.starts_with("pull.");
+    return pull ? e.code == ErrorCode::E_OTHER_REGION : e.code == ErrorCode::E_HAS_PARENT;
+  }
+
+  /// The runtime failed with `code` (its `text`) in the model's next statement.
+  void failed(size_t i, std::string code, const std::string &text) {
+    const RecordedStep &s = *at(i);
+    report_.runtime_outcome = code;
+    ended_ = true;
+    uint32_t k = s.thread;
+    if (code == "abort" || code == "crash") {
+      ++report_.modelled;
+      died(i, code == "abort" ? "aborted" : "crashed", text, k);
+      return;
+    }
+    if (!ensure_started(i, k)) {
+      ++report_.modelled;
+      lose(i);
+      return;
+    }
+    std::string stmt = next_statement(k);
+    size_t cown_edges = region_to_cown_edges(world());
+    Event event;
+    Machine::Pause p = machine_->run_until_pause(k, event);
+    if (p == Machine::Pause::Stopped && !machine_->error() && !machine_->dangling()) {
+      report_.limited = true;
+      ++report_.unjudged;
+      stop_ = true;
+      return;
+    }
+    ++report_.modelled;
+    std::string shown = stmt.empty() ? "its next statement" : "`" + stmt + "`";
+    std::string runtime = (code.empty() || code == "crash" ? "an error the model has no code for"
+                                                            : code) +
+                          (text.empty() ? "" : " (\"" + text + "\")");
+    if (p == Machine::Pause::Stopped && machine_->error()) {
+      const RuleError &e = *machine_->error();
+      std::string model = std::string(error_code_name(e.code));
+      if (model != code && means(text, e)) {
+        note("event " + std::to_string(i + 1) + ": FrankenScript's text \"" + text + "\" means " +
+             model + " in " + shown + " (" + std::string(rule_info(e.rule).name) + ")");
+        report_.runtime_outcome = code = model;
+      }
+      if (model == code) {
+        note("event " + std::to_string(i + 1) + ": the runtime rejected " + shown + " with " +
+             code + ", as the model does (" + std::string(rule_info(e.rule).name) + ")");
+        return;
+      }
+      divergence(i, "outcome",
+                 "the runtime rejected " + shown + " with " + runtime + ", the model with " +
+                     model + " (" + std::string(rule_info(e.rule).name) + "): " + e.message,
+                 std::nullopt, line_of(stmt));
+      lose(i);
+      return;
+    }
+    if (p == Machine::Pause::Stopped) {
+      divergence(i, "outcome",
+                 "the runtime rejected " + shown + " with " + runtime +
+                     "; in the model it uses a freed object: " +
+                     machine_->dangling().value_or(""),
+                 std::nullopt, line_of(stmt));
+      lose(i);
+      return;
+    }
+    if (p == Machine::Pause::Statement) {
+      divergence(i, "outcome",
+                 "spurious rejection: the runtime rejected `" +
+                     (stmt.empty() ? event.message : stmt) + "` with " + runtime +
+                     "; the model accepts it",
+                 classify_spurious(text, cown_edges, world()), line_of(stmt.empty() ? event.message : stmt));
+      lose(i);
+      return;
+    }
+    divergence(i, "outcome",
+               "the runtime reported " + runtime + " after the model's program ended");
+    lose(i);
+  }
+
+  /// The runtime died (aborted, crashed) in the model's next statement on thread k: a finding,
+  /// with what the model says of that statement.
+  void died(size_t i, const std::string &how, const std::string &text, uint32_t k) {
+    std::string stmt = next_statement(k);
+    std::string model;
+    if (k < world().threads.size() && world().threads[k].status != ThreadStatus::Done &&
+        (k == 0 || world().threads[k].status == ThreadStatus::Running)) {
+      Event event;
+      Machine::Pause p = machine_->run_until_pause(k, event);
+      if (p == Machine::Pause::Stopped && machine_->error())
+        model = "; the model rejects it with " +
+                std::string(error_code_name(machine_->error()->code)) + " (" +
+                std::string(rule_info(machine_->error()->rule).name) + ")";
+      else if (p == Machine::Pause::Statement)
+        model = "; the model accepts it";
+      else if (p == Machine::Pause::Yielded)
+        model = "; the model's program had ended";
+    }
+    runtime_died(i, how, stmt, text);
+    if (!model.empty()) report_.divergences.back().detail += model;
+    lose(i);
+  }
+
+  void behaviour_event(size_t i) {
+    const RecordedStep &s = *at(i);
+    ++report_.modelled;
+    uint32_t k = s.behaviour;
+    switch (s.kind) {
+      case RecordedKind::Spawn:
+        // The spawn happens in the `when` statement, recorded right after this event.
+        break;
+      case RecordedKind::Acquire:
+        if (!ensure_started(i, k)) lose(i);
+        break;
+      case RecordedKind::Release: {
+        if (k >= world().threads.size()) {
+          divergence(i, "schedule",
+                     "the runtime ends behaviour " + std::to_string(k) +
+                         ", which the model has not spawned");
+          lose(i);
+          break;
+        }
+        // The behaviour's code after its last statement (its return) runs now.
+        Event event;
+        while (world().threads[k].status == ThreadStatus::Running) {
+          Machine::Pause p = machine_->run_until_pause(k, event);
+          if (p == Machine::Pause::Statement) {
+            divergence(i, "statement",
+                       "the runtime ends behaviour " + std::to_string(k) +
+                           " where the model goes on with `" + event.message + "`");
+            lose(i);
+            return;
+          }
+          if (p == Machine::Pause::Stopped) {
+            model_rejects(i, k);
+            return;
+          }
+        }
+        if (world().threads[k].status != ThreadStatus::Done) {
+          divergence(i, "schedule",
+                     "the runtime ends behaviour " + std::to_string(k) +
+                         ", which has not started in the model");
+          lose(i);
+        }
+        break;
+      }
+      default:
+        break;
+    }
+  }
+
+  void end_event(const RecordedStep &s) {
+    if (s.outcome == "violation" || s.outcome == "limit") end_stopped_ = true;
+    if (s.outcome == "leak") report_.runtime_outcome = "leak";
+  }
+
+  /// The recording ended: judge what the log says of the run's end.
+  void end_of_recording(size_t events) {
+    if (ended_ || end_stopped_) return;
+    size_t i = events ? events - 1 : 0;
+    const RuntimeEnd &end = options_.end;
+    switch (end.kind) {
+      case RuntimeEnd::Kind::Abort:
+        report_.runtime_outcome = "abort";
+        died(i, "aborted", end.text, 0);
+        return;
+      case RuntimeEnd::Kind::Crash:
+        report_.runtime_outcome = "crash";
+        died(i, "died without an error or its end-of-run check (killed by a signal?)", end.text,
+             0);
+        return;
+      case RuntimeEnd::Kind::Error:
+        // The log names an error the recording has no step for (a cut recording).
+        failed(i, end.code, end.text);
+        return;
+      case RuntimeEnd::Kind::Stopped:
+        return;
+      case RuntimeEnd::Kind::Finished:
+      case RuntimeEnd::Kind::Unknown:
+        break;
+    }
+    // The runtime's run went to its end: so must the model's.
+    for (uint32_t k = 0; k < world().threads.size(); ++k) {
+      if (world().threads[k].status != ThreadStatus::Running) continue;
+      if (k == 0 && main_done_) continue;
+      Event event;
+      Machine::Pause p = machine_->run_until_pause(k, event);
+      if (p == Machine::Pause::Yielded) { // the thread's code ended
+        if (k == 0) main_done_ = true;
+        continue;
+      }
+      if (p == Machine::Pause::Stopped && !machine_->error() && !machine_->dangling()) {
+        report_.limited = true;
+        return;
+      }
+      if (end.kind == RuntimeEnd::Kind::Unknown) {
+        reasons_.push_back(
+            "the recording ends before the program does (the model's next statement is `" +
+            (p == Machine::Pause::Statement ? event.message : next_statement(k)) +
+            "`); without the runtime's log, how its run ended is not known (give it with --log)");
+        return;
+      }
+      divergence(i, "outcome",
+                 "the runtime's run ended normally after event " + std::to_string(events) +
+                     ", but the model's program goes on" +
+                     (p == Machine::Pause::Statement ? " with `" + event.message + "`"
+                      : p == Machine::Pause::Stopped && machine_->error()
+                          ? " and rejects its next statement with " +
+                                std::string(error_code_name(machine_->error()->code))
+                          : std::string()));
+      return;
+    }
+    for (uint32_t k = 1; k < world().threads.size(); ++k)
+      if (world().threads[k].status == ThreadStatus::Waiting &&
+          end.kind == RuntimeEnd::Kind::Finished) {
+        divergence(i, "schedule",
+                   "behaviour " + std::to_string(k) + " (spawned at line " +
+                       std::to_string(world().threads[k].spawn_line) +
+                       ") never ran in the runtime, whose run ended normally");
+        return;
+      }
+    machine_->finish_run({}); // the model's final collection
+  }
+};
+
+} // namespace
+
+void replay_following(StepSource &source, const ReplayOptions &options, ReplayReport &report) {
+  Follower f(source, options, report);
+  f.run();
+}
+
+} // namespace lungfish::traces::detail

@@ -1,0 +1,89 @@
+// Internal to traces/: what both replay drivers share — the recorded steps in a look-ahead
+// window, the comparison of a recorded snapshot with the model's state, the invariants checked on
+// the runtime's own snapshots, the adoption of a snapshot after a divergence, and the report with
+// its honest counts (modelled, opaque, not judged).
+//
+// The drivers differ only in how the model reaches the next boundary: replay_text.cc compiles
+// each recorded statement on its own (no program given); replay_follow.cc runs the program and
+// checks that each recorded boundary is the model's next one.
+#pragma once
+
+#include "traces/defects.h"
+#include "traces/replay.h"
+
+#include <deque>
+#include <set>
+#include <string>
+
+namespace lungfish::traces::detail {
+
+/// `Line 4: x (True)` -> "(True)"; "" if the message ends in no marker.
+std::string marker_of(const std::string &message);
+/// N of a `Line N: ...` message; 0 if it is not one.
+uint32_t line_of(const std::string &message);
+
+class Judge {
+public:
+  Judge(StepSource &source, const ReplayOptions &o, ReplayReport &report)
+      : options_(o), report_(report), source_(source) {}
+
+protected:
+  const ReplayOptions options_;
+  ReplayReport &report_;
+  std::deque<std::string> recent_; // the latest statements, for classifying findings
+
+  /// Step i (0-based), reading ahead as needed; nullptr past the end.
+  const RecordedStep *at(size_t i);
+  /// Forgets the steps before i (memory follows the look-ahead window, not the trace).
+  void forget_before(size_t i);
+  /// Reads step i as the current one: counts it and remembers its statement.
+  const RecordedStep &enter(size_t i);
+
+  void note(const std::string &text) { report_.notes.push_back(text); }
+  /// Reports a divergence at step i; `line` (if not 0) is the program line it is about, for
+  /// steps that have none (a FrankenScript `Error:` diagram).
+  void divergence(size_t i, std::string kind, std::string detail,
+                  std::optional<std::string> defect = std::nullopt, uint32_t line = 0);
+  /// Reports a finding of the runtime's end (an abort, a crash) at step i, in statement `stmt`
+  /// (a `Line N: ...` message, "" if unknown).
+  void runtime_died(size_t i, const std::string &what, const std::string &stmt,
+                    const std::string &abort_text);
+
+  /// Compares step i's snapshot with `model` (as thread `thread` sees it) and checks the
+  /// invariants on the runtime's snapshot; reports what differs. True if the snapshots differ
+  /// (the caller adopts the runtime's state).
+  bool compare(size_t i, const World &model, uint32_t thread);
+  /// Checks the invariants that a snapshot decides on step i's snapshot (an opaque step).
+  void check_snapshot(size_t i);
+  /// Makes step i's snapshot the machine's state, keeping the function objects the runtime does
+  /// not draw in the frames at the same depths.
+  void adopt(size_t i, Machine &machine);
+
+  /// The end of the run: a leak the runtime reported becomes I20.
+  void finish_report();
+
+private:
+  StepSource &source_;
+  std::deque<RecordedStep> window_; // steps base_ .. base_ + size - 1
+  size_t base_ = 0;
+  bool eof_ = false;
+  bool findings_ = false;
+  bool hiding_ = false;            // the program hid objects from the runtime's diagrams
+  std::set<std::string> previous_; // violations at the previous step (reported once)
+  std::optional<std::string> last_defect_;
+
+  /// Reports the violations of the runtime's world at step i not already reported.
+  std::optional<std::string> report_violations(size_t i, const std::vector<Violation> &vs,
+                                               const World &runtime);
+  void finding(size_t i) {
+    if (!findings_) report_.matched_prefix = static_cast<uint32_t>(i);
+    findings_ = true;
+  }
+};
+
+/// Replays without the program: each recorded statement compiled alone (replay_text.cc).
+void replay_statements(StepSource &source, const ReplayOptions &o, ReplayReport &report);
+/// Replays alongside `o.program`, judging what the recording leaves out (replay_follow.cc).
+void replay_following(StepSource &source, const ReplayOptions &o, ReplayReport &report);
+
+} // namespace lungfish::traces::detail
