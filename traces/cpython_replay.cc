@@ -220,21 +220,6 @@ ReplayReport replay_cpython_recording(const std::string &path, const ReplayOptio
   CpythonRecording rec = read_cpython_recording(path);
   CpythonRecordingSource source(rec, path);
   ReplayReport report = replay_stream(source, options, path);
-  // An opaque step is not judged: the model adopts its snapshot (a note says why); what replay
-  // reports at its event beyond that is not a divergence. The checks below still see it.
-  std::set<uint32_t> opaque;
-  for (const auto &o : source.opaque()) {
-    opaque.insert(o.event);
-    std::string op = o.op;
-    std::replace(op.begin(), op.end(), '\n', ';');
-    report.notes.push_back("event " + std::to_string(o.event) + " (step " + std::to_string(o.step) +
-                           "): `" + op + "`: " + o.reason + " (outcome " + o.outcome +
-                           "); opaque step, the model resynchronised from its snapshot");
-  }
-  std::vector<Divergence> kept;
-  for (Divergence &d : report.divergences)
-    if (!opaque.count(d.event)) kept.push_back(std::move(d));
-  report.divergences = std::move(kept);
   // CPython raised and went on at each error step (the recorder catches per step): the run
   // itself ended normally; a crash would end the recording instead.
   report.runtime_outcome = "ok";

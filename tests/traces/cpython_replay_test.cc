@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <map>
 #include <set>
 #include <string>
 #include <sys/wait.h>
@@ -30,12 +31,21 @@ ReplayReport replay(const std::string &path) {
   return replay_cpython_recording(path, o);
 }
 
-/// The recording steps replay treated as opaque, from its notes ("event E (step S): ...").
+/// The recording steps replay treated as opaque: its notes name the events ("event E is opaque
+/// to the model (...)"), the recording's source says which step each event is.
 std::set<uint32_t> opaque_steps(const ReplayReport &r) {
+  CpythonRecordingSource source(read_cpython_recording(r.trace), r.trace);
+  std::map<uint32_t, uint32_t> step_of;
+  for (const auto &o : source.opaque())
+    step_of[o.event] = o.step;
   std::set<uint32_t> out;
   for (const std::string &n : r.notes)
-    if (auto at = n.find("(step "); at != std::string::npos && n.find("opaque step") != n.npos)
-      out.insert(static_cast<uint32_t>(std::stoul(n.substr(at + 6))));
+    if (n.rfind("event ", 0) == 0 && n.find(" is opaque to the model") != n.npos) {
+      uint32_t event = static_cast<uint32_t>(std::stoul(n.substr(6)));
+      EXPECT_TRUE(step_of.count(event)) << n;
+      out.insert(step_of[event]);
+    }
+  EXPECT_EQ(r.opaque, out.size());
   return out;
 }
 
