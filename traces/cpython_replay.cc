@@ -44,6 +44,31 @@ std::string field_name(const std::string &n) {
 
 } // namespace
 
+Snapshot with_instance_dicts(Snapshot s,
+                             const std::unordered_map<std::string, CpythonNodeExtra> &extra) {
+  std::vector<SnapObject> dicts;
+  for (SnapObject &o : s.objects) {
+    auto x = extra.find(o.key);
+    if (x == extra.end() || !x->second.dict_materialised || o.kind == SnapKind::Frame ||
+        std::any_of(o.fields.begin(), o.fields.end(),
+                    [](const SnapField &f) { return f.name == "__dict__"; }))
+      continue;
+    SnapObject d;
+    d.key = o.key + ".__dict__";
+    d.loc = o.loc;
+    d.frozen = o.frozen;
+    d.type_name = "dict";
+    d.label = d.key;
+    o.fields.push_back({"__dict__", d.key});
+    dicts.push_back(std::move(d));
+  }
+  if (dicts.empty()) return s;
+  for (SnapObject &d : dicts)
+    s.objects.push_back(std::move(d));
+  s.reindex();
+  return s;
+}
+
 Snapshot normalise_cpython_snapshot(const Snapshot &s, const Snapshot *before) {
   std::vector<const Snapshot *> hints;
   if (before) hints.push_back(before);
@@ -137,9 +162,11 @@ CpythonRecordingSource::CpythonRecordingSource(const CpythonRecording &r, const 
           for (size_t j : {i + d, i - d})
             if (j < r.steps.size() && r.steps[j].after) hints.push_back(&*r.steps[j].after);
       }
-      snap = normalise_cpython_snapshot(*st.after, hints);
+      snap = with_instance_dicts(normalise_cpython_snapshot(*st.after, hints), st.after_extra);
     }
-    PythonStepMapper::Mapped mapped = mapper.map(st.op, before);
+    std::optional<Snapshot> shown_before;
+    if (before) shown_before = with_instance_dicts(*before, st.before_extra);
+    PythonStepMapper::Mapped mapped = mapper.map(st.op, shown_before ? &*shown_before : nullptr);
     std::string outcome = st.ok ? "ok" : cpython_error_code(st.error_type, st.op);
     if (outcome.empty()) outcome = "E_" + st.error_type;
     if (!mapped.opaque.empty()) {
