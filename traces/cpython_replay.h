@@ -31,8 +31,8 @@
 
 #include <memory>
 #include <set>
-#include <unordered_map>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 namespace lungfish::traces {
