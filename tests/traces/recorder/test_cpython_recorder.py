@@ -43,6 +43,24 @@ def opaque_only(report):
     return report["divergences"] == [] and report["modelled"] + report["opaque"] == report["events"]
 
 
+OBSERVED = """from immutable import freeze
+import sys
+class Node:
+    def __init__(self, name, nxt):
+        self.name = name
+        self.next = nxt
+a = Node('a', None)
+b = Node('b', a)
+a.next = b
+names = sorted(Node.__dict__)
+xs = [a, b]
+freeze(a)
+print(sys.getrefcount(a), sys.getrefcount(b), sys.getrefcount(xs))
+b = None
+print(sys.getrefcount(a), a.next.name, len(names) > 0)
+"""
+
+
 class RecorderTest(unittest.TestCase):
     def record(self, name, source, d):
         """Records `source` as the user does, in a process of its own: the trace's text."""
@@ -80,6 +98,27 @@ class RecorderTest(unittest.TestCase):
             self.assertEqual(broken, [], r.stdout + trace)
             self.assertTrue(opaque_only(report), r.stdout + trace)
         return trace
+
+    def test_recording_does_not_change_what_the_program_sees(self):
+        # The source mentions __dict__ (of the class): the recorder must still not materialise
+        # any instance's dict (on the patched runtime that makes the frozen cycle's count one
+        # short, notes 7.1), nor hold references while a statement runs. The program prints
+        # counts; recorded or not, it must print the same (its prints go to stderr there).
+        source = OBSERVED if PATCHED else OBSERVED.replace("freeze(a)\n", "").replace(
+            "from immutable import freeze\n", "")
+        with tempfile.TemporaryDirectory() as d:
+            prog = os.path.join(d, "observed.py")
+            with open(prog, "w") as f:
+                f.write(source)
+            plain = subprocess.run([sys.executable, prog], capture_output=True, text=True)
+            env = dict(os.environ, PYTHONPATH=RECORDER_PATH)
+            rec = subprocess.run([sys.executable, "-m", "lungfish_record", prog],
+                                 capture_output=True, text=True, env=env)
+        self.assertEqual(plain.returncode, 0, plain.stderr)
+        self.assertEqual(rec.returncode, 0, rec.stderr)
+        self.assertEqual(rec.stderr, plain.stdout)
+        for line in rec.stdout.splitlines()[1:]:
+            self.assertNotIn('"__dict__"', line)  # no instance dict was materialised
 
     def test_rc_excludes_recorder(self):
         trace = self.replay("rc", NODE + "a = Node(1, None)\nb = [a, a]\n")

@@ -3,7 +3,7 @@
 The recording runs in a child process: if the runtime dies of a signal (the patched CPython's
 use-after-free, notes/cpython-immutability.md 7.1), the events recorded so far are kept and one
 last event says which statement was running, with outcome `crash`; the exit code is the
-child's (128 + the signal)."""
+child's (128 + the signal). What the program prints goes to stderr, not into the trace."""
 
 import ast
 import json
@@ -61,7 +61,12 @@ def main(argv):
     try:
         if os.environ.get(CHILD) != "1":
             return supervise(argv[1])
-        return record(argv[1], sys.stdout)
+        # The trace owns stdout; what the program prints goes to stderr.
+        trace = os.fdopen(os.dup(1), "w", encoding="utf-8")
+        sys.stdout.flush()
+        os.dup2(2, 1)
+        sys.stdout = sys.stderr
+        return record(argv[1], trace)
     except OSError as e:
         sys.stderr.write("lungfish_record: %s\n" % e)
         return 2
