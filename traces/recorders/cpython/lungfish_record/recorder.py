@@ -4,15 +4,18 @@ What the snapshot shows, in the model's terms (docs/cpython-profile.md):
 * a synthetic frame object `frame` whose fields are the program's globals (dunder names, modules,
   builtin functions and names bound by imports left out); a name deleted by `del` stays, as None;
 * lists (fields "0", "1", ...), dicts (str(key) for int/str keys), instances of the program's
-  classes (their attributes, and `__proto__` -> the class), the classes themselves (their bases
-  among the program's classes: `__proto__` -> the first, `__base1__`, ... -> the others);
+  classes (their attributes, and `__proto__` -> the class), the classes themselves (their
+  attributes but dunder names, methods as function nodes; their bases among the program's
+  classes: `__proto__` -> the first, `__base1__`, ... -> the others);
 * an instance whose dict the program materialised (`x.__dict__`, `vars(x)`, `dir(x)`) has a
   field `__dict__` -> that dict, drawn without fields: its entries are the instance's own
   attributes (CPython shares them with the instance's inline values), drawn on the instance;
 * immutable scalars (int, str, bool, float, None, tuples of scalars) as None: no edge;
 * `rc` only where it is exact: lists, dicts and instances (the recorder's own references are
-  discounted, by a calibration made at start-up); classes and functions have none; a frozen SCC
-  is counted on its representative (references from outside the SCC), its other members have none.
+  discounted, by a calibration made at start-up) whose every reference is drawn (gc referrers
+  compared with the drawn edges: a function default, a set, a generator hide one); classes and
+  functions have none; a frozen SCC is counted on its representative (references from outside
+  the SCC), its other members have none; an SCC with a hidden reference to a member has no rc.
 The recorder never materialises an instance's dict (notes/cpython-immutability.md 7.1: __dict__,
 vars() and dir() create it, and on the patched runtime a materialised dict makes a frozen SCC's
 count one short): a materialised dict is found through the header (header.managed_dict) and its
@@ -116,9 +119,14 @@ class Recorder:
                 return []  # its entries are drawn on the instance
             return [(str(k), v) for k, v in dict.items(o) if isinstance(k, (int, str))]
         if isinstance(o, type):
-            # Its bases, as prototypes: a freeze of an instance reaches them through its class.
+            # Its bases, as prototypes (a freeze of an instance reaches them through its class),
+            # and its own attributes but dunder names (methods are function nodes).
             bases = [b for b in o.__bases__ if self.user_class(b)]
-            return [("__proto__" if k == 0 else "__base%d__" % k, b) for k, b in enumerate(bases)]
+            out = [("__proto__" if k == 0 else "__base%d__" % k, b) for k, b in enumerate(bases)]
+            if self.user_class(o):
+                out += [(str(k), v) for k, v in vars(o).items()
+                        if type(k) is str and not (k.startswith("__") and k.endswith("__"))]
+            return out
         if isinstance(o, types.FunctionType):
             return []
         if not self.user_class(type(o)):
@@ -198,6 +206,14 @@ class Recorder:
                 rep = self.header.scc_rep_address(objs[j])
                 if rep is not None:
                     held_members[rep] = held_members.get(rep, 0) + 1
+        # A count is exact only if every reference to the object is drawn; an SCC's only if
+        # every member's is (undrawn: index positions of objects with a reference not drawn).
+        undrawn = self.undrawn_references(objs, index, edges)
+        for j in list(undrawn):
+            if self.header.frozen(objs[j]):
+                rep = self.header.scc_rep_address(objs[j])
+                if rep is not None and rep in index:
+                    undrawn.add(index[rep])
         for i in range(len(objs)):
             o = objs[i]
             t = type(o)
@@ -214,13 +230,50 @@ class Recorder:
                     if rep is not None and rep in index:
                         node["scc_rep"] = "0x%x" % rep
                     member = rep is not None and rep != id(o)
-            counted = (isinstance(o, (list, dict)) or self.user_class(t)) and not member
+            counted = ((isinstance(o, (list, dict)) or self.user_class(t)) and not member
+                       and i not in undrawn)
             del o
             if counted:
                 extra = held_members.get(id(objs[i]), 1) - 1
                 node["rc"] = sys.getrefcount(objs[i]) - self.discount - extra
             nodes.append(node)
         return {"roots": ["frame"], "objects": nodes, "regions": []}
+
+    def undrawn_references(self, objs, index, edges):
+        """Positions in objs of the objects that something references without a drawn edge: a
+        class attribute's dict, a function's defaults or closure, a set, a generator, any object
+        the snapshot does not show. One scan of the heap (gc.get_referrers of all at once)."""
+        own = set()
+        f = sys._getframe()
+        while f is not None:
+            own.add(id(f))
+            f = f.f_back
+        class_dicts = {}  # the dict of a drawn class -> the class's position (drawn on it)
+        for j in range(len(objs)):
+            if isinstance(objs[j], type):
+                for r in gc.get_referents(objs[j]):
+                    if type(r) is dict:
+                        class_dicts[id(r)] = j
+        out = set()
+        args = tuple(objs)
+        for r in gc.get_referrers(*args):
+            if (r is objs or r is args or r is self.globals or id(r) in own
+                    or id(r) in self.instance_dicts):  # an instance dict: drawn on its instance
+                continue
+            j = index.get(id(r), class_dicts.get(id(r)))
+            shown = {}
+            if j is not None:
+                for _, t in edges[j]:
+                    shown[t] = shown.get(t, 0) + 1
+            held = {}
+            for x in gc.get_referents(r):
+                if id(x) in index:
+                    held[id(x)] = held.get(id(x), 0) + 1
+            for x, n in held.items():
+                if shown.get("0x%x" % x, 0) < n:
+                    out.add(index[x])
+        del args
+        return out
 
     def run(self):
         self.write({"lungfish_trace": 1, "runtime": "cpython", "profile": "cpython"})
