@@ -70,7 +70,9 @@ def classify(exc, node):
         return "E_IMMUTABLE"  # writes to frozen objects raise TypeError
     if isinstance(exc, (NameError, AttributeError, KeyError, IndexError)):
         return "E_UNDEFINED"
-    return "crash"
+    if isinstance(exc, SystemError):
+        return "crash"  # the interpreter's own internal error
+    return "ok"  # the program's own error (ValueError, ...): no ownership rule; the run ends
 
 
 class Recorder:
@@ -295,7 +297,7 @@ class Recorder:
                 event["detail"] = detail
             event["snapshot"] = self.snapshot()
             self.write(event)
-            if outcome != "ok":
+            if detail:
                 break  # a rejection ends the run, as in the model
         return 0
 
