@@ -184,6 +184,10 @@ std::vector<RecordedStep> python_steps_to_model(const std::vector<RecordedStep> 
   std::vector<RecordedStep> out;
   const Snapshot *before = nullptr;
   for (const RecordedStep &s : steps) {
+    if (s.stmt.empty()) { // no statement (the runtime died at exit): replay judges the outcome
+      out.push_back(s);
+      continue;
+    }
     PythonStepMapper::Mapped m = mapper.map(s.stmt, before);
     const Snapshot *prev = before;
     if (s.snapshot) before = &*s.snapshot;

@@ -18,18 +18,19 @@ CHILD = "LUNGFISH_RECORD_CHILD"
 
 
 def crash_event(path, events, signum):
-    """The event for the statement that was running when the child died (None if unknown)."""
+    """The event for the statement that was running when the child died, or for the exit."""
     with open(path, encoding="utf-8") as f:
         source = f.read()
     body = ast.parse(source, path).body
-    if events >= len(body):
-        return None
-    node = body[events]
-    text = ast.get_source_segment(source, node) or ""
     try:
         name = signal.Signals(signum).name
     except ValueError:
         name = "signal %d" % signum
+    if events >= len(body):  # every statement ran: the interpreter died while finishing
+        return {"step": events + 1, "message": "exit", "outcome": "crash",
+                "detail": "killed by %s after the last statement (at exit)" % name}
+    node = body[events]
+    text = ast.get_source_segment(source, node) or ""
     return {"step": events + 1, "line": node.lineno, "stmt": text,
             "message": "Line %d: %s" % (node.lineno, text.split("\n")[0]), "outcome": "crash",
             "detail": "killed by %s in this statement or while recording the heap after it"
@@ -48,7 +49,7 @@ def supervise(path):
     rc = child.wait()
     if rc < 0:
         event = crash_event(path, max(lines - 1, 0), -rc)
-        if event is not None and lines > 0:
+        if lines > 0:
             sys.stdout.write(json.dumps(event, separators=(",", ":")) + "\n")
         return 128 - rc
     return rc
