@@ -120,6 +120,19 @@ class RecorderTest(unittest.TestCase):
         for line in rec.stdout.splitlines()[1:]:
             self.assertNotIn('"__dict__"', line)  # no instance dict was materialised
 
+    def test_runs_as_a_directory_too(self):
+        # `python3 path/to/lungfish_record PROG.py` (what a diff --cmd may say) works like -m.
+        with tempfile.TemporaryDirectory() as d:
+            prog = os.path.join(d, "p.py")
+            with open(prog, "w") as f:
+                f.write("x = [1]\ny = x\n")
+            env = dict(os.environ)
+            env.pop("PYTHONPATH", None)
+            r = subprocess.run([sys.executable, os.path.join(RECORDER_PATH, "lungfish_record"),
+                                prog], capture_output=True, text=True, env=env)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(len(r.stdout.splitlines()), 3, r.stdout)
+
     def test_rc_excludes_recorder(self):
         trace = self.replay("rc", NODE + "a = Node(1, None)\nb = [a, a]\n")
         self.assertIn('"rc":3', trace)  # a: the variable and two list slots

@@ -1,4 +1,4 @@
-"""python3 -m lungfish_record PROG.py > trace.jsonl
+"""python3 -m lungfish_record PROG.py > trace.jsonl   (or python3 path/to/lungfish_record PROG.py)
 
 The recording runs in a child process: if the runtime dies of a signal (the patched CPython's
 use-after-free, notes/cpython-immutability.md 7.1), the events recorded so far are kept and one
@@ -12,7 +12,12 @@ import signal
 import subprocess
 import sys
 
-from .recorder import record
+HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # the package's parent
+if not __package__:  # run as `python3 path/to/lungfish_record PROG.py`
+    sys.path.insert(0, HERE)
+    from lungfish_record.recorder import record
+else:
+    from .recorder import record
 
 CHILD = "LUNGFISH_RECORD_CHILD"
 
@@ -38,7 +43,8 @@ def crash_event(path, events, signum):
 
 
 def supervise(path):
-    env = dict(os.environ, **{CHILD: "1"})
+    path_var = os.pathsep.join(p for p in (HERE, os.environ.get("PYTHONPATH")) if p)
+    env = dict(os.environ, **{CHILD: "1", "PYTHONPATH": path_var})
     child = subprocess.Popen([sys.executable, "-m", "lungfish_record", path],
                              stdout=subprocess.PIPE, env=env, text=True)
     lines = 0
