@@ -127,12 +127,13 @@ struct NativeTraceWriter::Impl {
     std::vector<traces::TraceEvent> events; // derived behaviour events, then the statement
     std::vector<ThreadStatus> after;        // the threads after it
   };
-  std::vector<Entry> path;         // buffered: entry n-1 is the event with seq n
+  std::vector<Entry> path; // buffered: entry n-1 is the event with seq n
   std::vector<ThreadStatus> last{ThreadStatus::Running}; // streaming: after the last event
 
   static std::vector<ThreadStatus> statuses(const World &w) {
     std::vector<ThreadStatus> out;
-    for (const Thread &t : w.threads) out.push_back(t.status);
+    for (const Thread &t : w.threads)
+      out.push_back(t.status);
     return out;
   }
   const std::vector<ThreadStatus> &before(uint64_t seq) const {
@@ -141,7 +142,8 @@ struct NativeTraceWriter::Impl {
     return seq >= 2 && seq - 2 < path.size() ? path[seq - 2].after : start;
   }
   /// The behaviour events between `was` and the machine's threads now.
-  static std::vector<traces::TraceEvent> lives(const Machine &m, const std::vector<ThreadStatus> &was) {
+  static std::vector<traces::TraceEvent> lives(const Machine &m,
+                                               const std::vector<ThreadStatus> &was) {
     std::vector<traces::TraceEvent> out;
     const World &w = m.world();
     for (uint32_t k = 1; k < w.threads.size(); ++k) {
@@ -155,8 +157,10 @@ struct NativeTraceWriter::Impl {
         sp.line = t.spawn_line;
         for (const WhenInfo &wi : m.program().whens)
           if (wi.line == t.spawn_line) {
-            for (Symbol c : wi.cowns) sp.cowns.push_back(std::string(symbol_name(c)));
-            for (Symbol c : wi.captures) sp.captures.push_back(std::string(symbol_name(c)));
+            for (Symbol c : wi.cowns)
+              sp.cowns.push_back(std::string(symbol_name(c)));
+            for (Symbol c : wi.captures)
+              sp.captures.push_back(std::string(symbol_name(c)));
             break;
           }
         out.push_back(std::move(sp));
@@ -184,7 +188,8 @@ struct NativeTraceWriter::Impl {
   }
   void add(uint64_t seq, std::vector<traces::TraceEvent> events, const World &w) {
     if (!buffered) {
-      for (auto &e : events) emit(std::move(e));
+      for (auto &e : events)
+        emit(std::move(e));
       last = statuses(w);
       return;
     }
@@ -250,11 +255,13 @@ void NativeTraceWriter::end(const Machine &m, Outcome outcome, const std::string
   if (im.buffered) {
     if (im.path.size() > m.statement_events()) im.path.resize(m.statement_events());
     for (auto &entry : im.path)
-      for (auto &e : entry.events) im.emit(std::move(e));
+      for (auto &e : entry.events)
+        im.emit(std::move(e));
     if (!im.path.empty()) im.last = im.path.back().after;
     im.path.clear();
   }
-  for (auto &e : Impl::lives(m, im.last)) im.emit(std::move(e));
+  for (auto &e : Impl::lives(m, im.last))
+    im.emit(std::move(e));
   uint32_t t = m.current_thread();
   if (outcome == Outcome::Rejected && m.error()) {
     const RuleError &err = *m.error();
@@ -272,12 +279,18 @@ void NativeTraceWriter::end(const Machine &m, Outcome outcome, const std::string
   end.event = traces::TraceEventKind::End;
   end.thread = t;
   switch (outcome) {
-    case Outcome::Ok: end.outcome = "ok"; break;
+    case Outcome::Ok:
+      end.outcome = "ok";
+      break;
     case Outcome::Rejected:
       end.outcome = m.error() ? std::string(error_code_name(m.error()->code)) : "ok";
       break;
-    case Outcome::Violation: end.outcome = leak ? "leak" : "violation"; break;
-    case Outcome::Limit: end.outcome = "limit"; break;
+    case Outcome::Violation:
+      end.outcome = leak ? "leak" : "violation";
+      break;
+    case Outcome::Limit:
+      end.outcome = "limit";
+      break;
   }
   end.detail = detail;
   im.emit(std::move(end));

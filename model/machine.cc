@@ -348,13 +348,9 @@ StepResult Stepper::exec(Machine &m, uint32_t t, Event &event) {
         im.pop_release();
         break;
       case Op::Statement:
-        event = Event{EventKind::Statement,
-                      in.line,
-                      m.program_->statements[in.a].message,
-                      t,
-                      m.steps_,
-                      in.a,
-                      ++m.statement_events_};
+        event = Event{
+            EventKind::Statement, in.line, m.program_->statements[in.a].message, t, m.steps_, in.a,
+            ++m.statement_events_};
         result = StepResult::Statement;
         break;
       case Op::IterNew: {

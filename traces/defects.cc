@@ -3,6 +3,7 @@
 #include "traces/cpython_checks.h"
 
 #include <algorithm>
+#include <cstdlib>
 
 namespace lungfish::traces {
 
@@ -31,6 +32,15 @@ const std::string kLrcUnderflow = "LRC decremented below 0 (I8)";
 // with nothing else in the region the region goes with it, before the model's dirty LRC is
 // recounted (the model keeps it, unreachable, until the next recount).
 const std::string kBridgeRc = "bridge freed by its reference count (region collected early)";
+// The other face of the bridge test by prototype: a real bridge whose `__proto__` was rewritten
+// is refused where a bridge is required (store into another region, Cown, merge, dissolve).
+const std::string kRewrittenBridge = "real bridge refused after its __proto__ was rewritten";
+// Freezing a bridge resets its prototype, a rewritten (user) one included.
+const std::string kFreezeDropsProto = "freeze drops a bridge's rewritten prototype";
+// A field lookup follows a prototype cycle for ever (a stack overflow: signal 11).
+const std::string kProtoCycle = "field lookup loops on a prototype cycle (crash)";
+// is_closed(x) after close set x to None dereferences null (a Debug assertion, a Release crash).
+const std::string kIsClosedNone = "is_closed(None) dereferences null (crash)";
 
 bool has(const std::string &s, const char *what) {
   return s.find(what) != std::string::npos;
@@ -52,25 +62,41 @@ const std::vector<std::string> &known_defects() {
       kStaleSbrcFreeze, kStaleSbrcRecount,  kStaleSbrcMerge, kStaleSbrcImplicit, kDoubleCount,
       kMergeDirty,      kCownLatch,         kReleasedProto,  kFakeBridge,        kPullCown,
       kFreezeAbort,     kHeadless,          kCloseAbort,     kCloseLeft,         kLeak,
-      kBridgeRc,        kLrcUnderflowAbort, kLrcUnderflow};
+      kBridgeRc,        kLrcUnderflowAbort, kLrcUnderflow,   kRewrittenBridge,   kFreezeDropsProto,
+      kProtoCycle,      kIsClosedNone};
   return all;
 }
 
+namespace {
+/// An object with the [RegionObject] prototype that is not its region's bridge: what the
+/// runtime's test "bridge by prototype" takes for one.
+bool fake_bridge(const World &w, ObjectId o) {
+  const State &h = w.heap;
+  return o != kNone && o < h.object_end() && h.is_live(o) &&
+         h.obj(o).proto == h.builtin_proto(BuiltinProto::RegionObject) && !h.is_bridge(o);
+}
+bool any_fake_bridge(const World &w, const std::vector<ObjectId> &objects) {
+  return std::any_of(objects.begin(), objects.end(), [&](ObjectId o) { return fake_bridge(w, o); });
+}
+} // namespace
+
 std::optional<std::string> classify_violation(const Violation &v, const RecordedStep &step,
-                                              const std::deque<std::string> &recent) {
+                                              const std::deque<std::string> &recent,
+                                              const World &w) {
   switch (v.invariant) {
     case Invariant::I9: {
-      std::string c = cause(recent, {"freeze(", "is_closed(", "close(", "merge("});
-      if (c == "freeze(") return kStaleSbrcFreeze;
-      if (c == "is_closed(" || c == "close(") return kStaleSbrcRecount;
-      if (c == "merge(") return kStaleSbrcMerge;
+      // A stale SBRC shows at the statement that left it stale (findings that persist are
+      // reported where they first show).
+      if (has(step.stmt, "freeze(")) return kStaleSbrcFreeze;
+      if (has(step.stmt, "is_closed(") || has(step.stmt, "close(")) return kStaleSbrcRecount;
+      if (has(step.stmt, "merge(")) return kStaleSbrcMerge;
       if (!cause(recent, {"pragma_enable_implicit_freezing"}).empty()) return kStaleSbrcImplicit;
       return std::nullopt;
     }
     case Invariant::I8: {
       if (has(v.message, " is -")) return kLrcUnderflow; // "LRC of region #1 is -1 but ..."
-      std::string c = cause(recent, {"is_closed(", "close("});
-      if (!c.empty()) return kDoubleCount;
+      // Only a statement that recounts (is_closed, close) can double-count.
+      if (has(step.stmt, "is_closed(") || has(step.stmt, "close(")) return kDoubleCount;
       return std::nullopt;
     }
     case Invariant::I13:
@@ -79,8 +105,10 @@ std::optional<std::string> classify_violation(const Violation &v, const Recorded
       return kReleasedProto;
     case Invariant::I7:
     case Invariant::I4:
-      if (!cause(recent, {"__proto__"}).empty()) return kFakeBridge;
-      if (v.invariant == Invariant::I7) return kHeadless;
+      // A fake bridge is an object of the witness that has the [RegionObject] prototype but is
+      // no bridge; a bridge freed with its region alive leaves a region without one.
+      if (any_fake_bridge(w, v.witness.objects)) return kFakeBridge;
+      if (v.invariant == Invariant::I7 && has(v.message, "has no bridge")) return kHeadless;
       return std::nullopt;
     case Invariant::I20:
       return kLeak;
@@ -100,6 +128,9 @@ std::optional<std::string> classify_difference(const std::vector<Difference> &di
   for (const Difference &d : diffs) {
     if (d.kind == DiffKind::Status && d.expected == "Pending" && d.actual == "Released")
       return kCownLatch;
+    if (d.kind == DiffKind::Field && d.path.ends_with(".__proto__") && d.expected.empty() &&
+        !d.actual.empty() && has(step.stmt, "freeze("))
+      return kFreezeDropsProto;
     // close nulled a LOCAL reference in the model that the runtime kept
     if (d.kind == DiffKind::Field && d.actual == "None" && d.expected != "None" &&
         has(step.stmt, "close("))
@@ -126,8 +157,15 @@ std::optional<std::string> classify_difference(const std::vector<Difference> &di
       if (has(step.stmt, "merge(")) return kStaleSbrcMerge;
     }
     if (d.kind == DiffKind::Dirty && has(step.stmt, "merge(")) return kMergeDirty;
-    if (d.kind == DiffKind::Lrc && (has(step.stmt, "close(") || has(step.stmt, "is_closed(")))
-      return kDoubleCount;
+    if (d.kind == DiffKind::Lrc) {
+      // The runtime's counter below 0 is the underflow; above the model's after a recount
+      // (close, is_closed), the double count.
+      if (d.expected.starts_with("-")) return kLrcUnderflow;
+      long runtime = std::strtol(d.expected.c_str(), nullptr, 10);
+      long model = std::strtol(d.actual.c_str(), nullptr, 10);
+      if (runtime > model && (has(step.stmt, "close(") || has(step.stmt, "is_closed(")))
+        return kDoubleCount;
+    }
     if ((d.kind == DiffKind::MissingObject || d.kind == DiffKind::ExtraObject) &&
         has(step.stmt, "freeze("))
       return std::nullopt;
@@ -137,20 +175,6 @@ std::optional<std::string> classify_difference(const std::vector<Difference> &di
   }
   return std::nullopt;
 }
-
-namespace {
-/// An object with the [RegionObject] prototype that is not its region's bridge: what the
-/// runtime's test "bridge by prototype" takes for one.
-bool fake_bridge(const World &w, ObjectId o) {
-  const State &h = w.heap;
-  return o != kNone && o < h.object_end() && h.is_live(o) &&
-         h.obj(o).proto == h.builtin_proto(BuiltinProto::RegionObject) && !h.is_bridge(o);
-}
-bool any_fake_bridge(const World &w, const std::vector<ObjectId> &objects) {
-  return std::any_of(objects.begin(), objects.end(),
-                     [&](ObjectId o) { return fake_bridge(w, o); });
-}
-} // namespace
 
 std::optional<std::string> classify_rejection(const std::optional<RuleError> &error,
                                               const RecordedStep &step, const World &w) {
@@ -168,6 +192,14 @@ std::optional<std::string> classify_rejection(const std::optional<RuleError> &er
     case RuleId::MergeSinkNotRegion:
     case RuleId::DissolveNotRegion:
       if (any_fake_bridge(w, error->objects)) return kFakeBridge;
+      return std::nullopt;
+    case RuleId::WriteBadProto:
+      // decision 20: FrankenScript's `__proto__` write skips create's check, which is how a
+      // Released cown becomes a prototype whose contents a read then reaches.
+      for (ObjectId o : error->objects)
+        if (o != kNone && o < w.heap.object_end() && w.heap.is_live(o) &&
+            w.heap.obj(o).kind == ObjectKind::Cown)
+          return kReleasedProto;
       return std::nullopt;
     case RuleId::CloseProto:
       // The runtime's close stopped scanning before it met the `__proto__` edge (notes item 51):
@@ -190,13 +222,51 @@ size_t region_to_cown_edges(const World &w) {
   return n;
 }
 
-std::optional<std::string> classify_spurious(const std::string &text, size_t cown_edges_before,
+std::optional<std::string> classify_spurious(const std::string &text, const World &before,
                                              const World &after) {
   // SEMANTICS.md 9: a pulled graph that reaches a cown is refused with the pull's text, although
   // the model (and a direct store) accepts it: the statement gave region objects new cown edges.
   if (text.find("Cannot reference an object from another region") != std::string::npos &&
-      region_to_cown_edges(after) > cown_edges_before)
+      region_to_cown_edges(after) > region_to_cown_edges(before))
     return kPullCown;
+  // The bridge test by prototype: a bridge whose prototype is no longer [RegionObject].
+  if (has(text, "since it already has a parent") || has(text, "is not a region")) {
+    const State &h = before.heap;
+    for (RegionId r = 0; r < h.region_end(); ++r)
+      if (h.is_live_region(r) && h.region(r).bridge != kNone &&
+          h.obj(h.region(r).bridge).proto != h.builtin_proto(BuiltinProto::RegionObject))
+        return kRewrittenBridge;
+  }
+  return std::nullopt;
+}
+
+namespace {
+/// True if some object's prototype chain comes back to an object it passed.
+bool has_proto_cycle(const World &w) {
+  const State &h = w.heap;
+  for (ObjectId o = 1; o < h.object_end(); ++o) {
+    if (!h.is_live(o)) continue;
+    ObjectId slow = o, fast = o;
+    while (fast != kNone && h.is_live(fast) && h.obj(fast).proto != kNone) {
+      fast = h.obj(h.obj(fast).proto).proto;
+      slow = h.obj(slow).proto;
+      if (fast == kNone || !h.is_live(fast)) break;
+      if (fast == slow) return true;
+    }
+  }
+  return false;
+}
+} // namespace
+
+std::optional<std::string> classify_death(const std::string &text, const std::string &stmt,
+                                          const std::optional<RuleError> &model, const World &w) {
+  if (auto d = classify_abort(text)) return d;
+  if (has(text, "get_region") ||
+      (has(stmt, "is_closed(") && model && model->rule == RuleId::IsClosedNotBridge &&
+       has(model->message, "None")))
+    return kIsClosedNone;
+  if (text.empty() && model && model->rule == RuleId::ReadUndefinedField && has_proto_cycle(w))
+    return kProtoCycle;
   return std::nullopt;
 }
 

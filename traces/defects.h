@@ -20,8 +20,10 @@ const std::vector<std::string> &known_defects();
 
 /// The defect an invariant broken by the runtime's snapshot at step i shows, if any.
 /// `recent` holds the latest statements, the current one last.
+/// `w` is the runtime's state (the defect's signature is checked on the witness's objects).
 std::optional<std::string> classify_violation(const Violation &v, const RecordedStep &step,
-                                              const std::deque<std::string> &recent);
+                                              const std::deque<std::string> &recent,
+                                              const World &w);
 /// The defect a snapshot difference shows, if any.
 std::optional<std::string> classify_difference(const std::vector<Difference> &diffs,
                                                const RecordedStep &step,
@@ -33,10 +35,14 @@ std::optional<std::string> classify_rejection(const std::optional<RuleError> &er
 /// Edges from objects in regions to cowns (the signature of a refused pull that reaches one).
 size_t region_to_cown_edges(const World &w);
 /// The defect behind "the runtime rejected, with error `text`, what the model accepts", if
-/// any; `cown_edges_before` is region_to_cown_edges of the state before the statement, `after`
-/// the model's state after it.
-std::optional<std::string> classify_spurious(const std::string &text, size_t cown_edges_before,
+/// any; `before` and `after` are the model's states around the statement.
+std::optional<std::string> classify_spurious(const std::string &text, const World &before,
                                              const World &after);
+/// The defect behind a runtime's death (an abort with `text`, or a crash with none) in `stmt`,
+/// given what the model did with that statement (`model`: its rejection, if any) and the model's
+/// state; if any.
+std::optional<std::string> classify_death(const std::string &text, const std::string &stmt,
+                                          const std::optional<RuleError> &model, const World &w);
 /// The defect behind a runtime abort, if any.
 std::optional<std::string> classify_abort(const std::string &message);
 

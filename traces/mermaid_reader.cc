@@ -110,8 +110,9 @@ struct MermaidReader::Impl {
   std::vector<int32_t> open; // stack of open subgraphs
   std::unordered_set<std::string> keys, subgraph_ids;
   uint32_t edges = 0;
-  int64_t pending_link = -1;  // edge whose linkStyle must come next
-  int32_t pending_style = -1; // subgraph whose style line must come next
+  std::vector<uint32_t> edge_targets; // per edge index: its target node
+  int64_t pending_link = -1;          // edge whose linkStyle must come next
+  int32_t pending_style = -1;         // subgraph whose style line must come next
   Phase phase = Phase::Nodes;
   bool local_seen = false;
 
@@ -230,6 +231,7 @@ bool MermaidReader::Impl::next_step(MermaidStep &out) {
   keys.clear();
   subgraph_ids.clear();
   edges = 0;
+  edge_targets.clear();
   pending_link = -1;
   pending_style = -1;
   phase = Phase::Nodes;
@@ -242,6 +244,10 @@ bool MermaidReader::Impl::next_step(MermaidStep &out) {
     expect_exact(kClassDefs[i]);
   for (string_view f : kFooter)
     expect_exact(f);
+  out.error_target_is_bridge = false;
+  for (uint32_t t : error_targets)
+    if (t < nodes.size() && (nodes[t].shape == Shape::Bridge || nodes[t].current_bridge))
+      out.error_target_is_bridge = true;
   build(out);
   return true;
 }
@@ -307,9 +313,6 @@ void MermaidReader::Impl::classify(MermaidStep &out) {
   if (out.stmt == "pragma_mermaid_draw_regions_nested(False)") flat = true;
   if (out.stmt == "pragma_mermaid_draw_regions_nested(True)") flat = false;
   out.flat_regions = flat;
-  out.error_target_is_bridge = false;
-  for (uint32_t t : error_targets)
-    if (t < nodes.size() && (nodes[t].shape == Shape::Bridge || nodes[t].current_bridge)) out.error_target_is_bridge = true;
 }
 
 // One body line; false when it is the first `classDef` line (the end of the body).
@@ -399,6 +402,7 @@ void MermaidReader::Impl::node_or_edge_line() {
     if (p != l.size()) fail(p + 1, "unexpected text after the `ERROR` edge");
     error_targets.push_back(target);
     phase = Phase::Overlays;
+    edge_targets.push_back(target);
     pending_link = edges++;
     return;
   }
@@ -426,6 +430,7 @@ void MermaidReader::Impl::node_or_edge_line() {
   for (const auto &f : nodes[a].fields)
     if (f.first == name) fail(label_start + 1, "duplicate field `" + name + "`");
   nodes[a].fields.emplace_back(std::move(name), b);
+  edge_targets.push_back(b);
   pending_link = edges++;
 }
 
@@ -574,6 +579,10 @@ void MermaidReader::Impl::link_style(bool must_follow_edge) {
   if (l.substr(p, 8) != " stroke:") fail(p + 1, "expected ` stroke:`");
   p += 8;
   bool known = false;
+  // A restyled edge drawn red is the edge an error is about (the runtime draws it before it
+  // refuses it).
+  if (!must_follow_edge && l.substr(p, 4) == "red," && idx < edge_targets.size())
+    error_targets.push_back(edge_targets[idx]);
   for (string_view c : {"#76c5cc", "orange", "#777777", "#9589dc", "red"})
     if (l.substr(p, c.size()) == c && l.substr(p + c.size(), 14) == ",stroke-width:") {
       p += c.size() + 14, known = true;

@@ -55,7 +55,8 @@ struct MermaidStep {
   std::string stmt;  // Line steps: the statement text without the marker ("if x: ")
   FlowMarker marker = FlowMarker::None;
   bool flat_regions = false; // drawn after pragma_mermaid_draw_regions_nested(False)
-  bool error_target_is_bridge = false; // an `| ERROR |` edge points at a bridge
+  bool error_target_is_bridge = false; // an error edge (`| ERROR |`, or restyled red) points at
+                                       // a bridge
   Snapshot snapshot;
 };
 

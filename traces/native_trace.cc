@@ -162,11 +162,16 @@ bool is_valid_end_outcome(std::string_view o) {
 
 std::string_view trace_event_kind_name(TraceEventKind k) {
   switch (k) {
-    case TraceEventKind::Statement: return "statement";
-    case TraceEventKind::Spawn: return "spawn";
-    case TraceEventKind::Acquire: return "acquire";
-    case TraceEventKind::Release: return "release";
-    case TraceEventKind::End: return "end";
+    case TraceEventKind::Statement:
+      return "statement";
+    case TraceEventKind::Spawn:
+      return "spawn";
+    case TraceEventKind::Acquire:
+      return "acquire";
+    case TraceEventKind::Release:
+      return "release";
+    case TraceEventKind::End:
+      return "end";
   }
   return "?";
 }
@@ -296,12 +301,18 @@ struct NativeTraceReader::Impl {
       if (out.step <= last_step) st.fail("steps must increase");
       if (auto ev = c.member("event")) {
         std::string k = ev->string();
-        if (k == "statement") out.event = TraceEventKind::Statement;
-        else if (k == "spawn") out.event = TraceEventKind::Spawn;
-        else if (k == "acquire") out.event = TraceEventKind::Acquire;
-        else if (k == "release") out.event = TraceEventKind::Release;
-        else if (k == "end") out.event = TraceEventKind::End;
-        else ev->fail("unknown event `" + k + "`");
+        if (k == "statement")
+          out.event = TraceEventKind::Statement;
+        else if (k == "spawn")
+          out.event = TraceEventKind::Spawn;
+        else if (k == "acquire")
+          out.event = TraceEventKind::Acquire;
+        else if (k == "release")
+          out.event = TraceEventKind::Release;
+        else if (k == "end")
+          out.event = TraceEventKind::End;
+        else
+          ev->fail("unknown event `" + k + "`");
       }
       out.thread = static_cast<uint32_t>(opt_int(c, "thread", 0, UINT32_MAX).value_or(0));
       bool of_behaviour = out.event == TraceEventKind::Spawn ||
@@ -311,15 +322,16 @@ struct NativeTraceReader::Impl {
         if (!of_behaviour) b->fail("`behaviour` belongs to spawn, acquire and release events");
         out.behaviour = static_cast<uint32_t>(b->integer(1, UINT32_MAX));
       } else if (of_behaviour) {
-        c.fail("a " + std::string(trace_event_kind_name(out.event)) +
-               " event needs `behaviour`");
+        c.fail("a " + std::string(trace_event_kind_name(out.event)) + " event needs `behaviour`");
       }
       for (const char *name : {"cowns", "captures"})
         if (auto a = c.member(name)) {
-          if (out.event != TraceEventKind::Spawn) a->fail("only a spawn event names its " + std::string(name));
+          if (out.event != TraceEventKind::Spawn)
+            a->fail("only a spawn event names its " + std::string(name));
           if (!a->value().is_array()) a->fail(std::string("`") + name + "` must be an array");
           auto &dst = std::string(name) == "cowns" ? out.cowns : out.captures;
-          for (size_t k = 0; k < a->value().size(); ++k) dst.push_back(a->at(k).string());
+          for (size_t k = 0; k < a->value().size(); ++k)
+            dst.push_back(a->at(k).string());
         }
       out.line = static_cast<uint32_t>(opt_int(c, "line", 0, UINT32_MAX).value_or(0));
       out.stmt = c.string_or("stmt", "");

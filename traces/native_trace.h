@@ -24,8 +24,8 @@ namespace lungfish::traces {
 
 struct TraceHeader {
   int version = 1;
-  std::string runtime;      // "frankenscript", "cpython", "lungfish", ...
-  std::string profile;      // a profile name (rules.h parse_profile)
+  std::string runtime;           // "frankenscript", "cpython", "lungfish", ...
+  std::string profile;           // a profile name (rules.h parse_profile)
   std::string program_file = ""; // the program the runtime ran ("" if not said)
   std::optional<std::string> program_text = std::nullopt; // its source, if the trace has it
   bool operator==(const TraceHeader &) const = default;
@@ -41,19 +41,19 @@ enum class TraceEventKind : uint8_t { Statement, Spawn, Acquire, Release, End };
 std::string_view trace_event_kind_name(TraceEventKind k);
 
 struct TraceEvent {
-  uint64_t step = 0;                // 1, 2, ... strictly increasing
+  uint64_t step = 0; // 1, 2, ... strictly increasing
   TraceEventKind event = TraceEventKind::Statement;
-  uint32_t thread = 0;              // who ran it: 0 = main, k = the k-th behaviour spawned
-  uint32_t behaviour = 0;           // spawn / acquire / release: which behaviour (>= 1)
-  std::vector<std::string> cowns;   // spawn: the cowns' variables, in `when` order
+  uint32_t thread = 0;               // who ran it: 0 = main, k = the k-th behaviour spawned
+  uint32_t behaviour = 0;            // spawn / acquire / release: which behaviour (>= 1)
+  std::vector<std::string> cowns;    // spawn: the cowns' variables, in `when` order
   std::vector<std::string> captures; // spawn: the variables captured by move
-  uint32_t line = 0;                // source line (0 = none)
-  std::string stmt;                 // source text of the statement ("r.f = x")
-  std::string message;              // the runtime's own heading ("Line 4: r.f = x")
-  std::optional<nlohmann::json> op; // structured operation: an object with a string "kind"
-  std::string outcome = "ok";       // ok | abort | leak | crash | an error code (E_...)
-  std::string detail;               // the runtime's error text, if any
-  std::optional<Snapshot> snapshot; // the runtime's heap after the event
+  uint32_t line = 0;                 // source line (0 = none)
+  std::string stmt;                  // source text of the statement ("r.f = x")
+  std::string message;               // the runtime's own heading ("Line 4: r.f = x")
+  std::optional<nlohmann::json> op;  // structured operation: an object with a string "kind"
+  std::string outcome = "ok";        // ok | abort | leak | crash | an error code (E_...)
+  std::string detail;                // the runtime's error text, if any
+  std::optional<Snapshot> snapshot;  // the runtime's heap after the event
   bool operator==(const TraceEvent &) const = default;
 };
 

@@ -9,14 +9,22 @@ namespace lungfish::traces {
 
 std::string_view recorded_kind_name(RecordedKind k) {
   switch (k) {
-    case RecordedKind::Statement: return "statement";
-    case RecordedKind::Error: return "error";
-    case RecordedKind::Note: return "note";
-    case RecordedKind::Leak: return "leak";
-    case RecordedKind::Spawn: return "spawn";
-    case RecordedKind::Acquire: return "acquire";
-    case RecordedKind::Release: return "release";
-    case RecordedKind::End: return "end";
+    case RecordedKind::Statement:
+      return "statement";
+    case RecordedKind::Error:
+      return "error";
+    case RecordedKind::Note:
+      return "note";
+    case RecordedKind::Leak:
+      return "leak";
+    case RecordedKind::Spawn:
+      return "spawn";
+    case RecordedKind::Acquire:
+      return "acquire";
+    case RecordedKind::Release:
+      return "release";
+    case RecordedKind::End:
+      return "end";
   }
   return "?";
 }

@@ -63,7 +63,7 @@ struct RecordedStep {
 struct Divergence {
   uint32_t event = 0;
   uint32_t line = 0;
-  std::string kind;   // "outcome", "snapshot", "statement", "unsupported"
+  std::string kind; // "outcome", "snapshot", "statement", "unsupported"
   std::string detail;
   std::optional<std::string> defect; // the classified runtime defect, or nullopt
 };
@@ -89,7 +89,7 @@ struct ReplayReport {
   uint32_t unjudged = 0; // neither: see unjudged_reasons
   uint32_t other = 0;    // diagrams that are no statement boundary (`Internal:`, `Builtin:`, ...)
   std::vector<std::string> unjudged_reasons; // one sentence per reason, with the events
-  uint32_t matched_prefix = 0; // events replayed before the first finding
+  uint32_t matched_prefix = 0;               // events replayed before the first finding
   std::vector<Divergence> divergences;
   std::vector<ReplayViolation> violations;
   std::vector<std::string> notes; // e.g. "call bindings at event 7 taken from the call site"

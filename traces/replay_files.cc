@@ -94,14 +94,16 @@ ReplayFiles find_replay_files(ReplayFiles f) {
 ReplayReport replay_files(const ReplayFiles &given, ReplayOptions options) {
   ReplayFiles f = find_replay_files(given);
   std::vector<std::string> inputs;
-  auto said = [](const std::string &given_path) { return given_path.empty() ? "found beside it" : "given"; };
+  auto said = [](const std::string &given_path) {
+    return given_path.empty() ? "found beside it" : "given";
+  };
   inputs.push_back(f.trace + " (recording, " + f.format + ")");
   std::string header_profile;
   std::string profile_name = f.profile;
 
   if (f.format == "cpython") {
-    options.profile = parse_profile(profile_name.empty() ? "cpython" : profile_name)
-                          .value_or(Profile::Cpython);
+    options.profile =
+        parse_profile(profile_name.empty() ? "cpython" : profile_name).value_or(Profile::Cpython);
     if (!f.program.empty())
       inputs.push_back(f.program + " (program, " + said(given.program) +
                        "; not followed: a CPython recording carries every statement it ran)");
@@ -118,8 +120,8 @@ ReplayReport replay_files(const ReplayFiles &given, ReplayOptions options) {
       options.end = runtime_end_of(read_run_summary(f.log));
       inputs.push_back(f.log + " (log, " + said(given.log) + ")");
     }
-    bool died = options.end.kind == RuntimeEnd::Kind::Abort ||
-                options.end.kind == RuntimeEnd::Kind::Crash;
+    bool died =
+        options.end.kind == RuntimeEnd::Kind::Abort || options.end.kind == RuntimeEnd::Kind::Crash;
     source = open_frankenscript_source(f.trace, died);
   } else {
     if (!f.log.empty())
@@ -148,12 +150,13 @@ ReplayReport replay_files(const ReplayFiles &given, ReplayOptions options) {
     NativeTraceReader header_reader(f.trace);
     const TraceHeader &h = header_reader.header();
     if (h.program_text) {
-      std::string name = f.trace + " (program " +
-                         (h.program_file.empty() ? std::string("in its header") : h.program_file) +
-                         ")";
+      // Errors in the carried program are located in the program, named after the trace.
+      std::string name = f.trace + ": program " +
+                         (h.program_file.empty() ? std::string("in its header") : h.program_file);
       program = h.program_file.ends_with(".py") ? parse_python_subset(*h.program_text, name)
                                                 : parse_program(*h.program_text, name);
-      inputs.push_back(name + " (program, carried by the trace; followed)");
+      inputs.push_back((h.program_file.empty() ? std::string("the program") : h.program_file) +
+                       " (program, carried by the trace's header; followed)");
     }
   }
   if (program) options.program = compile(*program);

@@ -77,7 +77,8 @@ public:
           std::to_string(report_.unjudged) + " events from event " + std::to_string(lost_since_) +
           " on: the recording no longer follows the program, so they were not run by the model "
           "(their snapshots were checked)");
-    for (const std::string &r : reasons_) report_.unjudged_reasons.push_back(r);
+    for (const std::string &r : reasons_)
+      report_.unjudged_reasons.push_back(r);
     finish_report();
   }
 
@@ -89,6 +90,7 @@ private:
   bool ended_ = false;       // the runtime's run ended in a failure judged here
   bool end_stopped_ = false; // the runtime says it stopped on purpose (a limit, its own checker)
   bool main_done_ = false;   // the model's main program ran to its end
+  std::optional<RecordedStep> end_violation_; // an `end` event saying "violation"
   std::vector<std::string> reasons_;
 
   const World &world() const { return machine_->world(); }
@@ -229,16 +231,17 @@ private:
   void model_rejects(size_t i, uint32_t k) {
     const RecordedStep &s = *at(i);
     if (!machine_->error()) {
-      divergence(i, "outcome",
-                 "the runtime accepted `" + s.stmt + "`, but in the model it uses a freed object: " +
-                     machine_->dangling().value_or(""));
+      divergence(
+          i, "outcome",
+          "the runtime accepted `" + s.stmt +
+              "`, but in the model it uses a freed object: " + machine_->dangling().value_or(""));
       lose(i);
       return;
     }
     const RuleError &e = *machine_->error();
     divergence(i, "outcome",
-               "the runtime accepted `" + s.stmt + "` but the model rejects it: " +
-                   std::string(error_code_name(e.code)) + " (" +
+               "the runtime accepted `" + s.stmt +
+                   "` but the model rejects it: " + std::string(error_code_name(e.code)) + " (" +
                    std::string(rule_info(e.rule).name) + "): " + e.message,
                classify_rejection(machine_->error(), s, world()));
     if (single_thread() && skip_statement(k, s.message)) {
@@ -275,7 +278,7 @@ private:
       return;
     }
     std::string stmt = next_statement(k);
-    size_t cown_edges = region_to_cown_edges(world());
+    World before = world(); // for naming a spurious rejection's defect
     Event event;
     Machine::Pause p = machine_->run_until_pause(k, event);
     if (p == Machine::Pause::Stopped && !machine_->error() && !machine_->dangling()) {
@@ -286,9 +289,9 @@ private:
     }
     ++report_.modelled;
     std::string shown = stmt.empty() ? "its next statement" : "`" + stmt + "`";
-    std::string runtime = (code.empty() || code == "crash" ? "an error the model has no code for"
-                                                            : code) +
-                          (text.empty() ? "" : " (\"" + text + "\")");
+    std::string runtime =
+        (code.empty() || code == "crash" ? "an error the model has no code for" : code) +
+        (text.empty() ? "" : " (\"" + text + "\")");
     if (p == Machine::Pause::Stopped && machine_->error()) {
       const RuleError &e = *machine_->error();
       std::string model = std::string(error_code_name(e.code));
@@ -312,18 +315,17 @@ private:
     if (p == Machine::Pause::Stopped) {
       divergence(i, "outcome",
                  "the runtime rejected " + shown + " with " + runtime +
-                     "; in the model it uses a freed object: " +
-                     machine_->dangling().value_or(""),
+                     "; in the model it uses a freed object: " + machine_->dangling().value_or(""),
                  std::nullopt, line_of(stmt));
       lose(i);
       return;
     }
     if (p == Machine::Pause::Statement) {
-      divergence(i, "outcome",
-                 "spurious rejection: the runtime rejected `" +
-                     (stmt.empty() ? event.message : stmt) + "` with " + runtime +
-                     "; the model accepts it",
-                 classify_spurious(text, cown_edges, world()), line_of(stmt.empty() ? event.message : stmt));
+      divergence(
+          i, "outcome",
+          "spurious rejection: the runtime rejected `" + (stmt.empty() ? event.message : stmt) +
+              "` with " + runtime + "; the model accepts it",
+          classify_spurious(text, before, world()), line_of(stmt.empty() ? event.message : stmt));
       lose(i);
       return;
     }
@@ -337,20 +339,22 @@ private:
   void died(size_t i, const std::string &how, const std::string &text, uint32_t k) {
     std::string stmt = next_statement(k);
     std::string model;
+    std::optional<RuleError> rejection;
     if (k < world().threads.size() && world().threads[k].status != ThreadStatus::Done &&
-        (k == 0 || world().threads[k].status == ThreadStatus::Running)) {
+        !(k == 0 && main_done_) && (k == 0 || world().threads[k].status == ThreadStatus::Running)) {
       Event event;
       Machine::Pause p = machine_->run_until_pause(k, event);
-      if (p == Machine::Pause::Stopped && machine_->error())
-        model = "; the model rejects it with " +
-                std::string(error_code_name(machine_->error()->code)) + " (" +
-                std::string(rule_info(machine_->error()->rule).name) + ")";
-      else if (p == Machine::Pause::Statement)
+      if (p == Machine::Pause::Stopped && machine_->error()) {
+        rejection = machine_->error();
+        model = "; the model rejects it with " + std::string(error_code_name(rejection->code)) +
+                " (" + std::string(rule_info(rejection->rule).name) + ")";
+      } else if (p == Machine::Pause::Statement) {
         model = "; the model accepts it";
-      else if (p == Machine::Pause::Yielded)
+      } else if (p == Machine::Pause::Yielded) {
         model = "; the model's program had ended";
+      }
     }
-    runtime_died(i, how, stmt, text);
+    runtime_died(i, how, stmt, text, classify_death(text, stmt, rejection, world()));
     if (!model.empty()) report_.divergences.back().detail += model;
     lose(i);
   }
@@ -404,14 +408,52 @@ private:
   }
 
   void end_event(const RecordedStep &s) {
-    if (s.outcome == "violation" || s.outcome == "limit") end_stopped_ = true;
+    if (s.outcome == "limit") end_stopped_ = true;
+    if (s.outcome == "violation") end_violation_ = s;
     if (s.outcome == "leak") report_.runtime_outcome = "leak";
+  }
+
+  /// The runtime says its own checker stopped it ("Ik: message"): a finding, with what the model
+  /// says of the statement the runtime was in.
+  void runtime_checker_stopped(size_t i) {
+    const RecordedStep &s = *end_violation_;
+    report_.runtime_outcome = "violation";
+    uint32_t k = s.thread;
+    std::string stmt = next_statement(k);
+    std::string model;
+    if (k < world().threads.size() && world().threads[k].status == ThreadStatus::Running &&
+        !(k == 0 && main_done_) && !stmt.empty()) {
+      Event event;
+      Machine::Pause p = machine_->run_until_pause(k, event);
+      if (p == Machine::Pause::Stopped && machine_->error())
+        model = "; in `" + stmt + "` the model rejects it with " +
+                std::string(error_code_name(machine_->error()->code)) + " (" +
+                std::string(rule_info(machine_->error()->rule).name) + ")";
+      else if (p == Machine::Pause::Stopped && machine_->dangling())
+        model = "; in `" + stmt + "` the model uses a freed object too";
+    }
+    ReplayViolation v;
+    v.event = static_cast<uint32_t>(i + 1);
+    v.line = line_of(stmt);
+    std::string detail = s.detail;
+    auto colon = detail.find(": ");
+    auto inv = parse_invariant(detail.substr(0, colon));
+    v.violation.invariant = inv.value_or(Invariant::I16);
+    v.violation.message = "the runtime's own checker stopped the run: " + detail + model;
+    v.rendered = std::string(invariant_name(v.violation.invariant)) + " broken (" +
+                 v.violation.message + ")";
+    if (report_.clean()) report_.matched_prefix = static_cast<uint32_t>(i);
+    report_.violations.push_back(std::move(v));
   }
 
   /// The recording ended: judge what the log says of the run's end.
   void end_of_recording(size_t events) {
-    if (ended_ || end_stopped_) return;
     size_t i = events ? events - 1 : 0;
+    if (end_violation_ && !ended_) {
+      runtime_checker_stopped(i);
+      return;
+    }
+    if (ended_ || end_stopped_) return;
     const RuntimeEnd &end = options_.end;
     switch (end.kind) {
       case RuntimeEnd::Kind::Abort:
@@ -420,8 +462,7 @@ private:
         return;
       case RuntimeEnd::Kind::Crash:
         report_.runtime_outcome = "crash";
-        died(i, "died without an error or its end-of-run check (killed by a signal?)", end.text,
-             0);
+        died(i, "died without an error or its end-of-run check (killed by a signal?)", end.text, 0);
         return;
       case RuntimeEnd::Kind::Error:
         // The log names an error the recording has no step for (a cut recording).

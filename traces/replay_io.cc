@@ -75,8 +75,12 @@ public:
         r.kind = RecordedKind::Error;
         std::string text = step.message.substr(step.message.rfind("Error: ", 0) == 0 ? 7 : 0);
         std::string code = frankenscript_error_code(text, "");
-        // The direct write's two texts are swapped in FrankenScript (docs/decisions.md 15).
-        if (code == "E_HAS_PARENT_OR_OTHER") code = "E_HAS_PARENT";
+        // FrankenScript prints "Cannot reference an object from another region" for a direct
+        // write of a parented region's bridge (E_HAS_PARENT: its two texts are swapped,
+        // decision 15) and for a pull that reaches another region (E_OTHER_REGION); the edge
+        // the error diagram draws in red tells them apart: a bridge, or not.
+        if (code == "E_HAS_PARENT_OR_OTHER")
+          code = step.error_target_is_bridge ? "E_HAS_PARENT" : "E_OTHER_REGION";
         r.outcome = code.empty() ? "crash" : code;
         r.detail = text;
         last_error_code = r.outcome;
@@ -139,10 +143,18 @@ public:
       case TraceEventKind::Statement:
         r.kind = r.outcome == "leak" ? RecordedKind::Leak : RecordedKind::Statement;
         break;
-      case TraceEventKind::Spawn: r.kind = RecordedKind::Spawn; break;
-      case TraceEventKind::Acquire: r.kind = RecordedKind::Acquire; break;
-      case TraceEventKind::Release: r.kind = RecordedKind::Release; break;
-      case TraceEventKind::End: r.kind = RecordedKind::End; break;
+      case TraceEventKind::Spawn:
+        r.kind = RecordedKind::Spawn;
+        break;
+      case TraceEventKind::Acquire:
+        r.kind = RecordedKind::Acquire;
+        break;
+      case TraceEventKind::Release:
+        r.kind = RecordedKind::Release;
+        break;
+      case TraceEventKind::End:
+        r.kind = RecordedKind::End;
+        break;
     }
     r.snapshot = std::move(e.snapshot);
     return true;
@@ -169,9 +181,8 @@ RuntimeEnd runtime_end_of(const RunSummary &s) {
   e.leak = s.leak;
   if (s.abort) {
     e.kind = RuntimeEnd::Kind::Abort;
-    e.text = s.abort_text.empty() && s.exit_code
-                 ? "exit code " + std::to_string(*s.exit_code)
-                 : s.abort_text;
+    e.text = s.abort_text.empty() && s.exit_code ? "exit code " + std::to_string(*s.exit_code)
+                                                 : s.abort_text;
   } else if (!s.error_text.empty()) {
     e.kind = RuntimeEnd::Kind::Error;
     e.text = s.error_text;
@@ -188,9 +199,12 @@ RuntimeEnd runtime_end_of(const RunSummary &s) {
 
 std::string runtime_outcome_of(const RuntimeEnd &e, const std::string &last_error) {
   switch (e.kind) {
-    case RuntimeEnd::Kind::Abort: return "abort";
-    case RuntimeEnd::Kind::Crash: return "crash";
-    default: break;
+    case RuntimeEnd::Kind::Abort:
+      return "abort";
+    case RuntimeEnd::Kind::Crash:
+      return "crash";
+    default:
+      break;
   }
   if (e.leak) return "leak";
   if (!last_error.empty()) return last_error;

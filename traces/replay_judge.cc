@@ -53,17 +53,16 @@ void Judge::divergence(size_t i, std::string kind, std::string detail,
   if (defect) last_defect_ = defect;
   const RecordedStep *s = at(i);
   if (line == 0 && s) line = s->line;
-  report_.divergences.push_back(Divergence{static_cast<uint32_t>(i + 1), line,
-                                           std::move(kind), std::move(detail),
-                                           std::move(defect)});
+  report_.divergences.push_back(Divergence{static_cast<uint32_t>(i + 1), line, std::move(kind),
+                                           std::move(detail), std::move(defect)});
 }
 
 void Judge::runtime_died(size_t i, const std::string &what, const std::string &stmt,
-                         const std::string &abort_text) {
+                         const std::string &abort_text, std::optional<std::string> defect) {
   std::string detail = "the runtime " + what;
   if (!stmt.empty()) detail += " in `" + stmt + "`";
   if (!abort_text.empty()) detail += ": " + abort_text;
-  divergence(i, "outcome", detail, classify_abort(abort_text), line_of(stmt));
+  divergence(i, "outcome", detail, std::move(defect), line_of(stmt));
 }
 
 std::optional<std::string> Judge::report_violations(size_t i, const std::vector<Violation> &vs,
@@ -77,7 +76,19 @@ std::optional<std::string> Judge::report_violations(size_t i, const std::vector<
     std::string key = std::string(invariant_name(v.invariant)) + v.message;
     now.insert(key);
     if (previous_.count(key)) continue;
-    auto defect = classify_violation(v, s, recent_);
+    auto defect = classify_violation(v, s, recent_, runtime);
+    // The same invariant broken on the same path as before is the earlier defect still showing
+    // (its numbers change as the program goes on).
+    // (The path can change too, e.g. to <unreachable>: then the invariant's latest defect.)
+    std::string inv(invariant_name(v.invariant));
+    std::string where = inv + " " + v.witness.path;
+    if (defect) {
+      persisting_[where] = persisting_[inv] = *defect;
+    } else if (auto it = persisting_.find(where); it != persisting_.end()) {
+      defect = it->second;
+    } else if (auto any = persisting_.find(inv); any != persisting_.end()) {
+      defect = any->second;
+    }
     if (defect && !step_defect) step_defect = defect;
     fresh.push_back(ReplayViolation{static_cast<uint32_t>(i + 1), s.line, v,
                                     format_violation(runtime, v), defect});
@@ -145,8 +156,8 @@ bool Judge::compare(size_t i, const World &model, uint32_t thread) {
       detail << "; and " << diffs.size() - 8 << " more";
       break;
     }
-    detail << (shown > 1 ? "; " : "") << diff_kind_name(d.kind) << " at " << d.path
-           << ": runtime " << (d.expected.empty() ? "-" : d.expected) << ", model "
+    detail << (shown > 1 ? "; " : "") << diff_kind_name(d.kind) << " at " << d.path << ": runtime "
+           << (d.expected.empty() ? "-" : d.expected) << ", model "
            << (d.actual.empty() ? "-" : d.actual);
   }
   auto defect = classify_difference(diffs, s, violations);

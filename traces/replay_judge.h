@@ -12,6 +12,7 @@
 #include "traces/replay.h"
 
 #include <deque>
+#include <map>
 #include <set>
 #include <string>
 
@@ -47,7 +48,7 @@ protected:
   /// Reports a finding of the runtime's end (an abort, a crash) at step i, in statement `stmt`
   /// (a `Line N: ...` message, "" if unknown).
   void runtime_died(size_t i, const std::string &what, const std::string &stmt,
-                    const std::string &abort_text);
+                    const std::string &abort_text, std::optional<std::string> defect);
 
   /// Compares step i's snapshot with `model` (as thread `thread` sees it) and checks the
   /// invariants on the runtime's snapshot; reports what differs. True if the snapshots differ
@@ -71,6 +72,7 @@ private:
   bool hiding_ = false;            // the program hid objects from the runtime's diagrams
   std::set<std::string> previous_; // violations at the previous step (reported once)
   std::optional<std::string> last_defect_;
+  std::map<std::string, std::string> persisting_; // "I9 main.r1" -> the defect classified there
 
   /// Reports the violations of the runtime's world at step i not already reported.
   std::optional<std::string> report_violations(size_t i, const std::vector<Violation> &vs,

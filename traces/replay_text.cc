@@ -24,7 +24,6 @@ namespace {
 
 using detail::marker_of;
 
-
 std::optional<Stmt> parse_recorded_uncached(const std::string &text, uint32_t line);
 
 /// Parses one recorded statement; compound headers get a placeholder body. Recorded programs
@@ -93,8 +92,9 @@ public:
       switch (s.kind) {
         case RecordedKind::Statement:
           if (s.thread != 0) {
-            unjudged(i, "behaviour", "statements of behaviours are replayed only with the program "
-                                     "(give it with --program)");
+            unjudged(i, "behaviour",
+                     "statements of behaviours are replayed only with the program "
+                     "(give it with --program)");
             check_snapshot(i);
           } else if (s.outcome != "ok") {
             runtime_error(i);
@@ -112,8 +112,9 @@ public:
         case RecordedKind::Spawn:
         case RecordedKind::Acquire:
         case RecordedKind::Release:
-          unjudged(i, "behaviour", "statements of behaviours are replayed only with the program "
-                                   "(give it with --program)");
+          unjudged(i, "behaviour",
+                   "statements of behaviours are replayed only with the program "
+                   "(give it with --program)");
           break;
         case RecordedKind::Note:
         case RecordedKind::End:
@@ -132,7 +133,7 @@ public:
                        ? "aborted after the last recorded statement"
                        : "died after the last recorded statement, without an error or its "
                          "end-of-run check (killed by a signal?)",
-                   "", end.text);
+                   "", end.text, classify_abort(end.text));
       report_.unjudged_reasons.push_back(
           "the statement the runtime died in is not recorded; without the program the model "
           "cannot run it (give it with --program)");
@@ -151,9 +152,9 @@ private:
     uint64_t frame_serial; // the activation the code was redirected in
     std::pair<uint32_t, uint32_t> position;
   };
-  std::vector<std::vector<Saved>> saved_;            // per depth: redirected code
-  std::vector<std::pair<uint32_t, uint32_t>> iters_; // (for line, iterator number)
-  bool stop_ = false;                                // a limit was reached
+  std::vector<std::vector<Saved>> saved_;                     // per depth: redirected code
+  std::vector<std::pair<uint32_t, uint32_t>> iters_;          // (for line, iterator number)
+  bool stop_ = false;                                         // a limit was reached
   std::vector<std::pair<std::string, std::string>> unjudged_; // (reason, "events 3, 7")
 
   /// Counts event i as not judged, for `reason` (events with one reason are listed together).
@@ -460,8 +461,9 @@ private:
     report_.runtime_outcome = s.outcome;
     if (s.outcome == "abort" || s.outcome == "crash") {
       ++report_.modelled;
-      runtime_died(i, s.outcome == "abort" ? "aborted" : "crashed", s.stmt,
-                   s.detail.empty() ? s.message : s.detail);
+      std::string text = s.detail.empty() ? s.message : s.detail;
+      runtime_died(i, s.outcome == "abort" ? "aborted" : "crashed", s.stmt, text,
+                   classify_abort(text));
       return;
     }
     // FrankenScript does not record the statement that failed, so only its code is known; a
