@@ -78,6 +78,25 @@ bool fake_bridge(const World &w, ObjectId o) {
 bool any_fake_bridge(const World &w, const std::vector<ObjectId> &objects) {
   return std::any_of(objects.begin(), objects.end(), [&](ObjectId o) { return fake_bridge(w, o); });
 }
+/// An instance among `objects` whose dict was materialised: it has a field `__dict__`.
+bool any_materialised_dict(const World &w, const std::vector<ObjectId> &objects) {
+  const State &h = w.heap;
+  Symbol dict = intern("__dict__");
+  return std::any_of(objects.begin(), objects.end(), [&](ObjectId o) {
+    return o != kNone && o < h.object_end() && h.is_live(o) && h.find_field(o, dict);
+  });
+}
+/// I18's message "the count of the frozen SCC represented by X is C but N references point
+/// into the SCC from outside it" with C < N.
+bool scc_count_too_low(const std::string &message) {
+  size_t is = message.find(" is "), but = message.find(" but ");
+  if (is == std::string::npos || but == std::string::npos || but < is) return false;
+  try {
+    return std::stoll(message.substr(is + 4)) < std::stoll(message.substr(but + 5));
+  } catch (const std::exception &) {
+    return false;
+  }
+}
 } // namespace
 
 std::optional<std::string> classify_violation(const Violation &v, const RecordedStep &step,
@@ -112,8 +131,10 @@ std::optional<std::string> classify_violation(const Violation &v, const Recorded
       return std::nullopt;
     case Invariant::I20:
       return kLeak;
-    case Invariant::I18: // patched CPython: a materialised dict's entries are subtracted twice
-      if (!cause(recent, {"__dict__", "vars(", "dir("}).empty())
+    case Invariant::I18:
+      // Patched CPython: an SCC whose member has a materialised dict (a field __dict__) has
+      // that dict's entries subtracted twice, so its count is too low.
+      if (scc_count_too_low(v.message) && any_materialised_dict(w, v.witness.objects))
         return kCpythonMaterialisedDictDefect;
       return std::nullopt;
     default:
