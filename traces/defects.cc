@@ -78,12 +78,14 @@ bool fake_bridge(const World &w, ObjectId o) {
 bool any_fake_bridge(const World &w, const std::vector<ObjectId> &objects) {
   return std::any_of(objects.begin(), objects.end(), [&](ObjectId o) { return fake_bridge(w, o); });
 }
-/// An instance among `objects` whose dict was materialised: it has a field `__dict__`.
+/// An instance among `objects` whose dict was materialised: its field `__dict__` holds one.
 bool any_materialised_dict(const World &w, const std::vector<ObjectId> &objects) {
   const State &h = w.heap;
   Symbol dict = intern("__dict__");
   return std::any_of(objects.begin(), objects.end(), [&](ObjectId o) {
-    return o != kNone && o < h.object_end() && h.is_live(o) && h.find_field(o, dict);
+    if (o == kNone || o >= h.object_end() || !h.is_live(o)) return false;
+    const Field *f = h.find_field(o, dict);
+    return f && f->value != kNone;
   });
 }
 /// I18's message "the count of the frozen SCC represented by X is C but N references point

@@ -9,7 +9,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <fstream>
+#include <functional>
 #include <iterator>
 #include <map>
 #include <set>
@@ -104,34 +106,67 @@ TEST(CpythonRecorderReplay, MaterialisedDictUndercountIsI18AtTheFreeze) {
   EXPECT_EQ(r.report.runtime_outcome, "crash"); // the runtime died at `b = None`
 }
 
-TEST(CpythonRecorderReplay, WithTheCountOneHigherTheFreezeIsClean) {
-  // The same recording up to the freeze, the representative's count raised by the one the
-  // runtime lost: clean, so the I18 above comes from the count, not from the dict being there.
+/// The reproducer's recording up to the freeze (no crash), the freeze's snapshot changed by
+/// `edit`, replayed.
+Replayed replay_freeze_edited(const std::string &name,
+                              const std::function<void(nlohmann::json &)> &edit) {
   std::ifstream in(dir() + "/scc_undercount_materialised_dict.jsonl");
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   std::vector<std::string> lines;
-  std::stringstream ss(text);
-  for (std::string l; std::getline(ss, l);)
+  for (std::string l; std::getline(in, l);)
     lines.push_back(l);
   // Line 9 of the program (`a.__dict__`) is event 6 (after the header, import, class, a, b,
-  // a.next); the freeze is event 7. Raise the frozen representative's count by one there.
-  ASSERT_GE(lines.size(), 8u);
-  auto freeze = nlohmann::json::parse(lines[7]);
-  ASSERT_EQ(freeze["stmt"], "freeze(a)");
-  int raised = 0;
-  for (auto &o : freeze["snapshot"]["objects"])
-    if (o.contains("rc") && o.contains("scc_rep") && o["scc_rep"] == o["key"])
-      o["rc"] = o["rc"].get<int>() + 1, ++raised;
-  ASSERT_EQ(raised, 1);
+  // a.next); the freeze is event 7.
+  EXPECT_GE(lines.size(), 8u);
+  auto freeze = nlohmann::json::parse(lines.at(7));
+  EXPECT_EQ(freeze["stmt"], "freeze(a)");
+  edit(freeze["snapshot"]);
   lines[7] = freeze.dump();
-  std::string path = ::testing::TempDir() + "/scc_fixed.jsonl";
+  std::string path = ::testing::TempDir() + "/" + name + ".jsonl";
   {
     std::ofstream out(path);
-    for (size_t i = 0; i < 8; ++i) // up to the freeze: no crash
+    for (size_t i = 0; i < 8; ++i)
       out << lines[i] << "\n";
   }
-  Replayed r = replay(path);
+  return replay(path);
+}
+
+/// Adds `by` to the count of the frozen SCC's representative.
+std::function<void(nlohmann::json &)> raise_count(int by) {
+  return [by](nlohmann::json &snap) {
+    int raised = 0;
+    for (auto &o : snap["objects"])
+      if (o.contains("rc") && o.contains("scc_rep") && o["scc_rep"] == o["key"])
+        o["rc"] = o["rc"].get<int>() + by, ++raised;
+    EXPECT_EQ(raised, 1);
+  };
+}
+
+TEST(CpythonRecorderReplay, WithTheCountOneHigherTheFreezeIsClean) {
+  // The count raised by the one the runtime lost: clean, so the I18 above is the count's.
+  Replayed r = replay_freeze_edited("scc_fixed", raise_count(1));
   EXPECT_TRUE(r.report.clean()) << report_to_text(r.report);
+}
+
+TEST(CpythonRecorderReplay, TheDefectIsNamedOnlyWhereItsSignatureShows) {
+  // Too high a count is I18 but not this defect (whose count is too low).
+  Replayed high = replay_freeze_edited("scc_high", raise_count(2));
+  ASSERT_FALSE(high.report.violations.empty()) << report_to_text(high.report);
+  EXPECT_EQ(high.report.violations.front().violation.invariant, Invariant::I18);
+  EXPECT_TRUE(high.report.defects().empty()) << report_to_text(high.report);
+  // Too low a count with no member's dict materialised is not this defect either.
+  Replayed no_dict = replay_freeze_edited("scc_no_dict", [](nlohmann::json &snap) {
+    for (auto &o : snap["objects"]) {
+      auto &f = o["fields"];
+      for (size_t k = 0; k < f.size(); ++k)
+        if (f[k][0] == "__dict__") f[k][1] = nullptr;
+    }
+  });
+  ASSERT_FALSE(no_dict.report.violations.empty()) << report_to_text(no_dict.report);
+  EXPECT_EQ(no_dict.report.violations.front().violation.invariant, Invariant::I18);
+  EXPECT_EQ(std::count(no_dict.report.defects().begin(), no_dict.report.defects().end(),
+                       std::string(kCpythonMaterialisedDictDefect)),
+            0)
+      << report_to_text(no_dict.report);
 }
 
 RecordedStep step(uint32_t line, const std::string &stmt, std::optional<Snapshot> snap = {}) {
