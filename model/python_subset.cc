@@ -9,6 +9,7 @@
 #include <cctype>
 #include <fstream>
 #include <map>
+#include <set>
 #include <sstream>
 
 namespace lungfish {
@@ -44,6 +45,8 @@ private:
   std::map<std::string, int> vars_;
   std::map<std::pair<int, std::string>, int> fields_;
   std::map<int, size_t> list_len_;
+  std::set<int> no_instance_dict_; // containers, classes and instance dicts: no `__dict__`
+  std::set<int> dict_views_;       // the materialised `__dict__` of an instance
   int next_obj_ = 0;
   Program out_;
   int tuple_depth_ = 0;
@@ -74,6 +77,8 @@ private:
   bool literal(std::string *key = nullptr);
   std::string key();
   std::string simple(int *obj);
+  std::string instance_dict(const std::string &v, uint32_t col, int *obj);
+  bool dict_read_statement();
   void statement(size_t indent);
   void class_def(size_t indent);
   void assignment();
@@ -218,12 +223,25 @@ std::string PyParser::simple(int *obj) {
     expect(list ? "]" : "}");
     *obj = new_obj();
     if (list) list_len_[*obj] = 0;
+    no_instance_dict_.insert(*obj);
     return "{}";
   }
   std::string v = name("a variable, None, a literal, [] or {}");
+  if (v == "vars" && at("(")) { // vars(x) is x.__dict__
+    next();
+    uint32_t col = peek().col;
+    std::string x = name("a variable");
+    expect(")");
+    return instance_dict(x, col, obj);
+  }
   if (is_reserved(v)) error(toks_[pos_ - 1].col, "'" + v + "' is outside the subset");
   int o = var_obj(v);
   std::string out = v;
+  if (at(".") && peek(1).text == "__dict__") {
+    next();
+    next();
+    return instance_dict(v, toks_[pos_ - 1].col, obj);
+  }
   if (at(".")) {
     next();
     std::string f = name("an attribute name");
@@ -241,6 +259,52 @@ std::string PyParser::simple(int *obj) {
     *obj = o;
   }
   return out;
+}
+
+// `v.__dict__` (also `vars(v)`, `dir(v)`): reading an instance's __dict__ materialises it as a
+// heap object (notes/cpython-immutability.md 7.1), the field `__dict__` of the instance. Its
+// entries stay the instance's own fields (they are its inline values), so the dict object has
+// none. Emits `v.__dict__ = {}` unless the dict is known to exist; returns `v.__dict__`.
+std::string PyParser::instance_dict(const std::string &v, uint32_t col, int *obj) {
+  if (is_reserved(v)) error(col, "'" + v + "' is outside the subset");
+  int o = var_obj(v);
+  if (no_instance_dict_.count(o))
+    error(col, "'" + v + "' is not an instance: its __dict__ is outside the subset");
+  if (o < 0) vars_[v] = o = new_obj();
+  auto it = fields_.find({o, "__dict__"});
+  if (it == fields_.end()) {
+    emit(v + ".__dict__ = {}");
+    int d = new_obj();
+    no_instance_dict_.insert(d);
+    dict_views_.insert(d);
+    it = fields_.emplace(std::make_pair(o, std::string("__dict__")), d).first;
+  }
+  *obj = it->second;
+  return v + ".__dict__";
+}
+
+// A statement that only reads an instance's dict: `v.__dict__`, `vars(v)` or `dir(v)`.
+bool PyParser::dict_read_statement() {
+  size_t save = pos_;
+  std::string v;
+  uint32_t col = peek().col;
+  if (peek().kind == Tok::Name && peek(1).text == "." && peek(2).text == "__dict__" &&
+      peek(3).kind == Tok::End) {
+    v = peek().text;
+    pos_ += 3;
+  } else if (peek().kind == Tok::Name && (peek().text == "vars" || peek().text == "dir") &&
+             peek(1).text == "(" && peek(2).kind == Tok::Name && peek(3).text == ")" &&
+             peek(4).kind == Tok::End) {
+    v = peek(2).text;
+    col = peek(2).col;
+    pos_ += 4;
+  } else {
+    pos_ = save;
+    return false;
+  }
+  int ignored;
+  instance_dict(v, col, &ignored);
+  return true;
 }
 
 void PyParser::class_def(size_t indent) {
@@ -316,6 +380,8 @@ void PyParser::class_def(size_t indent) {
       error(toks_[pos_ - 1].col, "__init__ may only set attributes of self");
     expect(".");
     std::string attr = name("an attribute name");
+    if (attr == "__dict__")
+      error(toks_[pos_ - 1].col, "assigning an instance's __dict__ is outside the subset");
     expect("=");
     std::string value;
     if (peek().kind == Tok::Name && peek().text != "None" && peek().text != "True" &&
@@ -350,6 +416,7 @@ void PyParser::class_def(size_t indent) {
   line_ = class_line;
   emit(cls + " = {}");
   vars_[cls] = new_obj();
+  no_instance_dict_.insert(vars_[cls]);
   line_ = after;
 }
 
@@ -364,6 +431,8 @@ void PyParser::assignment() {
   if (at(".")) {
     next();
     field = name("an attribute name");
+    if (field == "__dict__")
+      error(toks_[pos_ - 1].col, "assigning an instance's __dict__ is outside the subset");
     is_var = false;
     is_attr = true;
   } else if (at("[")) {
@@ -372,6 +441,8 @@ void PyParser::assignment() {
     expect("]");
     is_var = false;
   }
+  if (!is_var && dict_views_.count(tobj))
+    error(t0.col, "writing through an instance's __dict__ is outside the subset");
   expect("=");
   auto store = [&](const std::string &value, int vobj) {
     if (is_var) {
@@ -401,6 +472,7 @@ void PyParser::assignment() {
     if (!is_var) error(peek().col, "build it in a variable first (outside the subset)");
     uint32_t col = peek().col;
     int o = new_obj();
+    bool at_list_or_dict = at("[") || at("{");
     std::vector<std::pair<std::string, std::string>> stores; // ["key"] or .attr, value
     if (at("[") || at("{")) {
       bool list = at("[");
@@ -453,6 +525,7 @@ void PyParser::assignment() {
       }
     }
     vars_[target] = o;
+    if (at_list_or_dict) no_instance_dict_.insert(o);
     for (const auto &[k, v] : stores)
       emit(target + k + " = " + v);
     return;
@@ -528,6 +601,7 @@ void PyParser::statement(size_t indent) {
     return;
   }
   if (immutable_prefix) error(t.col, "this part of the immutable module is outside the subset");
+  if (dict_read_statement()) return;
   if (peek(1).text == "." && peek(2).kind == Tok::Name && peek(2).text == "append" &&
       peek(3).text == "(") {
     std::string v = next().text;

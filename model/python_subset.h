@@ -9,6 +9,9 @@
 //   x = [a, b]  /  x = {"k": v}     ->  x = {}; x["0"] = a; x["1"] = b  /  x = {}; x["k"] = v
 //   x.append(y)                     ->  x["<len>"] = y   (list lengths are tracked statically)
 //   x.a = y, x[k] = y, x = y.a, x = y[k], x = y, x = None, x = 1  ->  the same store or load
+//   x.__dict__, vars(x), dir(x)     ->  x.__dict__ = {}   (materialises x's dict, once; the dict
+//                                       object has no fields: the entries stay x's own fields)
+//   y = x.__dict__, y = vars(x)     ->  the same, then y = x.__dict__
 //   del x                           ->  drop x
 //   freeze(a, b, …)                 ->  freeze(a, b, …)  (several roots: cpython/pep795 profiles)
 //   set_freezable(x, FREEZABLE_NO)  ->  set_freezable(x, "no")            (yes, no, explicit)

@@ -45,6 +45,12 @@ std::optional<std::string> emit_python_subset(const Program &p) {
       }
       auto target = value(s.target);
       if (!target || *target == "None") return std::nullopt;
+      if (s.target.kind == ExprKind::Field && s.target.name == "__dict__") {
+        // The subset's image of a read that materialises an instance's dict.
+        if (s.value.kind != ExprKind::NewObject) return std::nullopt;
+        body += *target + "\n";
+        continue;
+      }
       std::string rhs;
       if (s.value.kind == ExprKind::NewObject) {
         rhs = "Obj()";

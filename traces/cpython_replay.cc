@@ -2,6 +2,7 @@
 
 #include "model/python_subset.h"
 #include "traces/cpython_checks.h"
+#include "traces/cpython_steps.h"
 
 #include <algorithm>
 #include <cctype>
@@ -42,6 +43,31 @@ std::string field_name(const std::string &n) {
 }
 
 } // namespace
+
+Snapshot with_instance_dicts(Snapshot s,
+                             const std::unordered_map<std::string, CpythonNodeExtra> &extra) {
+  std::vector<SnapObject> dicts;
+  for (SnapObject &o : s.objects) {
+    auto x = extra.find(o.key);
+    if (x == extra.end() || !x->second.dict_materialised || o.kind == SnapKind::Frame ||
+        std::any_of(o.fields.begin(), o.fields.end(),
+                    [](const SnapField &f) { return f.name == "__dict__"; }))
+      continue;
+    SnapObject d;
+    d.key = o.key + ".__dict__";
+    d.loc = o.loc;
+    d.frozen = o.frozen;
+    d.type_name = "dict";
+    d.label = d.key;
+    o.fields.push_back({"__dict__", d.key});
+    dicts.push_back(std::move(d));
+  }
+  if (dicts.empty()) return s;
+  for (SnapObject &d : dicts)
+    s.objects.push_back(std::move(d));
+  s.reindex();
+  return s;
+}
 
 Snapshot normalise_cpython_snapshot(const Snapshot &s, const Snapshot *before) {
   std::vector<const Snapshot *> hints;
@@ -112,107 +138,14 @@ std::string cpython_error_code(const std::string &exception_type, const std::str
   return freeze ? "E_HOOK" : "";
 }
 
-namespace {
-
-/// The top-level statements of `op` (a line that starts without indentation starts one), each
-/// with its 0-based first line in `op`.
-std::vector<std::pair<uint32_t, std::string>> top_level_chunks(const std::string &op) {
-  std::vector<std::pair<uint32_t, std::string>> out;
-  size_t start = 0;
-  for (uint32_t n = 0; start <= op.size(); ++n) {
-    size_t end = op.find('\n', start);
-    std::string l = op.substr(start, end == std::string::npos ? std::string::npos : end - start);
-    bool indented = !l.empty() && (l[0] == ' ' || l[0] == '\t');
-    if (out.empty() || (!indented && !l.empty()))
-      out.emplace_back(n, l);
-    else
-      out.back().second += "\n" + l;
-    if (end == std::string::npos) break;
-    start = end + 1;
-  }
-  return out;
-}
-
-/// `x.append(v)` as `x[N] = v`, N the number of items of the list bound to global x in
-/// `before` (the subset parser only knows the lengths of lists it saw built); "" otherwise.
-std::string append_as_store(const std::string &chunk, const Snapshot *before) {
-  size_t dot = chunk.find(".append(");
-  if (!before || before->roots.empty() || dot == std::string::npos || chunk.back() != ')')
-    return "";
-  std::string var = chunk.substr(0, dot);
-  if (var.empty() || !std::all_of(var.begin(), var.end(), [](char c) {
-        return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
-      }))
-    return "";
-  const SnapObject *g = before->find(before->roots[0]);
-  if (!g) return "";
-  for (const SnapField &f : g->fields) {
-    if (f.name != var || !f.target) continue;
-    const SnapObject *l = before->find(*f.target);
-    if (!l || l->type_name != "list") return "";
-    size_t items = 0;
-    for (const SnapField &lf : l->fields)
-      items += lf.name.rfind("[", 0) == 0;
-    std::string arg = chunk.substr(dot + 8, chunk.size() - dot - 9);
-    return var + "[" + std::to_string(items) + "] = " + arg;
-  }
-  return "";
-}
-
-/// Why a freeze in `chunk` is outside the subset although it parses: a root is a function or
-/// closure (its pre-freeze hook swaps in shadow globals and cells), or the graph it reaches has
-/// a class with a Python `__pre_freeze__` hook (Python code the model does not run). "" if none.
-std::string freeze_outside_subset(const std::string &chunk, const Snapshot *before) {
-  bool called = false;
-  std::vector<std::string> names = freeze_root_names(chunk, nullptr, &called);
-  if (!called || !before || before->roots.empty()) return "";
-  const SnapObject *g = before->find(before->roots[0]);
-  if (!g) return "";
-  std::vector<std::string> todo;
-  for (const std::string &n : names)
-    for (const SnapField &f : g->fields)
-      if (f.name == n && f.target) {
-        const SnapObject *o = before->find(*f.target);
-        if (o &&
-            (o->kind == SnapKind::Function || o->type_name == "cell" || o->type_name == "module"))
-          return "freezing a function or closure (shadow globals and cells) is outside the "
-                 "Python subset";
-        todo.push_back(*f.target);
-      }
-  std::set<std::string> seen;
-  while (!todo.empty()) {
-    std::string k = todo.back();
-    todo.pop_back();
-    const SnapObject *o = before->find(k);
-    if (!o || o->frozen || !seen.insert(k).second) continue;
-    for (const SnapField &f : o->fields) {
-      if (o->type_name == "type" && f.name == "__pre_freeze__")
-        return "the freeze reaches class " + o->label +
-               ", whose Python `__pre_freeze__` hook is "
-               "outside the Python subset";
-      if (f.target) todo.push_back(*f.target);
-    }
-  }
-  return "";
-}
-
-bool parses(const std::string &text, const std::string &file) {
-  try {
-    parse_python_subset(text, file);
-    return true;
-  } catch (const std::exception &) {
-    return false;
-  }
-}
-
-} // namespace
+namespace {} // namespace
 
 CpythonRecordingSource::CpythonRecordingSource(const CpythonRecording &r, const std::string &file) {
-  std::string prefix; // the in-subset statements so far, each at its line
+  PythonStepMapper mapper(file);
   uint32_t line = 1, event = 0;
   for (const CpythonStep &st : r.steps) {
     uint32_t lines = static_cast<uint32_t>(std::count(st.op.begin(), st.op.end(), '\n')) + 1;
-    uint32_t first = line, last = line + lines - 1;
+    uint32_t first = line;
     line += lines;
     const Snapshot *before = st.before ? &*st.before : nullptr;
     std::optional<Snapshot> snap;
@@ -229,56 +162,30 @@ CpythonRecordingSource::CpythonRecordingSource(const CpythonRecording &r, const 
           for (size_t j : {i + d, i - d})
             if (j < r.steps.size() && r.steps[j].after) hints.push_back(&*r.steps[j].after);
       }
-      snap = normalise_cpython_snapshot(*st.after, hints);
+      snap = with_instance_dicts(normalise_cpython_snapshot(*st.after, hints), st.after_extra);
     }
-    // Each top-level statement joins the prefix if the subset parser accepts it there.
-    std::string text = prefix;
-    uint32_t at = 0; // lines of `op` placed so far
-    bool opaque = false;
-    std::string reason;
-    for (auto &[offset, chunk] : top_level_chunks(st.op)) {
-      text += std::string(offset - at, '\n');
-      at = offset + static_cast<uint32_t>(std::count(chunk.begin(), chunk.end(), '\n')) + 1;
-      std::string outside = freeze_outside_subset(chunk, before);
-      if (!outside.empty()) {
-        opaque = true;
-        if (reason.empty()) reason = outside;
-        text += std::string(at - offset, '\n');
-      } else if (parses(text + chunk + "\n", file)) {
-        text += chunk + "\n";
-      } else if (std::string a = append_as_store(chunk, before);
-                 !a.empty() && parses(text + a + "\n", file)) {
-        text += a + "\n";
-      } else {
-        opaque = true;
-        text += std::string(at - offset, '\n');
-      }
-    }
-    text += std::string(lines - at, '\n');
-    prefix = text;
-    std::vector<std::string> texts;
-    if (!opaque) {
-      Program p = parse_python_subset(prefix, file);
-      for (const Stmt &s : p.body)
-        if (s.loc.line >= first && s.loc.line <= last) texts.push_back(s.text);
-    }
-    if (opaque) {
+    std::optional<Snapshot> shown_before;
+    if (before) shown_before = with_instance_dicts(*before, st.before_extra);
+    PythonStepMapper::Mapped mapped = mapper.map(st.op, shown_before ? &*shown_before : nullptr);
+    std::string outcome = st.ok ? "ok" : cpython_error_code(st.error_type, st.op);
+    if (outcome.empty()) outcome = "E_" + st.error_type;
+    if (!mapped.opaque.empty()) {
       RecordedStep m;
       m.index = ++event;
       m.line = first;
-      m.stmt = "?opaque " + std::to_string(st.index); // no model statement: replay resyncs
-      m.message = "Line " + std::to_string(first) + ": " + m.stmt;
-      m.snapshot = snap; // the outcome stays ok: the model cannot run the step
-      opaque_.push_back({m.index, st.index, st.op, st.ok ? "ok" : st.error_type,
-                         reason.empty() ? "outside the Python subset" : reason});
+      m.stmt = st.op;
+      m.message = "Line " + std::to_string(first) + ": " + st.op.substr(0, st.op.find('\n'));
+      m.outcome = outcome;
+      m.snapshot = snap;
+      m.opaque = mapped.opaque;
+      opaque_.push_back({m.index, st.index, st.op, st.ok ? "ok" : st.error_type, mapped.opaque});
       step_events_.push_back({m.index, first});
       steps_.push_back(std::move(m));
       restore_freezability(st, snap, first, event);
       continue;
     }
+    std::vector<std::string> &texts = mapped.stmts;
     if (texts.empty()) texts.push_back("pass()");
-    std::string outcome = st.ok ? "ok" : cpython_error_code(st.error_type, st.op);
-    if (outcome.empty()) outcome = "E_" + st.error_type;
     for (size_t k = 0; k < texts.size(); ++k) {
       RecordedStep m;
       m.index = ++event;
@@ -340,24 +247,6 @@ ReplayReport replay_cpython_recording(const std::string &path, const ReplayOptio
   CpythonRecording rec = read_cpython_recording(path);
   CpythonRecordingSource source(rec, path);
   ReplayReport report = replay_stream(source, options, path);
-  std::map<uint32_t, const CpythonRecordingSource::Opaque *> opaque;
-  for (const auto &o : source.opaque())
-    opaque[o.event] = &o;
-  std::vector<Divergence> kept;
-  for (Divergence &d : report.divergences) {
-    auto it = opaque.find(d.event);
-    if (it != opaque.end() && d.kind == "unsupported") {
-      std::string op = it->second->op;
-      std::replace(op.begin(), op.end(), '\n', ';');
-      report.notes.push_back("event " + std::to_string(d.event) + " (step " +
-                             std::to_string(it->second->step) + "): `" + op +
-                             "`: " + it->second->reason + " (outcome " + it->second->outcome +
-                             "); opaque step, the model resynchronised from its snapshot");
-      continue;
-    }
-    kept.push_back(std::move(d));
-  }
-  report.divergences = std::move(kept);
   // CPython raised and went on at each error step (the recorder catches per step): the run
   // itself ended normally; a crash would end the recording instead.
   report.runtime_outcome = "ok";

@@ -32,6 +32,7 @@
 #include <memory>
 #include <set>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 namespace lungfish::traces {
@@ -41,6 +42,12 @@ Snapshot normalise_cpython_snapshot(const Snapshot &s, const Snapshot *before);
 /// The same, naming each ?inline edge from the first of `hints` (snapshots, nearest first) where
 /// the same object (address and type) holds the same target under a name it does not use yet.
 Snapshot normalise_cpython_snapshot(const Snapshot &s, const std::vector<const Snapshot *> &hints);
+
+/// `s` with each instance that `extra` marks `dict_materialised` given a field `__dict__` to a
+/// dict object without fields (key `ID.__dict__`, frozen as the instance): how the model and
+/// the CPython recorder draw a materialised instance dict (docs/cpython-profile.md).
+Snapshot with_instance_dicts(Snapshot s,
+                             const std::unordered_map<std::string, CpythonNodeExtra> &extra);
 
 /// The model error code of a recorded Python exception raised by `op` ("" for other exceptions
 /// outside a freeze).

@@ -1,4 +1,14 @@
-// Recorded Python statements (the recorder's native traces, runtime "cpython") as model steps.
+// Recorded Python statements as model steps, the same way for every Python format: the CPython
+// recorder's native traces (runtime "cpython") and the reference recordings (cpython_replay.h).
+//
+//   for each recorded statement, in order:
+//     read it with the subset parser together with the in-subset statements before it
+//       (so classes, list lengths and materialised dicts are known)
+//     fill in from the runtime's snapshot before it what the text cannot say:
+//       `x.append(v)` becomes `x[N] = v`, N the list's length there
+//       a read of `x.__dict__` materialises x's dict only if x has none there
+//     a statement the parser refuses, or a freeze the model cannot judge, is opaque:
+//       one step, no model statement, `RecordedStep::opaque` says why
 #pragma once
 
 #include "traces/replay.h"
@@ -9,11 +19,39 @@
 
 namespace lungfish::traces {
 
-/// Rebuilds the recorded Python program from the steps' statements and lines, maps it through
-/// the subset parser (model/python_subset.h) and returns one recorded step per model statement:
-/// a Python statement that becomes several model statements gives several steps, the last one
-/// carrying the runtime's outcome and snapshot; one that becomes none (an import) gives a
-/// `pass()` step so its snapshot is still compared. Throws InputError outside the subset.
+/// Maps recorded Python statements, in program order, to model statements (see above).
+class PythonStepMapper {
+public:
+  explicit PythonStepMapper(std::string file) : file_(std::move(file)) {}
+
+  struct Mapped {
+    std::vector<std::string> stmts; // model statements, in order (none for an import)
+    std::string opaque;             // non-empty: why the model cannot interpret the step
+  };
+
+  /// Maps the next recorded step: `op` is its Python source (one or more top-level statements),
+  /// `before` the runtime's snapshot before it (model vocabulary or the reference recordings';
+  /// null if unknown). The step is opaque if any of its statements is. The program is read as
+  /// the statements in order, whatever their lines (`a = 1; b = 2` are two recorded statements).
+  Mapped map(const std::string &op, const Snapshot *before);
+
+private:
+  std::string file_;
+  std::string program_; // the in-subset statements so far, one after the other
+  size_t lines_ = 0;    // its lines
+};
+
+/// Model stores `PATH = None`, one per object that is frozen in both snapshots (same key and
+/// type) and whose fields differ between them: what a statement wrote into frozen objects. PATH
+/// is a shortest access path in `before`. Any such store is rejected by the model (E_IMMUTABLE).
+std::vector<std::string> frozen_writes(const Snapshot &before, const Snapshot &after);
+
+/// The steps of a recorder trace mapped with PythonStepMapper: a Python statement that becomes
+/// several model statements gives several steps, the last one carrying the runtime's outcome
+/// and snapshot; one that becomes none (an import) gives a `pass()` step so its snapshot is
+/// still compared; an opaque one stays one step, its Python text kept, `opaque` set, followed
+/// by one step per frozen_writes of its snapshots (the runtime accepted them: the model judges
+/// them, so a write into a frozen object inside an opaque statement is still found).
 std::vector<RecordedStep> python_steps_to_model(const std::vector<RecordedStep> &steps,
                                                 const std::string &file);
 

@@ -1,5 +1,7 @@
 #include "traces/defects.h"
 
+#include "traces/cpython_checks.h"
+
 #include <algorithm>
 #include <cstdlib>
 
@@ -80,6 +82,27 @@ bool fake_bridge(const World &w, ObjectId o) {
 bool any_fake_bridge(const World &w, const std::vector<ObjectId> &objects) {
   return std::any_of(objects.begin(), objects.end(), [&](ObjectId o) { return fake_bridge(w, o); });
 }
+/// An instance among `objects` whose dict was materialised: its field `__dict__` holds one.
+bool any_materialised_dict(const World &w, const std::vector<ObjectId> &objects) {
+  const State &h = w.heap;
+  Symbol dict = intern("__dict__");
+  return std::any_of(objects.begin(), objects.end(), [&](ObjectId o) {
+    if (o == kNone || o >= h.object_end() || !h.is_live(o)) return false;
+    const Field *f = h.find_field(o, dict);
+    return f && f->value != kNone;
+  });
+}
+/// I18's message "the count of the frozen SCC represented by X is C but N references point
+/// into the SCC from outside it" with C < N.
+bool scc_count_too_low(const std::string &message) {
+  size_t is = message.find(" is "), but = message.find(" but ");
+  if (is == std::string::npos || but == std::string::npos || but < is) return false;
+  try {
+    return std::stoll(message.substr(is + 4)) < std::stoll(message.substr(but + 5));
+  } catch (const std::exception &) {
+    return false;
+  }
+}
 } // namespace
 
 std::optional<std::string> classify_violation(const Violation &v, const RecordedStep &step,
@@ -114,6 +137,12 @@ std::optional<std::string> classify_violation(const Violation &v, const Recorded
       return std::nullopt;
     case Invariant::I20:
       return kLeak;
+    case Invariant::I18:
+      // Patched CPython: an SCC whose member has a materialised dict (a field __dict__) has
+      // that dict's entries subtracted twice, so its count is too low.
+      if (scc_count_too_low(v.message) && any_materialised_dict(w, v.witness.objects))
+        return kCpythonMaterialisedDictDefect;
+      return std::nullopt;
     default:
       return std::nullopt;
   }

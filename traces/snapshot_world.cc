@@ -3,9 +3,12 @@
 // Counters come from the snapshot (rc, LRC, SBRC, dirty, status) because those are what is being
 // checked; local_rc is derived from the drawn edges (it is the model's bookkeeping, never drawn).
 // The call stack is the root frame's `__parent__` chain; `_stack[i]` fields are operand slots.
+// Frozen SCCs (CPython) come from `scc_rep`: the representative's rc, where drawn, is the SCC's
+// count, so the model's derived count (model/cpython_profile.h) equals it and I18 can judge it.
 #include "traces/replay.h"
 
 #include <algorithm>
+#include <map>
 #include <unordered_map>
 
 namespace lungfish::traces {
@@ -157,6 +160,40 @@ World world_from_snapshot(const Snapshot &s) {
     auto it = ids.find(o.key);
     if (it == ids.end() || h.is_global(it->second)) continue;
     h.obj(it->second).rc = static_cast<uint32_t>(o.rc.value_or(incoming[it->second]));
+  }
+  // Frozen SCCs: members name their representative. Members count their incoming edges; the
+  // representative's rc is set so that Σ rc − internal edges is the snapshot's count of the SCC.
+  std::map<ObjectId, std::vector<ObjectId>> sccs;
+  std::map<ObjectId, const SnapObject *> rep_objects;
+  for (const SnapObject &o : s.objects) {
+    const SnapObject *r = o.scc_rep ? s.find(*o.scc_rep) : nullptr;
+    auto it = ids.find(o.key);
+    if (!r || !o.frozen || !r->frozen || it == ids.end() || !ids.count(r->key)) continue;
+    ObjectId m = it->second, rep = ids[r->key];
+    if (h.is_global(m) || h.is_global(rep)) continue;
+    sccs[rep].push_back(m);
+    rep_objects[rep] = r;
+  }
+  if (!sccs.empty()) h.frozen_info.resize(h.object_end());
+  for (auto &[rep, members] : sccs) {
+    if (std::find(members.begin(), members.end(), rep) == members.end()) members.push_back(rep);
+    std::vector<char> member(h.object_end(), 0);
+    for (ObjectId m : members) member[m] = 1;
+    uint32_t internal = 0;
+    int64_t others = 0;
+    for (ObjectId m : members) {
+      const Object &ob = h.obj(m);
+      internal += ob.proto != kNone && member[ob.proto];
+      for (const Field &f : ob.fields)
+        internal += f.value != kNone && member[f.value];
+      if (m != rep) others += ob.rc;
+      h.frozen_info[m] = FrozenInfo{ob.serial, rep, false, 0, {}};
+    }
+    if (const SnapObject *r = rep_objects[rep]; r->rc)
+      h.obj(rep).rc = static_cast<uint32_t>(std::max<int64_t>(0, *r->rc + internal - others));
+    h.frozen_info[rep].internal = internal;
+    h.frozen_info[rep].members = members;
+    if (internal > 0) h.cyclic_reps.push_back(rep); // only a cycle can keep an SCC alive
   }
   return w;
 }

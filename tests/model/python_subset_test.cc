@@ -198,5 +198,55 @@ TEST(PythonSubset, OtherPythonStatementsAreNamed) {
   EXPECT_THROW(parse_python_subset("print 'x'\n", "p2.py"), InputError);
 }
 
+TEST(PythonSubset, ReadingAnInstanceDictMaterialisesItOnce) {
+  const char *py = "class N:\n"
+                   "    def __init__(self, v):\n"
+                   "        self.v = v\n"
+                   "a = N(None)\n"
+                   "b = N(a)\n"
+                   "a.__dict__\n"
+                   "d = a.__dict__\n"
+                   "e = vars(b)\n"
+                   "dir(b)\n"
+                   "a.v = b\n";
+  Program p = parse_python_subset(py, "t.py");
+  EXPECT_EQ(model_text(p), "1: N = {}\n4: a = create(N)\n4: a.v = None\n"
+                           "5: b = create(N)\n5: b.v = a\n"
+                           "6: a.__dict__ = {}\n7: d = a.__dict__\n"
+                           "8: b.__dict__ = {}\n8: e = b.__dict__\n"
+                           "10: a.v = b\n");
+  // Under the model the dict is an object of the instance, frozen with it, holding nothing.
+  MachineOptions o;
+  o.profile = Profile::Cpython;
+  Program frozen = parse_python_subset(std::string(py) + "freeze(a)\n");
+  for (Stmt &st : parse_program("d.w = None\n").body) { // a write the subset does not allow
+    st.loc.line = 12;
+    frozen.body.push_back(std::move(st));
+  }
+  Machine m(compile(frozen), o);
+  EXPECT_EQ(m.run(), Outcome::Rejected);
+  ASSERT_TRUE(m.error());
+  EXPECT_EQ(m.error()->code, ErrorCode::E_IMMUTABLE);
+  EXPECT_EQ(m.error()->line, 12u);
+  // Back to Python: the store is the read that materialises.
+  auto back = emit_python_subset(parse_program("a = {}\na.__dict__ = {}\n"));
+  ASSERT_TRUE(back);
+  EXPECT_NE(back->find("\na.__dict__\n"), std::string::npos) << *back;
+}
+
+TEST(PythonSubset, WhatAnInstanceDictCannotDoIsOutsideTheSubset) {
+  for (const char *py : {"class N:\n    pass\na = N()\na.__dict__ = {}\n",
+                         "class N:\n    pass\na = N()\nd = vars(a)\nd['k'] = None\n",
+                         "xs = []\nd = xs.__dict__\n", "class N:\n    pass\nN.__dict__\n",
+                         "class N:\n    def __init__(self):\n        self.__dict__ = {}\n"}) {
+    try {
+      parse_python_subset(py, "d.py");
+      ADD_FAILURE() << py << ": no error";
+    } catch (const InputError &e) {
+      EXPECT_NE(e.detail.find("outside the subset"), std::string::npos) << e.what();
+    }
+  }
+}
+
 } // namespace
 } // namespace lungfish::test

@@ -1,13 +1,16 @@
-"""The CPython recorder on the running python3: the small programs of the Python subset in
-tests/inputs/python/recorder/ are recorded and replayed through `lungfish replay` under the
-cpython profile; each must replay clean (at least a dozen run on a stock CPython).
+"""The CPython recorder on the running python3: the programs in tests/inputs/python/recorder/
+(the Python subset, and real Python around it: functions, loops, classes with methods and bases,
+nested containers, comprehensions, instance dicts) are recorded with `python3 -m
+lungfish_record` and replayed through `lungfish replay` under the cpython profile. Each must
+replay clean, statements outside the subset being opaque steps, unless its first line says
+`# expect: I18` (a finding: replay exits 1 with that invariant broken) or `# expect: E_IMMUTABLE`
+(replay exits 1 with a divergence naming that code: the runtime accepted what the model rejects).
 Programs that call freeze need the patched runtime: on a stock CPython they are skipped with a
 message (freeze does not exist there, and is never faked).
 
 Run: python3 test_cpython_recorder.py LUNGFISH_BINARY   (ctest passes the binary)."""
 
 import importlib.util
-import io
 import json
 import os
 import subprocess
@@ -16,8 +19,6 @@ import tempfile
 import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, "..", "..", "..", "traces", "recorders", "cpython"))
-from lungfish_record import record_source  # noqa: E402
 
 LUNGFISH = None
 PATCHED = sys.version_info >= (3, 15) and importlib.util.find_spec("immutable") is not None
@@ -33,20 +34,104 @@ for _f in sorted(os.listdir(PROGRAM_DIR)):
             PROGRAMS[_f[:-3]] = _src.read()
 
 
+RECORDER_PATH = os.path.join(HERE, "..", "..", "..", "traces", "recorders", "cpython")
+
+
+def opaque_only(report):
+    """True if nothing diverged: statements outside the subset are opaque steps (counted in the
+    report's `opaque`), and every other event was modelled."""
+    return report["divergences"] == [] and report["modelled"] + report["opaque"] == report["events"]
+
+
+OBSERVED = """from immutable import freeze
+import sys
+class Node:
+    def __init__(self, name, nxt):
+        self.name = name
+        self.next = nxt
+a = Node('a', None)
+b = Node('b', a)
+a.next = b
+names = sorted(Node.__dict__)
+xs = [a, b]
+freeze(a)
+print(sys.getrefcount(a), sys.getrefcount(b), sys.getrefcount(xs))
+b = None
+print(sys.getrefcount(a), a.next.name, len(names) > 0)
+"""
+
+
 class RecorderTest(unittest.TestCase):
+    def record(self, name, source, d):
+        """Records `source` as the user does, in a process of its own: the trace's text."""
+        prog = os.path.join(d, name + ".py")
+        with open(prog, "w") as f:
+            f.write(source)
+        env = dict(os.environ, PYTHONPATH=RECORDER_PATH)
+        r = subprocess.run([sys.executable, "-m", "lungfish_record", prog], capture_output=True,
+                           text=True, env=env)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        return r.stdout
+
     def replay(self, name, source):
         if "freeze" in source and not PATCHED:
             self.skipTest("needs the patched CPython (freeze does not exist on %s)"
                           % sys.version.split()[0])
-        out = io.StringIO()
-        record_source(source, name + ".py", out)
+        expect = source.split("\n", 1)[0].partition("# expect:")[2].strip()
         with tempfile.TemporaryDirectory() as d:
+            trace = self.record(name, source, d)
             path = os.path.join(d, name + ".jsonl")
             with open(path, "w") as f:
-                f.write(out.getvalue())
-            r = subprocess.run([LUNGFISH, "replay", path], capture_output=True, text=True)
-        self.assertEqual(r.returncode, 0, r.stdout + r.stderr + out.getvalue())
-        return out.getvalue()
+                f.write(trace)
+            r = subprocess.run([LUNGFISH, "replay", "--json", path], capture_output=True,
+                               text=True)
+        self.assertIn(r.returncode, (0, 1), r.stderr)
+        report = json.loads(r.stdout)
+        broken = sorted({v["invariant"] for v in report["violations"]})
+        if expect.startswith("I"):
+            self.assertEqual(r.returncode, 1, r.stdout)
+            self.assertIn(expect, broken, r.stdout)
+        elif expect:
+            self.assertEqual(r.returncode, 1, r.stdout)
+            self.assertTrue(any(expect in d["detail"] for d in report["divergences"]), r.stdout)
+        else:
+            self.assertEqual(broken, [], r.stdout + trace)
+            self.assertTrue(opaque_only(report), r.stdout + trace)
+        return trace
+
+    def test_recording_does_not_change_what_the_program_sees(self):
+        # The source mentions __dict__ (of the class): the recorder must still not materialise
+        # any instance's dict (on the patched runtime that makes the frozen cycle's count one
+        # short, notes 7.1), nor hold references while a statement runs. The program prints
+        # counts; recorded or not, it must print the same (its prints go to stderr there).
+        source = OBSERVED if PATCHED else OBSERVED.replace("freeze(a)\n", "").replace(
+            "from immutable import freeze\n", "")
+        with tempfile.TemporaryDirectory() as d:
+            prog = os.path.join(d, "observed.py")
+            with open(prog, "w") as f:
+                f.write(source)
+            plain = subprocess.run([sys.executable, prog], capture_output=True, text=True)
+            env = dict(os.environ, PYTHONPATH=RECORDER_PATH)
+            rec = subprocess.run([sys.executable, "-m", "lungfish_record", prog],
+                                 capture_output=True, text=True, env=env)
+        self.assertEqual(plain.returncode, 0, plain.stderr)
+        self.assertEqual(rec.returncode, 0, rec.stderr)
+        self.assertEqual(rec.stderr, plain.stdout)
+        for line in rec.stdout.splitlines()[1:]:
+            self.assertNotIn('"__dict__"', line)  # no instance dict was materialised
+
+    def test_runs_as_a_directory_too(self):
+        # `python3 path/to/lungfish_record PROG.py` (what a diff --cmd may say) works like -m.
+        with tempfile.TemporaryDirectory() as d:
+            prog = os.path.join(d, "p.py")
+            with open(prog, "w") as f:
+                f.write("x = [1]\ny = x\n")
+            env = dict(os.environ)
+            env.pop("PYTHONPATH", None)
+            r = subprocess.run([sys.executable, os.path.join(RECORDER_PATH, "lungfish_record"),
+                                prog], capture_output=True, text=True, env=env)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(len(r.stdout.splitlines()), 3, r.stdout)
 
     def test_rc_excludes_recorder(self):
         trace = self.replay("rc", NODE + "a = Node(1, None)\nb = [a, a]\n")

@@ -1,8 +1,64 @@
-"""python3 -m lungfish_record PROG.py > trace.jsonl"""
+"""python3 -m lungfish_record PROG.py > trace.jsonl   (or python3 path/to/lungfish_record PROG.py)
 
+The recording runs in a child process: if the runtime dies of a signal (the patched CPython's
+use-after-free, notes/cpython-immutability.md 7.1), the events recorded so far are kept and one
+last event says which statement was running, with outcome `crash`; the exit code is the
+child's (128 + the signal). What the program prints goes to stderr, not into the trace."""
+
+import ast
+import json
+import os
+import signal
+import subprocess
 import sys
 
-from .recorder import record
+HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # the package's parent
+if not __package__:  # run as `python3 path/to/lungfish_record PROG.py`
+    sys.path.insert(0, HERE)
+    from lungfish_record.recorder import record
+else:
+    from .recorder import record
+
+CHILD = "LUNGFISH_RECORD_CHILD"
+
+
+def crash_event(path, events, signum):
+    """The event for the statement that was running when the child died, or for the exit."""
+    with open(path, encoding="utf-8") as f:
+        source = f.read()
+    body = ast.parse(source, path).body
+    try:
+        name = signal.Signals(signum).name
+    except ValueError:
+        name = "signal %d" % signum
+    if events >= len(body):  # every statement ran: the interpreter died while finishing
+        return {"step": events + 1, "message": "exit", "outcome": "crash",
+                "detail": "killed by %s after the last statement (at exit)" % name}
+    node = body[events]
+    text = ast.get_source_segment(source, node) or ""
+    return {"step": events + 1, "line": node.lineno, "stmt": text,
+            "message": "Line %d: %s" % (node.lineno, text.split("\n")[0]), "outcome": "crash",
+            "detail": "killed by %s in this statement or while recording the heap after it"
+                      % name}
+
+
+def supervise(path):
+    path_var = os.pathsep.join(p for p in (HERE, os.environ.get("PYTHONPATH")) if p)
+    env = dict(os.environ, **{CHILD: "1", "PYTHONPATH": path_var})
+    child = subprocess.Popen([sys.executable, "-m", "lungfish_record", path],
+                             stdout=subprocess.PIPE, env=env, text=True)
+    lines = 0
+    for line in child.stdout:
+        sys.stdout.write(line)
+        sys.stdout.flush()
+        lines += 1
+    rc = child.wait()
+    if rc < 0:
+        event = crash_event(path, max(lines - 1, 0), -rc)
+        if lines > 0:
+            sys.stdout.write(json.dumps(event, separators=(",", ":")) + "\n")
+        return 128 - rc
+    return rc
 
 
 def main(argv):
@@ -10,7 +66,14 @@ def main(argv):
         sys.stderr.write("usage: python3 -m lungfish_record PROG.py > trace.jsonl\n")
         return 2
     try:
-        return record(argv[1], sys.stdout)
+        if os.environ.get(CHILD) != "1":
+            return supervise(argv[1])
+        # The trace owns stdout; what the program prints goes to stderr.
+        trace = os.fdopen(os.dup(1), "w", encoding="utf-8")
+        sys.stdout.flush()
+        os.dup2(2, 1)
+        sys.stdout = sys.stderr
+        return record(argv[1], trace)
     except OSError as e:
         sys.stderr.write("lungfish_record: %s\n" % e)
         return 2

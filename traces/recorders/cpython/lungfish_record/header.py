@@ -12,9 +12,11 @@ import ctypes
 import gc
 import importlib.util
 import sys
+import sysconfig
 
 IMMUTABLE = 8
 SCC = 16
+MANAGED_DICT = 1 << 4  # Py_TPFLAGS_MANAGED_DICT (3.11 and later)
 
 
 def available():
@@ -47,3 +49,21 @@ class HeaderReader:
             return id(obj)
         prev = ctypes.c_uint64.from_address(id(obj) - 8).value & ~0x3
         return prev or None
+
+
+def managed_dict(obj):
+    """The materialised instance dict of obj, or None, read without materialising it: the
+    managed-dict slot three words before the object (CPython 3.11 to 3.15, GIL build, 64-bit; in
+    3.12 the slot holds the inline values, tagged with bit 0, until the dict exists). Reading
+    obj.__dict__, vars(obj) or dir(obj) would create the dict (notes/cpython-immutability.md 7.1)."""
+    if (sys.version_info < (3, 11) or ctypes.sizeof(ctypes.c_void_p) != 8
+            or sysconfig.get_config_var("Py_GIL_DISABLED")
+            or not type(obj).__flags__ & MANAGED_DICT):
+        return None
+    addr = ctypes.c_void_p.from_address(id(obj) - 24).value
+    if not addr or addr & 1:
+        return None
+    for r in gc.get_referents(obj):
+        if id(r) == addr:
+            return r
+    return ctypes.cast(addr, ctypes.py_object).value  # visited only through the inline values

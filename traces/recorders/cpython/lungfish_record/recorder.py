@@ -4,15 +4,27 @@ What the snapshot shows, in the model's terms (docs/cpython-profile.md):
 * a synthetic frame object `frame` whose fields are the program's globals (dunder names, modules,
   builtin functions and names bound by imports left out); a name deleted by `del` stays, as None;
 * lists (fields "0", "1", ...), dicts (str(key) for int/str keys), instances of the program's
-  classes (their attributes, and `__proto__` -> the class), the classes themselves (no fields);
+  classes (their attributes, and `__proto__` -> the class), the classes themselves (their
+  attributes but dunder names, methods as function nodes; their bases among the program's
+  classes: `__proto__` -> the first, `__base1__`, ... -> the others);
+* an instance whose dict the program materialised (`x.__dict__`, `vars(x)`, `dir(x)`) has a
+  field `__dict__` -> that dict, drawn without fields: its entries are the instance's own
+  attributes (CPython shares them with the instance's inline values), drawn on the instance;
 * immutable scalars (int, str, bool, float, None, tuples of scalars) as None: no edge;
 * `rc` only where it is exact: lists, dicts and instances (the recorder's own references are
-  discounted, by a calibration made at start-up); classes and functions have none; a frozen SCC
-  is counted on its representative (references from outside the SCC), its other members have none.
-Instance attributes are found without touching __dict__, vars() or dir() (which materialise the
-managed dict, notes/cpython-immutability.md 7.1): every attribute name the program's source
-mentions is tried with object.__getattribute__, and kept only if the value is one of the
-instance's gc.get_referents (so class attributes are not mistaken for instance attributes).
+  discounted, by a calibration made at start-up) whose every reference is drawn (gc referrers
+  compared with the drawn edges: a function default, a set, a generator hide one); classes and
+  functions have none; a frozen SCC is counted on its representative (references from outside
+  the SCC), its other members have none; an SCC with a hidden reference to a member has no rc.
+The recorder never materialises an instance's dict (notes/cpython-immutability.md 7.1: __dict__,
+vars() and dir() create it, and on the patched runtime a materialised dict makes a frozen SCC's
+count one short): a materialised dict is found through the header (header.managed_dict) and its
+items read with dict.items; otherwise every attribute name the program's source mentions (dunder
+names never) is tried with object.__getattribute__, which reads the inline values without
+creating the dict, skipping names the class defines as data descriptors other than slots (a
+property would run the program's code), and kept only if the value is one of the instance's
+gc.get_referents (so class attributes are not mistaken for instance attributes). Lists and dicts
+are read with list/dict methods, never the program's overrides.
 Frozen state comes only from the version-gated header reader; on a stock CPython it is omitted.
 """
 
@@ -23,7 +35,7 @@ import json
 import sys
 import types
 
-from .header import HeaderReader
+from .header import HeaderReader, managed_dict
 
 SCALARS = (int, float, complex, str, bytes, bool, type(None), range)
 
@@ -58,7 +70,9 @@ def classify(exc, node):
         return "E_IMMUTABLE"  # writes to frozen objects raise TypeError
     if isinstance(exc, (NameError, AttributeError, KeyError, IndexError)):
         return "E_UNDEFINED"
-    return "crash"
+    if isinstance(exc, SystemError):
+        return "crash"  # the interpreter's own internal error
+    return "ok"  # the program's own error (ValueError, ...): no ownership rule; the run ends
 
 
 class Recorder:
@@ -68,7 +82,8 @@ class Recorder:
         self.out = out
         self.tree = ast.parse(source, path)
         self.attr_names = sorted({n.attr for n in ast.walk(self.tree)
-                                  if isinstance(n, ast.Attribute)})
+                                  if isinstance(n, ast.Attribute)
+                                  and not (n.attr.startswith("__") and n.attr.endswith("__"))})
         self.imported = set()
         for n in ast.walk(self.tree):
             if isinstance(n, (ast.Import, ast.ImportFrom)):
@@ -81,31 +96,63 @@ class Recorder:
 
     def write(self, obj):
         self.out.write(json.dumps(obj, separators=(",", ":")) + "\n")
+        self.out.flush()  # a runtime crash in a later statement keeps what was recorded
 
     def user_class(self, t):
         return isinstance(t, type) and getattr(t, "__module__", None) == "__main__"
 
+    def readable(self, t, name):
+        """False if reading attribute `name` of a t instance could run the program's code."""
+        for c in t.__mro__:
+            a = c.__dict__.get(name)
+            if a is not None:
+                if isinstance(a, types.MemberDescriptorType):
+                    return True
+                return not (hasattr(type(a), "__set__") or hasattr(type(a), "__delete__"))
+        return True
+
     def fields(self, o):
         """The named edges of o as (name, value) pairs."""
         if isinstance(o, (list, tuple)):
-            return [(str(i), v) for i, v in enumerate(o)]
+            return [(str(i), v) for i, v in enumerate(list.__iter__(o) if isinstance(o, list)
+                                                      else tuple.__iter__(o))]
         if isinstance(o, dict):
-            return [(str(k), v) for k, v in o.items() if isinstance(k, (int, str))]
-        if isinstance(o, type) or isinstance(o, types.FunctionType):
+            if id(o) in self.instance_dicts:
+                return []  # its entries are drawn on the instance
+            return [(str(k), v) for k, v in dict.items(o) if isinstance(k, (int, str))]
+        if isinstance(o, type):
+            # Its bases, as prototypes (a freeze of an instance reaches them through its class),
+            # and its own attributes but dunder names (methods are function nodes).
+            bases = [b for b in o.__bases__ if self.user_class(b)]
+            out = [("__proto__" if k == 0 else "__base%d__" % k, b) for k, b in enumerate(bases)]
+            if self.user_class(o):
+                out += [(str(k), v) for k, v in vars(o).items()
+                        if type(k) is str and not (k.startswith("__") and k.endswith("__"))]
+            return out
+        if isinstance(o, types.FunctionType):
             return []
         if not self.user_class(type(o)):
             return []
-        refs = gc.get_referents(o)
         out = []
-        for n in self.attr_names:
-            try:
-                v = object.__getattribute__(o, n)
-            except AttributeError:
-                continue
-            if any(r is v for r in refs):
-                out.append((n, v))
-            del v
-        del refs
+        d = managed_dict(o)
+        if d is not None:
+            out = [(k, v) for k, v in dict.items(d) if type(k) is str]
+            out.append(("__dict__", d))
+            self.instance_dicts.add(id(d))
+            del d
+        else:
+            refs = gc.get_referents(o)
+            for n in self.attr_names:
+                if not self.readable(type(o), n):
+                    continue
+                try:
+                    v = object.__getattribute__(o, n)
+                except AttributeError:
+                    continue
+                if any(r is v for r in refs):
+                    out.append((n, v))
+                del v
+            del refs
         out.append(("__proto__", type(o)))
         return out
 
@@ -125,6 +172,7 @@ class Recorder:
         self.seen_roots |= roots.keys()
 
         objs, index, edges = [], {}, []
+        self.instance_dicts = set()  # ids of materialised instance dicts met in this snapshot
 
         def key_of(v):
             if is_scalar(v):
@@ -146,6 +194,9 @@ class Recorder:
             edges[i] = [[n, key_of(v)] for n, v in pairs]
             del pairs
             i += 1
+        for i in range(len(objs)):  # an instance dict reached before its instance
+            if id(objs[i]) in self.instance_dicts:
+                edges[i] = []
         nodes = [{"key": "frame", "kind": "frame", "loc": "local", "fields": frame_fields},
                  {"key": "[Frame]", "kind": "prototype", "loc": "imm", "fields": [],
                   "global": True, "label": "[Frame]"}]
@@ -157,6 +208,14 @@ class Recorder:
                 rep = self.header.scc_rep_address(objs[j])
                 if rep is not None:
                     held_members[rep] = held_members.get(rep, 0) + 1
+        # A count is exact only if every reference to the object is drawn; an SCC's only if
+        # every member's is (undrawn: index positions of objects with a reference not drawn).
+        undrawn = self.undrawn_references(objs, index, edges)
+        for j in list(undrawn):
+            if self.header.frozen(objs[j]):
+                rep = self.header.scc_rep_address(objs[j])
+                if rep is not None and rep in index:
+                    undrawn.add(index[rep])
         for i in range(len(objs)):
             o = objs[i]
             t = type(o)
@@ -173,13 +232,50 @@ class Recorder:
                     if rep is not None and rep in index:
                         node["scc_rep"] = "0x%x" % rep
                     member = rep is not None and rep != id(o)
-            counted = (isinstance(o, (list, dict)) or self.user_class(t)) and not member
+            counted = ((isinstance(o, (list, dict)) or self.user_class(t)) and not member
+                       and i not in undrawn)
             del o
             if counted:
                 extra = held_members.get(id(objs[i]), 1) - 1
                 node["rc"] = sys.getrefcount(objs[i]) - self.discount - extra
             nodes.append(node)
         return {"roots": ["frame"], "objects": nodes, "regions": []}
+
+    def undrawn_references(self, objs, index, edges):
+        """Positions in objs of the objects that something references without a drawn edge: a
+        class attribute's dict, a function's defaults or closure, a set, a generator, any object
+        the snapshot does not show. One scan of the heap (gc.get_referrers of all at once)."""
+        own = set()
+        f = sys._getframe()
+        while f is not None:
+            own.add(id(f))
+            f = f.f_back
+        class_dicts = {}  # the dict of a drawn class -> the class's position (drawn on it)
+        for j in range(len(objs)):
+            if isinstance(objs[j], type):
+                for r in gc.get_referents(objs[j]):
+                    if type(r) is dict:
+                        class_dicts[id(r)] = j
+        out = set()
+        args = tuple(objs)
+        for r in gc.get_referrers(*args):
+            if (r is objs or r is args or r is self.globals or id(r) in own
+                    or id(r) in self.instance_dicts):  # an instance dict: drawn on its instance
+                continue
+            j = index.get(id(r), class_dicts.get(id(r)))
+            shown = {}
+            if j is not None:
+                for _, t in edges[j]:
+                    shown[t] = shown.get(t, 0) + 1
+            held = {}
+            for x in gc.get_referents(r):
+                if id(x) in index:
+                    held[id(x)] = held.get(id(x), 0) + 1
+            for x, n in held.items():
+                if shown.get("0x%x" % x, 0) < n:
+                    out.add(index[x])
+        del args
+        return out
 
     def run(self):
         self.write({"lungfish_trace": 1, "runtime": "cpython", "profile": "cpython"})
@@ -201,7 +297,7 @@ class Recorder:
                 event["detail"] = detail
             event["snapshot"] = self.snapshot()
             self.write(event)
-            if outcome != "ok":
+            if detail:
                 break  # a rejection ends the run, as in the model
         return 0
 
