@@ -2,6 +2,7 @@
 // src/rt/ui/mermaid.cc (notes/frankenscript-output.md section 4), applied to the model's World.
 //
 // Addresses are synthetic (derived from serials), so "pointer order" is serial order.
+#include "model/mermaid_format.h"
 #include "model/render.h"
 #include "model/render_util.h"
 
@@ -33,40 +34,20 @@ std::string mermaid_escape(std::string_view text) {
   std::string out;
   out.reserve(text.size());
   for (char c : text) {
-    switch (c) {
-      case '[':
-        out += "#91;";
-        break;
-      case ']':
-        out += "#93;";
-        break;
-      case '(':
-        out += "#40;";
-        break;
-      case ')':
-        out += "#41;";
-        break;
-      case '_':
-        out += "#95;";
-        break;
-      case '<':
-        out += "#60;";
-        break;
-      case '>':
-        out += "#62;";
-        break;
-      case '"':
-        out += "#34;";
-        break;
-      case '\n':
-        out += "<br/>";
-        break;
-      default:
-        out += c;
+    if (c == '\n') {
+      out += "<br/>";
+      continue;
     }
+    auto e = std::find_if(mermaid_format::kEntities.begin(), mermaid_format::kEntities.end(),
+                          [c](const auto &x) { return x.second == c; });
+    if (e != mermaid_format::kEntities.end())
+      out += e->first;
+    else
+      out += c;
   }
   return out;
 }
+
 
 std::vector<ObjectId> mermaid_error_roots(const World &w, uint32_t thread,
                                           const std::vector<ObjectId> &error_objects) {
@@ -95,22 +76,18 @@ public:
         local_(o.thread < w.threads.size() ? w.threads[o.thread].local : 0) {}
 
   std::string draw() {
-    out_ << "<div style='background: #fff'>\n\n```mermaid\n"
-         << "%%{init: {'theme': 'neutral', 'themeVariables': { 'fontSize': '16px' }}}%%\n"
-         << "graph TD\n  id0(None):::immutable\n";
+    for (std::string_view l : mermaid_format::kHeader)
+      out_ << l << '\n';
     draw_nodes();
     draw_regions();
     for (ObjectId o : opts_.highlight)
       if (ids_.count(o)) out_ << "class id" << ids_[o] << " highlight;\n";
     for (ObjectId o : opts_.error)
       if (ids_.count(o)) out_ << "class id" << ids_[o] << " error;\n";
-    out_ << "classDef unreachable stroke-width:2px,stroke:red\n"
-         << "classDef highlight stroke-width:4px,stroke:yellow\n"
-         << "classDef error stroke-width:4px,stroke:red\n"
-         << "classDef tainted fill:#afa8db\n"
-         << "classDef tainted_immutable stroke-width:4px,stroke:#afa8db\n"
-         << "classDef immutable fill:#94f7ff\n"
-         << "```\n</div>\n<div style='break-after:page'></div>\n\n";
+    for (std::string_view l : mermaid_format::kClassDefs)
+      out_ << l << '\n';
+    for (std::string_view l : mermaid_format::kFooter)
+      out_ << l << '\n';
     return out_.str();
   }
 
@@ -345,9 +322,10 @@ std::string render_mermaid(const World &w, const MermaidOptions &opts) {
 
 std::string render_mermaid_step(const World &w, std::string_view message,
                                 const MermaidOptions &opts) {
-  std::string out = "<pre><code>";
+  std::string out(mermaid_format::kOpen);
   out += message;
-  out += "</code></pre>\n";
+  out += mermaid_format::kClose;
+  out += '\n';
   return out + render_mermaid(w, opts);
 }
 

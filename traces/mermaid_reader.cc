@@ -1,5 +1,7 @@
 #include "traces/mermaid_reader.h"
 
+#include "model/mermaid_format.h"
+
 #include "traces/line_source.h"
 
 #include <array>
@@ -12,31 +14,12 @@ namespace {
 using detail::LineSource;
 using std::string_view;
 
-constexpr string_view kOpen = "<pre><code>", kClose = "</code></pre>";
-constexpr std::array<string_view, 6> kHeader = {
-    "<div style='background: #fff'>",
-    "",
-    "```mermaid",
-    "%%{init: {'theme': 'neutral', 'themeVariables': { 'fontSize': '16px' }}}%%",
-    "graph TD",
-    "  id0(None):::immutable"};
-constexpr std::array<string_view, 6> kClassDefs = {
-    "classDef unreachable stroke-width:2px,stroke:red",
-    "classDef highlight stroke-width:4px,stroke:yellow",
-    "classDef error stroke-width:4px,stroke:red",
-    "classDef tainted fill:#afa8db",
-    "classDef tainted_immutable stroke-width:4px,stroke:#afa8db",
-    "classDef immutable fill:#94f7ff"};
-constexpr std::array<string_view, 4> kFooter = {"```", "</div>",
-                                                "<div style='break-after:page'></div>", ""};
-constexpr std::array<std::pair<string_view, char>, 8> kEntities = {{{"#91;", '['},
-                                                                    {"#93;", ']'},
-                                                                    {"#40;", '('},
-                                                                    {"#41;", ')'},
-                                                                    {"#95;", '_'},
-                                                                    {"#60;", '<'},
-                                                                    {"#62;", '>'},
-                                                                    {"#34;", '"'}}};
+using mermaid_format::kClassDefs;
+using mermaid_format::kClose;
+using mermaid_format::kEntities;
+using mermaid_format::kFooter;
+using mermaid_format::kHeader;
+using mermaid_format::kOpen;
 constexpr uint64_t kMaxId = 100'000'000, kMaxCount = 0xFFFFFFFFull;
 constexpr size_t kMaxMessage = 1u << 20;
 
