@@ -8,11 +8,11 @@ namespace lungfish {
 
 std::string_view op_name(Op op) {
   static constexpr std::string_view names[] = {
-      "PushNone",   "PushTrue",  "PushFalse",  "NewObject",  "NewString", "LoadVar",
-      "LoadField",  "LoadIndex", "StoreVar",   "StoreField", "StoreIndex", "StoreProto",
-      "SwapVar",    "SwapField", "SwapIndex",  "Eq",         "Ne",        "JumpIfFalse",
-      "Jump",       "Call",      "CallMethod", "Return",     "Pop",       "Statement",
-      "IterNew",    "IterNext",  "DefFunction", "Spawn",     "Halt",      "External",
+      "PushNone",  "PushTrue",  "PushFalse",   "NewObject",  "NewString",  "LoadVar",
+      "LoadField", "LoadIndex", "StoreVar",    "StoreField", "StoreIndex", "StoreProto",
+      "SwapVar",   "SwapField", "SwapIndex",   "Eq",         "Ne",         "JumpIfFalse",
+      "Jump",      "Call",      "CallMethod",  "Return",     "Pop",        "Statement",
+      "IterNew",   "IterNext",  "DefFunction", "Spawn",      "Halt",       "External",
       "Yield"};
   return names[static_cast<size_t>(op)];
 }
@@ -67,15 +67,12 @@ private:
   uint32_t iter_counter_ = 0;
   bool external_defs_ = false; // replay: function bodies come from the recording
 
-  uint32_t emit(uint32_t fn, Op op, uint32_t line, uint32_t a = 0, uint32_t b = 0,
-                uint32_t c = 0) {
+  uint32_t emit(uint32_t fn, Op op, uint32_t line, uint32_t a = 0, uint32_t b = 0, uint32_t c = 0) {
     auto &code = out_.functions[fn].code;
     code.push_back(Instr{op, a, b, c, line});
     return static_cast<uint32_t>(code.size() - 1);
   }
-  uint32_t here(uint32_t fn) const {
-    return static_cast<uint32_t>(out_.functions[fn].code.size());
-  }
+  uint32_t here(uint32_t fn) const { return static_cast<uint32_t>(out_.functions[fn].code.size()); }
   void patch(uint32_t fn, uint32_t at, uint32_t target) { out_.functions[fn].code[at].a = target; }
 
   uint32_t statement(uint32_t line, std::string message) {
@@ -89,12 +86,24 @@ private:
   void compile_expr(uint32_t fn, const Expr &e, bool wants_value = true) {
     uint32_t line = e.loc.line;
     switch (e.kind) {
-      case ExprKind::None: emit(fn, Op::PushNone, line); break;
-      case ExprKind::True: emit(fn, Op::PushTrue, line); break;
-      case ExprKind::False: emit(fn, Op::PushFalse, line); break;
-      case ExprKind::NewObject: emit(fn, Op::NewObject, line); break;
-      case ExprKind::String: emit(fn, Op::NewString, line, intern(e.name)); break;
-      case ExprKind::Var: emit(fn, Op::LoadVar, line, intern(e.name)); break;
+      case ExprKind::None:
+        emit(fn, Op::PushNone, line);
+        break;
+      case ExprKind::True:
+        emit(fn, Op::PushTrue, line);
+        break;
+      case ExprKind::False:
+        emit(fn, Op::PushFalse, line);
+        break;
+      case ExprKind::NewObject:
+        emit(fn, Op::NewObject, line);
+        break;
+      case ExprKind::String:
+        emit(fn, Op::NewString, line, intern(e.name));
+        break;
+      case ExprKind::Var:
+        emit(fn, Op::LoadVar, line, intern(e.name));
+        break;
       case ExprKind::Field:
         compile_expr(fn, e.args[0]);
         emit(fn, Op::LoadField, line, intern(e.name));
@@ -119,12 +128,14 @@ private:
         break;
       }
       case ExprKind::Call:
-        for (const Expr &a : e.args) compile_expr(fn, a);
+        for (const Expr &a : e.args)
+          compile_expr(fn, a);
         emit(fn, Op::Call, line, intern(e.name), static_cast<uint32_t>(e.args.size()),
              wants_value ? 1 : 0);
         break;
       case ExprKind::Method:
-        for (const Expr &a : e.args) compile_expr(fn, a);
+        for (const Expr &a : e.args)
+          compile_expr(fn, a);
         emit(fn, Op::CallMethod, line, intern(e.name), static_cast<uint32_t>(e.args.size()),
              wants_value ? 1 : 0);
         break;
@@ -146,8 +157,10 @@ private:
       case ExprKind::Field:
         compile_expr(fn, target.args[0]);
         compile_expr(fn, value);
-        if (target.name == "__proto__") emit(fn, Op::StoreProto, line);
-        else emit(fn, Op::StoreField, line, intern(target.name));
+        if (target.name == "__proto__")
+          emit(fn, Op::StoreProto, line);
+        else
+          emit(fn, Op::StoreField, line, intern(target.name));
         break;
       case ExprKind::Index:
         compile_expr(fn, target.args[0]);
@@ -163,7 +176,8 @@ private:
   }
 
   void compile_block(uint32_t fn, const std::vector<Stmt> &body) {
-    for (const Stmt &s : body) compile_stmt(fn, s);
+    for (const Stmt &s : body)
+      compile_stmt(fn, s);
   }
 
   std::string header(const Stmt &s) const {
@@ -211,7 +225,9 @@ private:
         emit_statement(fn, line, header(s) + " (Break)");
         break;
       }
-      case StmtKind::For: compile_for(fn, s); break;
+      case StmtKind::For:
+        compile_for(fn, s);
+        break;
       case StmtKind::Def: {
         uint32_t index = external_defs_ ? add_external_function(out_, s.name, s.params)
                                         : compile_function(s, /*behaviour=*/false);
@@ -235,7 +251,8 @@ private:
         break;
       case StmtKind::When: {
         WhenInfo info;
-        for (const auto &c : s.params) info.cowns.push_back(intern(c));
+        for (const auto &c : s.params)
+          info.cowns.push_back(intern(c));
         info.captures = free_variables(s);
         info.function = compile_function(s, /*behaviour=*/true);
         info.line = line;
@@ -247,51 +264,24 @@ private:
     }
   }
 
-public:
-  /// Replay: the code of one recorded `for` step.
-  void compile_for_step(const Stmt &s, ForStep step, uint32_t iter_number, uint32_t fn) {
-    out_.functions[fn].code.clear();
-    uint32_t line = s.loc.line;
-    std::string iter = "_iter_" + std::to_string(iter_number);
-    Symbol iter_sym = intern(iter), key = intern(s.params[0]), value = intern(s.params[1]);
-    if (step == ForStep::Create) {
-      compile_expr(fn, s.target);
-      emit(fn, Op::IterNew, line);
-      emit(fn, Op::StoreVar, line, iter_sym);
-      emit_statement(fn, line, "create " + iter);
-    } else {
-      emit(fn, Op::LoadVar, line, iter_sym);
-      emit(fn, Op::IterNext, line);
-      emit(fn, Op::StoreVar, line, key);
-      emit(fn, Op::LoadVar, line, key);
-      emit(fn, Op::PushNone, line);
-      emit(fn, Op::Ne, line);
-      uint32_t jump_break = emit(fn, Op::JumpIfFalse, line);
-      emit(fn, Op::LoadVar, line, iter_sym);
-      emit(fn, Op::LoadField, line, intern("source"));
-      emit(fn, Op::LoadVar, line, key);
-      emit(fn, Op::LoadIndex, line);
-      emit(fn, Op::StoreVar, line, value);
-      emit_statement(fn, line, header(s) + " (Next)");
-      emit(fn, Op::Yield, line);
-      patch(fn, jump_break, here(fn));
-      emit_statement(fn, line, header(s) + " (Break)");
-    }
-    emit(fn, Op::Yield, line);
-  }
+  // FrankenScript's desugaring of `for k, v in o:` — an iterator variable `_iter_N` whose
+  // `source` is the object, `k = next(it)` until None, `v = it.source[k]`, then synthetic drops
+  // at line 1 — in its two parts, shared by the whole loop and by replay's recorded steps.
 
-private:
-  void compile_for(uint32_t fn, const Stmt &s) {
-    // FrankenScript's desugaring: an iterator variable `_iter_N` whose `source` is the object,
-    // `key = next(it)` until None, `value = it.source[key]`, then synthetic drops at line 1.
+  /// `_iter_N = iter(o)`; the boundary `create _iter_N`.
+  void emit_for_create(uint32_t fn, const Stmt &s, Symbol iter_sym) {
     uint32_t line = s.loc.line;
-    std::string iter = "_iter_" + std::to_string(++iter_counter_);
-    Symbol iter_sym = intern(iter), key = intern(s.params[0]), value = intern(s.params[1]);
     compile_expr(fn, s.target);
     emit(fn, Op::IterNew, line);
     emit(fn, Op::StoreVar, line, iter_sym);
-    emit_statement(fn, line, "create " + iter);
-    uint32_t start = here(fn);
+    emit_statement(fn, line, "create " + symbol_name(iter_sym));
+  }
+
+  /// One turn: `k = next(_iter_N)`; if a key came, `v = _iter_N.source[k]` and the boundary
+  /// `(Next)`. Returns the jump to patch to where the loop ends (`k` is None).
+  uint32_t emit_for_turn(uint32_t fn, const Stmt &s, Symbol iter_sym) {
+    uint32_t line = s.loc.line;
+    Symbol key = intern(s.params[0]), value = intern(s.params[1]);
     emit(fn, Op::LoadVar, line, iter_sym);
     emit(fn, Op::IterNext, line);
     emit(fn, Op::StoreVar, line, key);
@@ -305,16 +295,43 @@ private:
     emit(fn, Op::LoadIndex, line);
     emit(fn, Op::StoreVar, line, value);
     emit_statement(fn, line, header(s) + " (Next)");
+    return jump_break;
+  }
+
+public:
+  /// Replay: the code of one recorded `for` step.
+  void compile_for_step(const Stmt &s, ForStep step, uint32_t iter_number, uint32_t fn) {
+    out_.functions[fn].code.clear();
+    uint32_t line = s.loc.line;
+    Symbol iter_sym = intern("_iter_" + std::to_string(iter_number));
+    if (step == ForStep::Create) {
+      emit_for_create(fn, s, iter_sym);
+    } else {
+      uint32_t jump_break = emit_for_turn(fn, s, iter_sym);
+      emit(fn, Op::Yield, line);
+      patch(fn, jump_break, here(fn));
+      emit_statement(fn, line, header(s) + " (Break)");
+    }
+    emit(fn, Op::Yield, line);
+  }
+
+private:
+  void compile_for(uint32_t fn, const Stmt &s) {
+    uint32_t line = s.loc.line;
+    Symbol iter_sym = intern("_iter_" + std::to_string(++iter_counter_));
+    emit_for_create(fn, s, iter_sym);
+    uint32_t start = here(fn);
+    uint32_t jump_break = emit_for_turn(fn, s, iter_sym);
     compile_block(fn, s.body);
     emit(fn, Op::Jump, line, start);
     patch(fn, jump_break, here(fn));
     emit_statement(fn, line, header(s) + " (Break)");
     emit(fn, Op::PushNone, line);
-    emit(fn, Op::StoreVar, line, value);
+    emit(fn, Op::StoreVar, line, intern(s.params[1]));
     emit_statement(fn, 1, "drop " + s.params[1]);
     emit(fn, Op::PushNone, line);
     emit(fn, Op::StoreVar, line, iter_sym);
-    emit_statement(fn, 1, "drop " + iter);
+    emit_statement(fn, 1, "drop " + symbol_name(iter_sym));
   }
 
   uint32_t compile_function(const Stmt &s, bool behaviour) {
@@ -324,7 +341,8 @@ private:
     f.line = s.loc.line;
     f.is_behaviour = behaviour;
     if (!behaviour)
-      for (const auto &p : s.params) f.params.push_back(intern(p));
+      for (const auto &p : s.params)
+        f.params.push_back(intern(p));
     out_.functions.push_back(std::move(f));
     uint32_t line = s.loc.line;
     if (!behaviour) emit_statement(index, line, header(s) + " (Enter)");
@@ -338,7 +356,8 @@ private:
   static void reads_of(const Expr &e, std::set<std::string> &out) {
     if (e.kind == ExprKind::Var) out.insert(e.name);
     if (e.kind == ExprKind::Call && !is_builtin_name(e.name)) out.insert(e.name);
-    for (const Expr &a : e.args) reads_of(a, out);
+    for (const Expr &a : e.args)
+      reads_of(a, out);
   }
   static void reads_of(const std::vector<Stmt> &body, std::set<std::string> &out) {
     for (const Stmt &s : body) {
@@ -346,7 +365,8 @@ private:
       if (s.kind == StmtKind::For) reads_of(s.target, out);
       if (s.kind != StmtKind::Def) reads_of(s.value, out);
       if (s.kind == StmtKind::When)
-        for (const auto &c : s.params) out.insert(c);
+        for (const auto &c : s.params)
+          out.insert(c);
       if (s.kind != StmtKind::Def) {
         reads_of(s.body, out);
         reads_of(s.orelse, out);
@@ -356,9 +376,11 @@ private:
   static std::vector<Symbol> free_variables(const Stmt &when) {
     std::set<std::string> reads;
     reads_of(when.body, reads);
-    for (const auto &c : when.params) reads.erase(c);
+    for (const auto &c : when.params)
+      reads.erase(c);
     std::vector<Symbol> out;
-    for (const auto &n : reads) out.push_back(intern(n));
+    for (const auto &n : reads)
+      out.push_back(intern(n));
     return out;
   }
 };
@@ -369,7 +391,8 @@ uint32_t add_external_function(CompiledProgram &into, const std::string &name,
                                const std::vector<std::string> &params) {
   Function f;
   f.name = name;
-  for (const auto &p : params) f.params.push_back(intern(p));
+  for (const auto &p : params)
+    f.params.push_back(intern(p));
   f.code.push_back(Instr{Op::External, 0, 0, 0, 0});
   into.functions.push_back(std::move(f));
   return static_cast<uint32_t>(into.functions.size() - 1);
@@ -378,14 +401,16 @@ uint32_t add_external_function(CompiledProgram &into, const std::string &name,
 void compile_for_step(const Stmt &for_stmt, ForStep step, uint32_t iter, CompiledProgram &into,
                       uint32_t function) {
   if (into.statements.empty()) into.statements.push_back({});
-  while (into.functions.size() <= function) into.functions.push_back(Function{});
+  while (into.functions.size() <= function)
+    into.functions.push_back(Function{});
   Compiler c(into);
   c.compile_for_step(for_stmt, step, iter, function);
 }
 
 void compile_statement(const Stmt &stmt, CompiledProgram &into, uint32_t function) {
   if (into.statements.empty()) into.statements.push_back({});
-  while (into.functions.size() <= function) into.functions.push_back(Function{});
+  while (into.functions.size() <= function)
+    into.functions.push_back(Function{});
   Compiler c(into);
   c.compile_one(stmt, function);
 }
