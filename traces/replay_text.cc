@@ -69,6 +69,21 @@ std::optional<Stmt> parse_recorded_uncached(const std::string &text, uint32_t li
   }
 }
 
+/// N of FrankenScript's synthetic step `create _iter_N` (a `for` loop's iterator); nullopt for
+/// any other statement.
+std::optional<uint32_t> iterator_created(std::string_view text) {
+  constexpr std::string_view kPrefix = "create _iter_";
+  if (!text.starts_with(kPrefix) || text.size() == kPrefix.size() ||
+      text.size() > kPrefix.size() + 9)
+    return std::nullopt;
+  uint32_t n = 0;
+  for (char c : text.substr(kPrefix.size())) {
+    if (c < '0' || c > '9') return std::nullopt;
+    n = n * 10 + static_cast<uint32_t>(c - '0');
+  }
+  return n;
+}
+
 class Driver : detail::Judge {
 public:
   Driver(StepSource &source, const ReplayOptions &o, ReplayReport &report)
@@ -335,7 +350,7 @@ private:
       r.text = text + " (Exit)";
       compile_statement(r, prog_, fn);
       // compile_statement prints `Line N: <text>`: the marker is part of the text here
-    } else if (text.rfind("create _iter_", 0) == 0) {
+    } else if (auto number = iterator_created(text)) {
       size_t next = i + 1;
       while (at(next) && at(next)->kind != RecordedKind::Statement)
         ++next;
@@ -345,7 +360,7 @@ private:
       if (at(next) && at(next)->line == s.line &&
           (marker_of(at(next)->message) == "(Next)" || marker_of(at(next)->message) == "(Break)"))
         header = at(next)->stmt;
-      else if (auto path = iterated_path(s, text.substr(7)))
+      else if (auto path = iterated_path(s, "_iter_" + std::to_string(*number)))
         header = "for _k, _v in " + *path + ":";
       while (!header.empty() && header.back() == ' ')
         header.pop_back();
@@ -354,9 +369,8 @@ private:
         unsupported = true;
         return false;
       }
-      uint32_t number = static_cast<uint32_t>(std::stoul(text.substr(13)));
-      iters_.emplace_back(s.line, number);
-      compile_for_step(*stmt, ForStep::Create, number, prog_, fn);
+      iters_.emplace_back(s.line, *number);
+      compile_for_step(*stmt, ForStep::Create, *number, prog_, fn);
     } else {
       auto stmt = parse_recorded(text, s.line);
       if (!stmt) {
