@@ -162,14 +162,7 @@ CpythonStep step_from(const JsonCursor &c, size_t position) {
 } // namespace
 
 CpythonRecording parse_cpython_recording(std::string_view text, const std::string &file) {
-  Json doc;
-  try {
-    doc = Json::parse(text);
-  } catch (const Json::parse_error &e) {
-    throw detail::parse_error(file, text, 1, e);
-  } catch (const Json::exception &e) {
-    throw detail::json_exception_error(file, text, 1, e);
-  }
+  Json doc = detail::parse_json(text, file, 1);
   try {
     JsonCursor c(doc, {});
     if (!doc.is_object()) c.fail("a recording must be a JSON object");

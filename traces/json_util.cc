@@ -248,3 +248,39 @@ bool JsonCursor::boolean_or(std::string_view key, bool def) const {
 }
 
 } // namespace lungfish::traces::detail
+
+namespace lungfish::traces::detail {
+
+Json parse_json(std::string_view text, const std::string &file, uint32_t first_line) {
+  // Nesting is measured before parsing: the parser and the document's destructor recurse.
+  size_t depth = 0;
+  bool in_string = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (in_string) {
+      if (c == '\\')
+        ++i;
+      else if (c == '"')
+        in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > kMaxJsonDepth) {
+        auto [line, col] = line_col(text, i);
+        throw InputError(file, first_line + line - 1, col,
+                         "JSON nested deeper than " + std::to_string(kMaxJsonDepth) + " levels");
+      }
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+    }
+  }
+  try {
+    return Json::parse(text);
+  } catch (const Json::parse_error &e) {
+    throw parse_error(file, text, first_line, e);
+  } catch (const Json::exception &e) {
+    throw json_exception_error(file, text, first_line, e);
+  }
+}
+
+} // namespace lungfish::traces::detail

@@ -47,6 +47,14 @@ InputError parse_error(const std::string &file, std::string_view text, uint32_t 
 InputError json_exception_error(const std::string &file, std::string_view text, uint32_t first_line,
                                 const nlohmann::json::exception &e);
 
+/// Deepest nesting of arrays and objects the readers accept: the formats need a handful of levels;
+/// a document nested deeper (a corrupted or hostile file) would exhaust the stack.
+inline constexpr size_t kMaxJsonDepth = 512;
+
+/// Parses `text` (which starts at line `first_line` of `file`) as one JSON document; nesting
+/// deeper than kMaxJsonDepth, bad JSON and out-of-range numbers throw a located InputError.
+Json parse_json(std::string_view text, const std::string &file, uint32_t first_line);
+
 /// A position in a parsed document: the value and the path to it.
 class JsonCursor {
 public:

@@ -223,14 +223,7 @@ nlohmann::ordered_json snapshot_to_json(const Snapshot &s) {
 }
 
 Snapshot parse_snapshot_json(std::string_view text, const std::string &file, uint32_t line) {
-  Json doc;
-  try {
-    doc = Json::parse(text);
-  } catch (const Json::parse_error &e) {
-    throw detail::parse_error(file, text, line, e);
-  } catch (const Json::exception &e) {
-    throw detail::json_exception_error(file, text, line, e);
-  }
+  Json doc = detail::parse_json(text, file, line);
   try {
     return snapshot_from(JsonCursor(doc, {}));
   } catch (const JsonProblem &p) {
@@ -251,14 +244,7 @@ struct NativeTraceReader::Impl {
   template <class F> void parse_line(std::string_view l, F &&what) {
     line = src.lineno();
     if (l.empty()) throw InputError(src.file(), line, 1, "empty line");
-    Json doc;
-    try {
-      doc = Json::parse(l);
-    } catch (const Json::parse_error &e) {
-      throw detail::parse_error(src.file(), l, line, e);
-    } catch (const Json::exception &e) {
-      throw detail::json_exception_error(src.file(), l, line, e);
-    }
+    Json doc = detail::parse_json(l, src.file(), line);
     try {
       JsonCursor c(doc, {});
       if (!doc.is_object()) c.fail("each line must be a JSON object");
@@ -322,7 +308,7 @@ struct NativeTraceReader::Impl {
         if (!of_behaviour) b->fail("`behaviour` belongs to spawn, acquire and release events");
         out.behaviour = static_cast<uint32_t>(b->integer(1, UINT32_MAX));
       } else if (of_behaviour) {
-        c.fail("a " + std::string(trace_event_kind_name(out.event)) + " event needs `behaviour`");
+        c.fail("`" + std::string(trace_event_kind_name(out.event)) + "` event without `behaviour`");
       }
       for (const char *name : {"cowns", "captures"})
         if (auto a = c.member(name)) {

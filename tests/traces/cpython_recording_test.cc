@@ -109,6 +109,7 @@ TEST(CpythonRecording, MalformedInputs) {
       {"29_duration_string.json", 12, 19},
       {"30_root_missing_target.json", 16, 6},
       {"31_number_overflow.json", 60, 24}, // found by fuzz_cpython
+      {"32_nested_too_deep.json", 1, 553},
   };
   // clang-format on
   test::check_bad_inputs("cpython", cases, [](const std::string &p) { read_cpython_recording(p); });

@@ -166,6 +166,10 @@ TEST(NativeTrace, MalformedInputs) {
       {"30_line_too_large.jsonl", 2, 18},
       {"31_version_string.jsonl", 1, 19},
       {"32_number_overflow.jsonl", 2, 438}, // found by fuzz_native
+      {"33_nested_too_deep.jsonl", 2, 546},
+      {"34_acquire_without_behaviour.jsonl", 2, 1},
+      {"35_unknown_event.jsonl", 2, 19},
+      {"36_behaviour_on_statement.jsonl", 2, 23},
   };
   // clang-format on
   test::check_bad_inputs("native", cases, [](const std::string &p) {
