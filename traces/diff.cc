@@ -197,6 +197,14 @@ Probe probe(const DiffConfig &c, const std::vector<std::string> &argv, const std
     } else {
       std::string mermaid = dir + "/mermaid.md";
       if (!fs::exists(mermaid)) {
+        if (pr.run.stdout_text.empty() && pr.run.end == RuntimeRun::End::Exited) {
+          // A run that ended and recorded nothing cannot be clean: it is a failure of that run.
+          // (One killed by a signal may have died before its first diagram: its log says.)
+          pr.crashed = true;
+          pr.crash_reason = "the runtime wrote no recording (exit " +
+                            std::to_string(pr.run.status) + "; no mermaid.md, empty stdout)";
+          return pr;
+        }
         write_file_text(mermaid, pr.run.stdout_text);
         pr.run.mermaid_from_stdout = true;
       }

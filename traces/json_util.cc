@@ -274,13 +274,60 @@ Json parse_json(std::string_view text, const std::string &file, uint32_t first_l
       --depth;
     }
   }
+  // A member named twice in one object would silently keep the last: the callback tracks the
+  // path to each value and the names seen in each open object.
+  struct Level {
+    bool array;
+    size_t index = 0;
+    std::vector<std::string> names;
+    std::string key;
+  };
+  std::vector<Level> levels;
+  std::optional<JsonProblem> duplicate;
+  auto path_to_here = [&] {
+    std::vector<std::string> path;
+    for (const Level &l : levels)
+      path.push_back(l.array ? std::to_string(l.index) : l.key);
+    return path;
+  };
+  auto value_seen = [&] {
+    if (!levels.empty() && levels.back().array) ++levels.back().index;
+  };
+  Json::parser_callback_t cb = [&](int, Json::parse_event_t event, Json &parsed) {
+    switch (event) {
+      case Json::parse_event_t::object_start:
+      case Json::parse_event_t::array_start:
+        levels.push_back(Level{event == Json::parse_event_t::array_start, 0, {}, {}});
+        break;
+      case Json::parse_event_t::object_end:
+      case Json::parse_event_t::array_end:
+        levels.pop_back();
+        value_seen();
+        break;
+      case Json::parse_event_t::key: {
+        Level &l = levels.back();
+        l.key = parsed.get<std::string>();
+        if (std::find(l.names.begin(), l.names.end(), l.key) != l.names.end() && !duplicate)
+          duplicate = JsonProblem{path_to_here(), "member `" + l.key + "` given twice"};
+        l.names.push_back(l.key);
+        break;
+      }
+      case Json::parse_event_t::value:
+        value_seen();
+        break;
+    }
+    return true;
+  };
+  Json doc;
   try {
-    return Json::parse(text);
+    doc = Json::parse(text, cb);
   } catch (const Json::parse_error &e) {
     throw parse_error(file, text, first_line, e);
   } catch (const Json::exception &e) {
     throw json_exception_error(file, text, first_line, e);
   }
+  if (duplicate) throw located_error(file, text, first_line, *duplicate);
+  return doc;
 }
 
 } // namespace lungfish::traces::detail

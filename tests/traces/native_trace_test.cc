@@ -170,6 +170,7 @@ TEST(NativeTrace, MalformedInputs) {
       {"34_acquire_without_behaviour.jsonl", 2, 1},
       {"35_unknown_event.jsonl", 2, 19},
       {"36_behaviour_on_statement.jsonl", 2, 23},
+      {"37_duplicate_member.jsonl", 2, 9},
   };
   // clang-format on
   test::check_bad_inputs("native", cases, [](const std::string &p) {
