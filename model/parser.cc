@@ -5,9 +5,11 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <fcntl.h>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <unistd.h>
 
 namespace lungfish {
 namespace {
@@ -554,13 +556,26 @@ std::string read_source_file(const std::string &path) {
   std::error_code ec;
   if (std::filesystem::is_directory(path, ec))
     throw InputError(path, 0, 0, "cannot read the file: it is a directory");
-  std::ifstream in(path, std::ios::binary);
-  if (!in)
+  // POSIX reads, so that a read error (EIO, as /proc/self/mem gives) is reported with its errno
+  // instead of ending the stream like an end of file.
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
     throw InputError(path, 0, 0, std::string("cannot read the file: ") + std::strerror(errno));
-  std::ostringstream buf;
-  buf << in.rdbuf();
-  if (in.bad()) throw InputError(path, 0, 0, "cannot read the file: read error");
-  return buf.str();
+  std::string text;
+  char block[65536];
+  for (;;) {
+    ssize_t n = ::read(fd, block, sizeof block);
+    if (n == 0) break;
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      int e = errno;
+      ::close(fd);
+      throw InputError(path, 0, 0, std::string("cannot read the file: ") + std::strerror(e));
+    }
+    text.append(block, static_cast<size_t>(n));
+  }
+  ::close(fd);
+  return text;
 }
 
 Program parse_program_file(const std::string &path) {

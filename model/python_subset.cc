@@ -650,11 +650,7 @@ Program parse_python_subset(std::string_view text, const std::string &file) {
 }
 
 Program parse_python_subset_file(const std::string &path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError(path, 0, 0, "cannot read the file");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return parse_python_subset(ss.str(), path);
+  return parse_python_subset(read_source_file(path), path);
 }
 
 } // namespace lungfish
