@@ -315,13 +315,6 @@ void IncrementalChecker::region_links(const State &h, RegionId r) {
   work_.push_back(r);
 }
 
-int64_t IncrementalChecker::truth(RegionId r) const {
-  int64_t t = reg_[r].true_lrc;
-  for (const auto &[region, n] : root_lrc_)
-    if (region == r) t += n;
-  return t;
-}
-
 int64_t IncrementalChecker::semantic(const State &h, RegionId r) const {
   int64_t t = truth(r);
   if (ctx_.profile == Profile::Frankenscript && h.region(r).dirty)
@@ -352,50 +345,72 @@ void IncrementalChecker::settle(const State &h) {
 
 // ---- roots ----
 
-std::pair<uint32_t, uint32_t> IncrementalChecker::root_count(ObjectId o) const {
-  for (const RootCount &c : roots_)
-    if (c.object == o) return {c.rc, c.local};
-  return {0, 0};
-}
-
-void IncrementalChecker::compute_roots(const World &w) {
-  const State &h = w.heap;
-  for (const RootCount &c : roots_)
-    note_object(c.object); // the previous roots
-  for (const auto &[r, n] : root_lrc_)
-    work_.push_back(r);
-  roots_.clear();
-  root_lrc_.clear();
-  auto add = [&](ObjectId o, uint32_t local) {
-    for (RootCount &c : roots_)
-      if (c.object == o) {
-        c.rc++;
-        c.local += local;
-        return;
-      }
-    roots_.push_back(RootCount{o, 1, local});
-  };
-  for (const Thread &th : w.threads) {
-    for (const Activation &act : th.calls)
-      if (act.frame) add(act.frame, 0);
-    for (ObjectId v : th.stack) {
-      if (!v) continue;
-      add(v, 1);
-      if (!h.is_live(v)) continue;
-      if (RegionId r = live_region_of(h, v)) {
-        auto it = std::find_if(root_lrc_.begin(), root_lrc_.end(),
-                               [&](const auto &p) { return p.first == r; });
-        if (it == root_lrc_.end())
-          root_lrc_.emplace_back(r, 1);
-        else
-          it->second++;
-      }
+// Adds (sign +1) or takes back (-1) one root reference to o: an activation's frame or a stack
+// slot of `thread`. A slot is a LOCAL reference, counted in the LRC of the region o is in.
+void IncrementalChecker::add_root(ObjectId o, uint32_t thread, bool frame, int sign) {
+  if (o == kNone || o >= obj_.size()) return;
+  in_rc_[o] += sign;
+  if (!frame) {
+    in_local_[o] += sign;
+    if (RegionId r = ghost_region_of(o)) {
+      reg_[r].true_lrc += sign;
+      note_region(r);
     }
   }
-  for (const RootCount &c : roots_)
-    note_object(c.object);
-  for (const auto &[r, n] : root_lrc_)
-    work_.push_back(r);
+  note_object(o);
+  auto entry = sign > 0 ? root_refs_.try_emplace(o).first : root_refs_.find(o);
+  if (entry == root_refs_.end()) return;
+  std::vector<RootRef> &refs = entry->second;
+  auto it = std::find_if(refs.begin(), refs.end(),
+                         [&](const RootRef &x) { return x.thread == thread && x.frame == frame; });
+  if (sign > 0) {
+    if (it == refs.end())
+      refs.push_back(RootRef{thread, frame, 1});
+    else
+      it->count++;
+  } else if (it != refs.end() && --it->count == 0) {
+    *it = refs.back();
+    refs.pop_back();
+    if (refs.empty()) root_refs_.erase(entry);
+  }
+}
+
+void IncrementalChecker::update_roots(const World &w) {
+  if (thread_roots_.size() < w.threads.size()) thread_roots_.resize(w.threads.size());
+  for (uint32_t t = 0; t < thread_roots_.size(); ++t) {
+    static const Thread kNoThread;
+    const Thread &th = t < w.threads.size() ? w.threads[t] : kNoThread;
+    // From the top down to the first slot that is the same (everything below it is unchanged).
+    auto sync = [&](std::vector<ObjectId> &old, size_t n, auto at, bool frame) {
+      size_t k = std::min(old.size(), n);
+      while (k > 0 && old[k - 1] != at(k - 1))
+        --k;
+      for (size_t i = k; i < old.size(); ++i)
+        add_root(old[i], t, frame, -1);
+      old.resize(k);
+      for (size_t i = k; i < n; ++i) {
+        old.push_back(at(i));
+        add_root(old.back(), t, frame, +1);
+      }
+    };
+    sync(
+        thread_roots_[t].frames, th.calls.size(), [&](size_t i) { return th.calls[i].frame; },
+        true);
+    sync(
+        thread_roots_[t].slots, th.stack.size(), [&](size_t i) { return th.stack[i]; }, false);
+  }
+}
+
+// I3 for a root: a frame lives in its thread's LOCAL, and a LOCAL object on a thread's stack too.
+void IncrementalChecker::check_root_location(const World &w, ObjectId o) {
+  auto it = root_refs_.find(o);
+  if (it == root_refs_.end() || !w.heap.is_live(o)) return;
+  const Location &l = w.heap.obj(o).loc;
+  for (const RootRef &ref : it->second) {
+    if (ref.thread >= w.threads.size()) continue;
+    Location own = Location::local(w.threads[ref.thread].local);
+    if (ref.frame ? !(l == own) : (l.is_local() && !(l == own))) flag(Invariant::I3);
+  }
 }
 
 // ---- attach / check ----
@@ -412,8 +427,8 @@ void IncrementalChecker::attach(World &w) {
   target_mark_.clear();
   reg_mark_.clear();
   cown_children_.clear();
-  roots_.clear();
-  root_lrc_.clear();
+  thread_roots_.clear();
+  root_refs_.clear();
   objs_.clear();
   targets_.clear();
   regs_.clear();
@@ -430,7 +445,7 @@ void IncrementalChecker::attach(World &w) {
     put_edges(h, o);
   for (RegionId r = 1; r < h.region_end(); ++r)
     region_links(h, r);
-  compute_roots(w);
+  update_roots(w);
   settle(h);
   clear_marks();
   flags_ = 0;
@@ -455,7 +470,7 @@ std::vector<Violation> IncrementalChecker::check(const World &w, bool first_only
     if (valid_object(o)) put_edges(h, o);
   for (RegionId r : log_.regions)
     if (valid_region(r)) region_links(h, r);
-  compute_roots(w);
+  update_roots(w);
   for (size_t k = 0; k < regs_.size(); ++k)
     work_.push_back(regs_[k]);
   settle(h);
