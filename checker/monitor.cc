@@ -66,20 +66,39 @@ Observer Monitor::observer() {
 }
 
 void Monitor::attach(Machine &m) {
+  machine_ = &m;
   attached_ = &m.world();
-  if (options_.mode != CheckMode::Full && !full_only_profile(ctx_.profile)) {
-    incremental_.attach(m.world());
-    rebuild_owned(m.world());
+  following_ = false;
+  if (can_follow(m) &&
+      (options_.mode == CheckMode::Both || m.heap().object_end() >= options_.follow_from)) {
+    follow(m.world());
+  } else {
+    // The full checker's I15 compares with a copy of the World.
+    before_ = m.world();
+    have_before_ = true;
   }
-  before_ = m.world();
-  have_before_ = true;
+  if (keep_before_ || options_.mode == CheckMode::Both) {
+    before_ = m.world();
+    have_before_ = true;
+  }
 }
 
-// Incremental where the checker follows every change: the attached world itself (not a copy made
-// by --schedules all), in a profile it covers.
-bool Monitor::incremental_here(const Machine &m) const {
-  return options_.mode != CheckMode::Full && attached_ == &m.world() &&
+// The incremental checker can follow the attached machine: not in the full mode, not in a
+// cpython profile, not under --schedules all (whose branches are copies that record nothing).
+bool Monitor::can_follow(const Machine &m) const {
+  return options_.mode != CheckMode::Full && &m == machine_ &&
          m.options().schedules == ScheduleMode::Default && !full_only_profile(ctx_.profile);
+}
+
+void Monitor::follow(World &w) {
+  incremental_.attach(w);
+  rebuild_owned(w);
+  following_ = true;
+}
+
+// Incremental where the checker follows every change: the attached world itself.
+bool Monitor::incremental_here(const Machine &m) const {
+  return following_ && attached_ == &m.world() && can_follow(m);
 }
 
 bool Monitor::observe(const Machine &m, const Event &e) {
@@ -106,11 +125,16 @@ bool Monitor::observe(const Machine &m, const Event &e) {
     record(e, std::move(v));
     return false;
   }
+  last_step_ = e.step;
+  if (!following_ && can_follow(m) && attached_ == &m.world() &&
+      m.heap().object_end() >= options_.follow_from) {
+    follow(machine_->world()); // the heap has grown: incremental from this boundary on
+    if (!keep_before_) return true;
+  }
   if (!incremental || keep_before_ || options_.mode == CheckMode::Both) {
     before_ = m.world();
     have_before_ = true;
   }
-  last_step_ = e.step;
   return true;
 }
 
@@ -142,7 +166,8 @@ std::vector<Violation> Monitor::step_violations(const Machine &m, const Event &e
     if (auto it = owned_.find(r); it != owned_.end()) before.push_back(it->second);
   std::sort(before.begin(), before.end(),
             [](const OwnedRegion &a, const OwnedRegion &b) { return a.region < b.region; });
-  std::vector<Violation> inc = check_statement_ownership(before, m.world(), written, ctx_);
+  std::vector<Violation> inc;
+  if (!before.empty()) inc = check_statement_ownership(before, m.world(), written, ctx_);
   if (options_.mode == CheckMode::Both) {
     std::string a = invariant_set(inc), b = invariant_set(full);
     if (a != b)

@@ -17,7 +17,7 @@
 //
 // Falls back to the full checker where the incremental one cannot follow (its documented limits):
 // the cpython profiles, and `--schedules all`, whose branches run on copies of the machine that
-// record no changes.
+// record no changes; and uses it on a heap too small for the incremental one to pay off.
 #pragma once
 
 #include "checker/incremental.h"
@@ -45,6 +45,10 @@ struct MonitorOptions {
   CheckMode mode = CheckMode::Incremental;
   bool every_invariant = false; // report every invariant broken at the failing boundary
   bool keep_before = false;     // keep the World of the previous boundary (before())
+  /// Incremental mode: below this many object slots the full checker is used (on a tiny heap it
+  /// costs less than attaching the incremental one; the verdicts are the same); the incremental
+  /// checker is attached at the first boundary where the heap has grown to it.
+  size_t follow_from = 64;
 };
 
 /// A broken invariant, with the statement (or the end of the run) that broke it.
@@ -102,7 +106,9 @@ private:
   CheckContext ctx_;
   MonitorOptions options_;
   IncrementalChecker incremental_;
+  Machine *machine_ = nullptr;
   const World *attached_ = nullptr;
+  bool following_ = false; // the incremental checker is attached to *attached_
   std::vector<Finding> findings_;
   std::optional<Disagreement> disagreement_;
   uint64_t events_ = 0, last_step_ = 0;
@@ -115,6 +121,8 @@ private:
   std::unordered_map<ObjectId, std::vector<RegionId>> owned_by_object_;
   std::vector<RegionId> candidates_;
 
+  bool can_follow(const Machine &m) const;
+  void follow(World &w);
   bool incremental_here(const Machine &m) const;
   std::vector<Violation> state_violations(const Machine &m, const Event &e, bool incremental);
   std::vector<Violation> step_violations(const Machine &m, const Event &e, bool incremental);

@@ -25,7 +25,9 @@ struct Checked {
 Checked run_checked(const std::string &text, CheckMode mode, MachineOptions mo = {},
                     const std::function<void(const Machine &, const Event &)> &before_check = {}) {
   Machine m(compile(parse_program(text, "<test>")), mo);
-  Monitor monitor(CheckContext{mo.profile}, MonitorOptions{mode});
+  MonitorOptions options{mode};
+  options.follow_from = 0; // incremental from the first boundary, even on these tiny heaps
+  Monitor monitor(CheckContext{mo.profile}, options);
   monitor.attach(m);
   Checked c;
   c.outcome = m.run([&](const Machine &mm, const Event &e) {
