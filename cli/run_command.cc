@@ -78,6 +78,8 @@ int run_command(const RunOptions &o) {
   }
 
   Machine machine(compile(program), mo);
+  program =
+      Program{}; // the compiled program keeps its own copy: free the parse's memory for the run
   Monitor monitor(CheckContext{mo.profile}, MonitorOptions{to_check_mode(o.check)});
   monitor.attach(machine);
   std::ostream &show_os = o.json ? std::cerr : std::cout; // --json keeps stdout one object
