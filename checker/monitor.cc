@@ -72,15 +72,17 @@ void Monitor::attach(Machine &m) {
   if (can_follow(m) &&
       (options_.mode == CheckMode::Both || m.heap().object_end() >= options_.follow_from)) {
     follow(m.world());
+    if (keep_before_ || options_.mode == CheckMode::Both) remember(m.world());
   } else {
-    // The full checker's I15 compares with a copy of the World.
-    before_ = m.world();
-    have_before_ = true;
+    remember(m.world()); // the full checker's I15 compares with a copy of the World
   }
-  if (keep_before_ || options_.mode == CheckMode::Both) {
-    before_ = m.world();
-    have_before_ = true;
-  }
+}
+
+void Monitor::remember(const World &w) {
+  if (before_)
+    *before_ = w; // reuses the buffers of the previous copy
+  else
+    before_.emplace(w);
 }
 
 // The incremental checker can follow the attached machine: not in the full mode, not in a
@@ -131,10 +133,7 @@ bool Monitor::observe(const Machine &m, const Event &e) {
     follow(machine_->world()); // the heap has grown: incremental from this boundary on
     if (!keep_before_) return true;
   }
-  if (!incremental || keep_before_ || options_.mode == CheckMode::Both) {
-    before_ = m.world();
-    have_before_ = true;
-  }
+  if (!incremental || keep_before_ || options_.mode == CheckMode::Both) remember(m.world());
   return true;
 }
 
@@ -157,8 +156,8 @@ std::vector<Violation> Monitor::step_violations(const Machine &m, const Event &e
   const std::vector<ObjectId> &written = m.written_cowns();
   std::vector<Violation> full;
   if (!incremental || options_.mode == CheckMode::Both) {
-    if (!have_before_) return {};
-    full = check_statement_ownership(owned_regions(before_), m.world(), written, ctx_);
+    if (!before_) return {};
+    full = check_statement_ownership(owned_regions(*before_), m.world(), written, ctx_);
     if (!incremental) return full;
   }
   std::vector<OwnedRegion> before;

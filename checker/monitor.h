@@ -45,10 +45,11 @@ struct MonitorOptions {
   CheckMode mode = CheckMode::Incremental;
   bool every_invariant = false; // report every invariant broken at the failing boundary
   bool keep_before = false;     // keep the World of the previous boundary (before())
-  /// Incremental mode: below this many object slots the full checker is used (on a tiny heap it
-  /// costs less than attaching the incremental one; the verdicts are the same); the incremental
-  /// checker is attached at the first boundary where the heap has grown to it.
-  size_t follow_from = 64;
+  /// Incremental mode: below this many object slots the full checker is used, and the incremental
+  /// one is attached at the first boundary where the heap has grown to it (the verdicts are the
+  /// same). For callers whose runs are a statement or two on a small heap, where attaching costs
+  /// more than it saves (mutants' resumed runs); 0: incremental from the start.
+  size_t follow_from = 0;
 };
 
 /// A broken invariant, with the statement (or the end of the run) that broke it.
@@ -96,7 +97,7 @@ public:
   /// Set if `--check both` found the two checkers disagreeing (the run stopped there).
   const std::optional<Disagreement> &disagreement() const { return disagreement_; }
   /// keep_before: the World at the boundary before the last one observed; else null.
-  const World *before() const { return keep_before_ ? &before_ : nullptr; }
+  const World *before() const { return keep_before_ && before_ ? &*before_ : nullptr; }
   /// Statement and end events observed.
   uint64_t events() const { return events_; }
   /// Primitives executed at the last boundary that passed (0 before the first).
@@ -113,8 +114,8 @@ private:
   std::optional<Disagreement> disagreement_;
   uint64_t events_ = 0, last_step_ = 0;
   // The full mode's I15 (and keep_before): the World at the previous boundary.
-  World before_;
-  bool have_before_ = false, keep_before_ = false;
+  std::optional<World> before_; // a World is costly to construct: only when one is kept
+  bool keep_before_ = false;
   // The incremental I15: the cown-owned regions at the previous boundary, and for each cown or
   // bridge object the regions whose record names it.
   std::unordered_map<RegionId, OwnedRegion> owned_;
@@ -123,6 +124,7 @@ private:
 
   bool can_follow(const Machine &m) const;
   void follow(World &w);
+  void remember(const World &w);
   bool incremental_here(const Machine &m) const;
   std::vector<Violation> state_violations(const Machine &m, const Event &e, bool incremental);
   std::vector<Violation> step_violations(const Machine &m, const Event &e, bool incremental);

@@ -126,8 +126,12 @@ CheckedRun run_checked(const Program &p, const MachineOptions &mo, uint32_t sent
     }
   }
   // Every invariant broken at the first failing boundary, so the report can name the weakest;
-  // the World before it for the report.
-  Monitor monitor(CheckContext{mo.profile}, MonitorOptions{check, true, true});
+  // the World before it for the report. Most runs here resume from a prefix's state for one or
+  // two statements: the full checker until the heap grows, as attaching the incremental one
+  // would cost more than it saves (same verdicts).
+  MonitorOptions options{check, true, true};
+  options.follow_from = 64;
+  Monitor monitor(CheckContext{mo.profile}, options);
   monitor.attach(m);
   CheckedRun r;
   r.outcome = m.run([&](const Machine &mm, const Event &e) {
