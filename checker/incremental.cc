@@ -177,7 +177,8 @@ void IncrementalChecker::relocate(const State &h, ObjectId o) {
   bool is_cown = g.live && g.loc.kind == LocationKind::Cown;
   if ((was_cown || is_cown) && (was_cown != is_cown || g.status != ob.status)) {
     if (is_cown && ob.status == CownStatus::Released && g.status != CownStatus::Released)
-      flag(Invariant::I14); // the prototype-chain clause is not incremental
+      flag(Invariant::I14);                // the prototype-chain clause is not incremental
+    if (behaviours_) flag(Invariant::I17); // which behaviour may reach what changed
     g.status = ob.status;
     auto it = cown_children_.find(o);
     if (it != cown_children_.end())
@@ -298,6 +299,7 @@ void IncrementalChecker::region_links(const State &h, RegionId r) {
   const Region &R = h.region(r);
   if (!R.live) return;
   if (g.parent_kind != R.parent_kind || g.parent != R.parent) {
+    if (behaviours_) reparented_.push_back(r);
     count_open(r, -1);
     unlink_child(r);
     g.parent_kind = R.parent_kind;
@@ -377,6 +379,14 @@ void IncrementalChecker::add_root(ObjectId o, uint32_t thread, bool frame, int s
 
 void IncrementalChecker::update_roots(const World &w) {
   if (thread_roots_.size() < w.threads.size()) thread_roots_.resize(w.threads.size());
+  // A behaviour that starts (or ends) changes what I17 allows: checked in full then.
+  if (thread_status_.size() < w.threads.size())
+    thread_status_.resize(w.threads.size(), ThreadStatus::Waiting);
+  for (uint32_t t = 1; t < w.threads.size(); ++t)
+    if (thread_status_[t] != w.threads[t].status) {
+      thread_status_[t] = w.threads[t].status;
+      if (behaviours_) flag(Invariant::I17);
+    }
   for (uint32_t t = 0; t < thread_roots_.size(); ++t) {
     static const Thread kNoThread;
     const Thread &th = t < w.threads.size() ? w.threads[t] : kNoThread;
@@ -391,6 +401,8 @@ void IncrementalChecker::update_roots(const World &w) {
       for (size_t i = k; i < n; ++i) {
         old.push_back(at(i));
         add_root(old.back(), t, frame, +1);
+        if (behaviours_ && !frame && old.back() != kNone)
+          new_refs_.emplace_back(th.local, old.back());
       }
     };
     sync(
@@ -429,6 +441,8 @@ void IncrementalChecker::attach(World &w) {
   cown_children_.clear();
   thread_roots_.clear();
   root_refs_.clear();
+  thread_status_.clear();
+  behaviours_ = w.threads.size() > 1;
   objs_.clear();
   targets_.clear();
   regs_.clear();
@@ -458,6 +472,9 @@ std::vector<Violation> IncrementalChecker::check(const World &w, bool first_only
   const State &h = w.heap;
   grow(h);
   flags_ = 0;
+  behaviours_ = w.threads.size() > 1;
+  new_refs_.clear();
+  reparented_.clear();
   auto valid_object = [&](ObjectId o) { return o != kNone && o < obj_.size(); };
   auto valid_region = [&](RegionId r) { return r != kNoRegion && r < reg_.size(); };
   for (ObjectId o : log_.objects)

@@ -17,9 +17,11 @@
 // Why a ghost: the invariants count what the heap *is* (edges), never the counters the rules keep;
 // the ghost is that count, maintained from edge differences, so it stays independent of the rules.
 // Premise: the state at the previous check satisfied every invariant (a run stops at the first
-// violation). Not incremental (documented in docs/performance.md): I17 when behaviours exist,
-// I14's prototype-chain clause when a cown is released or a chain reaches a Released cown, and
-// the cpython profiles (I18/I19 need the SCCs), which use the full checker throughout.
+// violation). Not incremental (documented in docs/performance.md): I17 while a behaviour runs or
+// when one starts or a cown changes status (otherwise I17 is checked on the region trees new
+// LOCAL references enter), I14's prototype-chain clause when a cown is released or a chain
+// reaches a Released cown, and the cpython profiles (I18/I19 need the SCCs), which use the full
+// checker throughout.
 #pragma once
 
 #include "checker/invariants.h"
@@ -52,6 +54,8 @@ public:
   /// Objects and regions examined by the last check (for the benchmarks and tests).
   size_t last_objects_examined() const { return last_objects_; }
   size_t last_regions_examined() const { return last_regions_; }
+  /// The invariants the last check sent to the full checker (bit k = Invariant k).
+  uint32_t last_full_checks() const { return flags_; }
 
 private:
   struct GhostObject {
@@ -101,6 +105,12 @@ private:
     uint32_t count;
   };
   std::unordered_map<ObjectId, std::vector<RootRef>> root_refs_; // for I3 on a touched root
+  // I17 (behaviour isolation) while behaviours exist: what the step may have changed.
+  bool behaviours_ = false;
+  std::vector<ThreadStatus> thread_status_;
+  std::vector<std::pair<uint32_t, ObjectId>> new_refs_; // (LOCAL, object in a region) refs
+  std::vector<RegionId> reparented_;                    // regions whose parent changed
+  std::vector<std::pair<RegionId, uint32_t>> scanned_;  // (tree root, LOCAL) looked at
   // The objects and regions concerned by the current check.
   std::vector<ObjectId> objs_, targets_;
   std::vector<std::pair<ObjectId, ObjectId>> edges_; // new edges to check
@@ -144,6 +154,8 @@ private:
   void check_object(const World &w, ObjectId o);
   void check_links(const State &h, ObjectId o);
   void check_region(const World &w, RegionId r);
+  void evaluate_isolation(const World &w);
+  bool tree_shared(const World &w, RegionId r, uint32_t local);
 };
 
 } // namespace lungfish

@@ -20,6 +20,7 @@ void IncrementalChecker::check_edge(const State &h, ObjectId o, ObjectId t) {
   if (ol.is_immutable() && !shareable) flag(Invariant::I2);
   if (tl.is_local() && !(ol == tl)) flag(Invariant::I3);
   RegionId r = live_region_of(h, o), s = live_region_of(h, t);
+  if (s && ol.is_local() && behaviours_) new_refs_.emplace_back(ol.index, t); // for I17
   if (r && s && s != r) {
     const Region &S = h.region(s);
     if (S.bridge != t || S.parent_kind != ParentKind::Region || S.parent != r) flag(Invariant::I4);
@@ -161,7 +162,7 @@ void IncrementalChecker::evaluate(const World &w) {
   }
   for (size_t k = 0; k < regs_.size(); ++k)
     check_region(w, regs_[k]);
-  if (w.threads.size() > 1) flag(Invariant::I17); // behaviour isolation: the full check
+  if (behaviours_) evaluate_isolation(w);
 }
 
 } // namespace lungfish

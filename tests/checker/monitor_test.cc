@@ -160,5 +160,34 @@ TEST(Monitor, DeepCallStackExaminesAFlatNumberOfObjects) {
                                << " at depth 2000";
 }
 
+// With behaviours waiting (main runs first), a statement of main that creates no LOCAL reference
+// into a region tree another LOCAL reaches sends nothing to the full checker: I17 is checked on
+// what the step changed, not in full at every statement.
+TEST(Monitor, WaitingBehavioursDoNotForceFullChecks) {
+  std::string text;
+  for (int k = 0; k < 40; ++k)
+    text += "c = Cown(None)\nwhen (c):\n    x = {}\n";
+  text += "s = {}\ny = {}\ns.f = y\n";
+  Program p = parse_program(text, "<waiting>");
+  uint32_t last = p.body.back().loc.line;
+  Machine m(compile(p), MachineOptions{});
+  IncrementalChecker inc(CheckContext{});
+  inc.attach(m.world());
+  uint32_t at_last = ~0u;
+  size_t threads = 0;
+  m.run([&](const Machine &mm, const Event &e) {
+    if (e.kind == EventKind::End) return true;
+    auto v = inc.check(mm.world());
+    EXPECT_TRUE(v.empty()) << format_violation(mm.world(), v[0]);
+    if (e.line == last && e.thread == 0) {
+      at_last = inc.last_full_checks();
+      threads = mm.world().threads.size();
+    }
+    return v.empty();
+  });
+  EXPECT_EQ(threads, 41u); // the behaviours exist (waiting) at main's last statement
+  EXPECT_EQ(at_last, 0u);
+}
+
 } // namespace
 } // namespace lungfish
