@@ -77,10 +77,15 @@ int run_command(const RunOptions &o) {
     }
   }
 
-  Machine machine(compile(program), mo);
-  program =
-      Program{}; // the compiled program keeps its own copy: free the parse's memory for the run
-  Monitor monitor(CheckContext{mo.profile}, MonitorOptions{to_check_mode(o.check)});
+  // Object histories appear only in a rejection's text report, and recording them costs an access
+  // path search per event: the run goes without, and a rejected run is repeated with them below
+  // (the machine is deterministic).
+  mo.record_history = false;
+  std::shared_ptr<const CompiledProgram> compiled = compile(program);
+  program = Program{}; // the compiled program keeps its own copy: free the parse's memory
+  Machine machine(compiled, mo);
+  MonitorOptions checking{to_check_mode(o.check)};
+  Monitor monitor(CheckContext{mo.profile}, checking);
   monitor.attach(machine);
   std::ostream &show_os = o.json ? std::cerr : std::cout; // --json keeps stdout one object
   Observer observer = [&](const Machine &m, const Event &e) {
@@ -105,10 +110,22 @@ int run_command(const RunOptions &o) {
     std::cerr << monitor.disagreement()->describe() << "\n";
     return kExitCheckerBug;
   }
-  if (o.json)
+  if (o.json) {
     std::cout << json_report(machine, outcome, monitor.findings()).dump(2) << "\n";
-  else
-    print_text_report(o.show.empty() ? std::cout : std::cerr, machine, outcome, monitor.findings());
+    return exit_code(outcome);
+  }
+  const Machine *reported = &machine;
+  std::unique_ptr<Machine> again;
+  if (outcome == Outcome::Rejected) {
+    MachineOptions with_history = mo;
+    with_history.record_history = true;
+    with_history.timeout_seconds = 0; // the first run ended by itself: so does this one
+    again = std::make_unique<Machine>(compiled, with_history);
+    Monitor checked(CheckContext{mo.profile}, checking);
+    checked.attach(*again);
+    if (again->run(checked.observer()) == outcome) reported = again.get();
+  }
+  print_text_report(o.show.empty() ? std::cout : std::cerr, *reported, outcome, monitor.findings());
   return exit_code(outcome);
 }
 
