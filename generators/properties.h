@@ -26,7 +26,7 @@ struct CheckConfig {
   Profile profile = Profile::Lungfish;
   DisabledChecks disabled;
   CheckMode check = CheckMode::Incremental; // how the monitor checks the state invariants
-  uint64_t max_steps = 200000; // generated programs have no loops; a guard only
+  uint64_t max_steps = 200000;              // generated programs have no loops; a guard only
 };
 
 /// What failed, with everything the report prints.
