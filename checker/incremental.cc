@@ -390,7 +390,13 @@ void IncrementalChecker::update_roots(const World &w) {
   for (uint32_t t = 0; t < thread_roots_.size(); ++t) {
     static const Thread kNoThread;
     const Thread &th = t < w.threads.size() ? w.threads[t] : kNoThread;
-    // From the top down to the first slot that is the same (everything below it is unchanged).
+    // From the top down to the first slot that is the same; everything below it is taken to be
+    // unchanged. That holds unless, between two checks, a thread popped below that slot and
+    // pushed back other values under an equal one (the same object on top again; a frame id
+    // reused at the same depth with a different one under it). The counts of those objects are
+    // then off until that level is popped again (the stale slot is taken back then): their I16
+    // or I8 check falls back to the full checker meanwhile, which gives the verdict; no such
+    // sequence has been seen at statement boundaries.
     auto sync = [&](std::vector<ObjectId> &old, size_t n, auto at, bool frame) {
       size_t k = std::min(old.size(), n);
       while (k > 0 && old[k - 1] != at(k - 1))
