@@ -4,7 +4,10 @@
 // stdout and to the --out file (bench/results.json), never into tests.
 //
 //   lungfish_bench [--json] [--out FILE] [--frankenscript PATH] [--rss-budget S]
+//                  [--lungfish PATH | --no-cli]
 //                  [--benchmark_min_time=0.1] [--benchmark_filter=...]   (Google Benchmark flags)
+#include "bench/cli_bench.h"
+#include "bench/frankenscript_bench.h"
 #include "bench/trace_files.h"
 #include "bench/workloads.h"
 
@@ -192,80 +195,6 @@ std::vector<RssPoint> rss_series(double budget_seconds) {
   return out;
 }
 
-// ---- FrankenScript side by side ----
-
-struct SideBySide {
-  std::string workload;
-  uint64_t statements = 0;
-  double frankenscript_seconds = 0; // `PATH build prog.frank --out prog.md`, wall clock
-  double model_seconds = 0;         // the model alone, checking on (as `lungfish run`)
-  double model_mermaid_seconds = 0; // the model writing the same mermaid.md, as FS must
-  bool ok = false;
-  std::string error;
-};
-
-double seconds_since(std::chrono::steady_clock::time_point t0) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-}
-
-SideBySide compare_frankenscript(const std::string &fs, Workload w, size_t blocks) {
-  SideBySide r;
-  r.workload = std::string(workload_name(w));
-  std::string text = workload_text(w, blocks);
-  std::string dir = scratch_dir() + "/fs-" + r.workload;
-  std::filesystem::create_directories(dir);
-  std::string prog = dir + "/prog.frank", md = dir + "/prog.md";
-  std::ofstream(prog) << text;
-  auto t0 = std::chrono::steady_clock::now();
-  pid_t pid = fork();
-  if (pid == 0) {
-    if (chdir(dir.c_str()) != 0) _exit(126);
-    int devnull = open("/dev/null", O_RDWR);
-    dup2(devnull, STDIN_FILENO);
-    dup2(devnull, STDOUT_FILENO);
-    dup2(devnull, STDERR_FILENO);
-    execl(fs.c_str(), fs.c_str(), "build", "prog.frank", "--out", "prog.md",
-          static_cast<char *>(nullptr));
-    _exit(127);
-  }
-  int status = 0;
-  if (pid < 0 || waitpid(pid, &status, 0) != pid) {
-    r.error = "could not start " + fs;
-    return r;
-  }
-  r.frankenscript_seconds = seconds_since(t0);
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-    r.error = fs + " exited with status " +
-              std::to_string(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
-    return r;
-  }
-  auto program = compile_text(text);
-  t0 = std::chrono::steady_clock::now();
-  RunStats s = run_program(program, Checking::Run);
-  r.model_seconds = seconds_since(t0);
-  r.statements = s.statements;
-  {
-    // The model rendering a mermaid.md of the same program (what FrankenScript always does).
-    auto t1 = std::chrono::steady_clock::now();
-    std::ofstream out(dir + "/model.md");
-    MachineOptions mo;
-    mo.profile = Profile::Frankenscript;
-    mo.record_history = false;
-    Machine m(program, mo);
-    m.run([&](const Machine &mm, const Event &e) {
-      if (e.kind == EventKind::Statement) {
-        MermaidOptions opts;
-        opts.thread = e.thread;
-        out << render_mermaid_step(mm.world(), e.message, opts);
-      }
-      return true;
-    });
-    r.model_mermaid_seconds = seconds_since(t1);
-  }
-  r.ok = true;
-  return r;
-}
-
 // ---- the table ----
 
 std::string fmt(double v, int digits = 3) {
@@ -308,6 +237,8 @@ int bench_main(int argc, char **argv) {
   std::string out_path, frankenscript;
   bool json = false;
   double rss_budget = 60;
+  bool cli = true;
+  std::string lungfish = LUNGFISH_BINARY; // the `lungfish` of this build (the CLI section)
   std::vector<char *> rest{argv[0]};
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
@@ -326,9 +257,14 @@ int bench_main(int argc, char **argv) {
       frankenscript = *v;
     else if (auto v = value("--rss-budget"))
       rss_budget = std::atof(v->c_str());
+    else if (auto v = value("--lungfish"))
+      lungfish = *v;
+    else if (a == "--no-cli")
+      cli = false;
     else if (a == "--help" || a == "-h") {
       std::cout << "usage: lungfish_bench [--json] [--out FILE] [--frankenscript PATH] "
-                   "[--rss-budget SECONDS] [Google Benchmark flags]\n";
+                   "[--rss-budget SECONDS] [--lungfish PATH | --no-cli] [Google Benchmark "
+                   "flags]\n";
       return 0;
     } else
       rest.push_back(argv[i]);
@@ -355,6 +291,7 @@ int bench_main(int argc, char **argv) {
     double full = opt(collector.counter(name(1), "statements_per_s"));
     double run = opt(collector.counter(name(2), "statements_per_s"));
     double inc = opt(collector.counter(name(3), "statements_per_s"));
+    double mon = opt(collector.counter(name(4), "statements_per_s"));
     double steps_off = opt(collector.counter(name(0), "steps_per_s"));
     std::string s = std::string("model: ") + wl[w];
     rows.push_back({s, "statements/s, checking off", off, "stmt/s", w == 0 ? ">= 1e7" : "",
@@ -363,14 +300,20 @@ int bench_main(int argc, char **argv) {
     rows.push_back({s, "statements/s, full check_state each statement", full, "stmt/s", "", ""});
     rows.push_back({s, "statements/s, incremental check each statement", inc, "stmt/s",
                     w == 1 ? ">= 1e6" : "", w == 1 ? verdict_at_least(inc, 1e6) : ""});
-    rows.push_back({s, "statements/s, as `run` (check_state + I15)", run, "stmt/s", "", ""});
+    rows.push_back(
+        {s, "statements/s, full + I15 on a World copy (--check full)", run, "stmt/s", "", ""});
+    rows.push_back(
+        {s, "statements/s, the monitor as `run` (incremental + I15)", mon, "stmt/s", "", ""});
     rows.push_back({s, "slowdown full/off", off / full, "x", "", ""});
     rows.push_back({s, "slowdown incremental/off", off / inc, "x", "", ""});
-    figures["model"][wl[w]] = {
-        {"statements_per_s_off", off},         {"steps_per_s_off", steps_off},
-        {"statements_per_s_full", full},       {"statements_per_s_run", run},
-        {"statements_per_s_incremental", inc}, {"slowdown_incremental_over_off", off / inc},
-        {"slowdown_full_over_off", off / full}};
+    figures["model"][wl[w]] = {{"statements_per_s_off", off},
+                               {"steps_per_s_off", steps_off},
+                               {"statements_per_s_full", full},
+                               {"statements_per_s_run", run},
+                               {"statements_per_s_incremental", inc},
+                               {"statements_per_s_monitor", mon},
+                               {"slowdown_incremental_over_off", off / inc},
+                               {"slowdown_full_over_off", off / full}};
   }
 
   // Checking cost as the heap grows.
@@ -553,6 +496,16 @@ int bench_main(int argc, char **argv) {
                     "largest sizes that fit the budget";
     }
     figures["replay_rss"] = rss;
+  }
+
+  // The commands themselves, through the binary.
+  if (cli) {
+    std::vector<CliFigure> cli_rows;
+    figures["cli"] = measure_cli(lungfish, scratch_dir() + "/cli", cli_rows);
+    for (const CliFigure &f : cli_rows)
+      rows.push_back({f.section, f.figure, f.value, f.unit, f.target, f.verdict});
+  } else {
+    rows.push_back({"cli", "skipped", NAN, "", "", "--no-cli"});
   }
 
   // FrankenScript side by side.

@@ -60,7 +60,7 @@ void BM_Model(benchmark::State &state) {
 
 void model_args(benchmark::internal::Benchmark *b) {
   for (int w = 0; w < 3; ++w)
-    for (int c = 0; c < 4; ++c)
+    for (int c = 0; c < 5; ++c)
       b->Args({w, c});
 }
 BENCHMARK(BM_Model)

@@ -1,5 +1,6 @@
 #include "bench/workloads.h"
 #include "checker/incremental.h"
+#include "checker/monitor.h"
 
 #include "model/program_text.h"
 
@@ -108,6 +109,8 @@ std::string_view checking_name(Checking c) {
       return "full+I15";
     case Checking::Incremental:
       return "incremental";
+    case Checking::Monitor:
+      return "monitor";
   }
   return "?";
 }
@@ -207,6 +210,19 @@ RunStats run_program(const std::shared_ptr<const CompiledProgram> &program, Chec
   if (checking == Checking::Run) before = m.world();
   IncrementalChecker incremental(ctx);
   if (checking == Checking::Incremental) incremental.attach(m.world());
+  Monitor monitor(ctx);
+  if (checking == Checking::Monitor) {
+    monitor.attach(m);
+    Observer observe = monitor.observer();
+    s.outcome = m.run([&](const Machine &mm, const Event &e) {
+      s.statements += e.kind == EventKind::Statement;
+      return observe(mm, e);
+    });
+    monitor.finish(m, s.outcome);
+    s.violations = monitor.findings().size();
+    s.steps = m.steps();
+    return s;
+  }
   Observer observer = [&](const Machine &mm, const Event &e) {
     if (e.kind == EventKind::End) {
       if (checking != Checking::Off) s.violations += check_no_leak(mm.world(), ctx).size();

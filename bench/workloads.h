@@ -53,8 +53,9 @@ struct RunStats {
 enum class Checking : uint8_t {
   Off,         // no observer work
   State,       // check_state (I1..I17 but I15) at every statement boundary, I20 at the end
-  Run,         // as `lungfish run`: check_state, I15 with a copy of the World per statement, I20
+  Run,         // as `run --check full`: check_state, I15 with a copy of the World, I20
   Incremental, // IncrementalChecker at every statement boundary, I20 at the end
+  Monitor,     // as `lungfish run`: the monitor (checker/monitor.h), incremental, with I15
 };
 std::string_view checking_name(Checking c);
 

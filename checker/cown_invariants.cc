@@ -1,6 +1,8 @@
 // Invariants about cowns: I12, I13, I14 and the step invariant I15.
 #include "checker/analysis.h"
 
+#include <algorithm>
+
 namespace lungfish::checker_detail {
 
 namespace {
@@ -145,26 +147,44 @@ namespace lungfish {
 
 using checker_detail::Analysis;
 
-std::vector<Violation> check_cown_ownership(const World &before, const World &after,
-                                            ObjectId wrote_cown, const CheckContext &c) {
+std::vector<OwnedRegion> owned_regions(const World &w) {
+  std::vector<OwnedRegion> out;
+  const State &h = w.heap;
+  for (RegionId r = 1; r < h.region_end(); ++r)
+    if (h.is_live_region(r) && h.region(r).parent_kind == ParentKind::Cown)
+      out.push_back(owned_region(h, r));
+  return out;
+}
+
+OwnedRegion owned_region(const State &h, RegionId r) {
+  const Region &R = h.region(r);
+  auto serial = [&](ObjectId o) { return h.is_live(o) ? h.obj(o).serial : 0; };
+  return OwnedRegion{r, R.serial, R.parent, serial(R.parent), R.bridge, serial(R.bridge)};
+}
+
+std::vector<Violation> check_statement_ownership(const std::vector<OwnedRegion> &before,
+                                                 const World &after,
+                                                 const std::vector<ObjectId> &written,
+                                                 const CheckContext &c) {
   // Allowed without a write to the cown: the cown itself was collected (it released its fields),
   // or the region ended because it was frozen (freeze follows borrowed references into regions
   // of Pending cowns, SEMANTICS.md 3.2). Ids are recycled, so identity is checked by serial.
   std::vector<Violation> out;
   Analysis a(after, c);
   checker_detail::Reporter rep(a, out);
-  const State &b = before.heap, &h = after.heap;
-  auto same_object = [&](ObjectId o) {
-    return h.is_live(o) && b.is_live(o) && h.obj(o).serial == b.obj(o).serial;
+  const State &h = after.heap;
+  auto same_object = [&](ObjectId o, uint64_t serial) {
+    return serial != 0 && h.is_live(o) && h.obj(o).serial == serial;
   };
-  for (RegionId r = 1; r < b.region_end(); ++r) {
-    const Region &old = b.region(r);
-    if (!old.live || old.parent_kind != ParentKind::Cown) continue;
-    ObjectId cown = old.parent;
+  for (const OwnedRegion &old : before) {
+    RegionId r = old.region;
+    ObjectId cown = old.cown;
     bool alive = h.is_live_region(r) && h.region(r).serial == old.serial;
     if (alive && h.region(r).parent_kind == ParentKind::Cown && h.region(r).parent == cown)
       continue;
-    if (wrote_cown == cown || !same_object(cown)) continue;
+    if (std::find(written.begin(), written.end(), cown) != written.end() ||
+        !same_object(cown, old.cown_serial))
+      continue;
     std::string became;
     std::vector<RegionId> regs;
     if (alive) {
@@ -181,7 +201,7 @@ std::vector<Violation> check_cown_ownership(const World &before, const World &af
           became = "was handed to " + a.name(now.parent);
           break;
       }
-    } else if (!same_object(old.bridge)) {
+    } else if (!same_object(old.bridge, old.bridge_serial)) {
       became = "was collected";
     } else {
       const Location &l = h.obj(old.bridge).loc;
@@ -193,16 +213,25 @@ std::vector<Violation> check_cown_ownership(const World &before, const World &af
         became = "was dissolved into " + a.where(l);
       }
     }
-    std::string by = wrote_cown == kNone ? "the primitive wrote no cown"
-                                         : "the primitive wrote " + a.name(wrote_cown);
+    std::string by = "the primitive wrote no cown";
+    for (size_t k = 0; k < written.size(); ++k)
+      by = (k == 0 ? "the primitive wrote " : by + (k + 1 == written.size() ? " and " : ", ")) +
+           a.name(written[k]);
     std::vector<ObjectId> objs{cown};
-    if (same_object(old.bridge)) objs.push_back(old.bridge);
+    if (same_object(old.bridge, old.bridge_serial)) objs.push_back(old.bridge);
     rep.add(Invariant::I15,
             "region #" + std::to_string(old.serial) + ", owned by " + a.name(cown) + ", " + became +
                 ", but " + by,
             objs, regs);
   }
   return out;
+}
+
+std::vector<Violation> check_cown_ownership(const World &before, const World &after,
+                                            ObjectId wrote_cown, const CheckContext &c) {
+  std::vector<ObjectId> written;
+  if (wrote_cown != kNone) written.push_back(wrote_cown);
+  return check_statement_ownership(owned_regions(before), after, written, c);
 }
 
 } // namespace lungfish

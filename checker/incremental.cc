@@ -177,7 +177,8 @@ void IncrementalChecker::relocate(const State &h, ObjectId o) {
   bool is_cown = g.live && g.loc.kind == LocationKind::Cown;
   if ((was_cown || is_cown) && (was_cown != is_cown || g.status != ob.status)) {
     if (is_cown && ob.status == CownStatus::Released && g.status != CownStatus::Released)
-      flag(Invariant::I14); // the prototype-chain clause is not incremental
+      flag(Invariant::I14);                // the prototype-chain clause is not incremental
+    if (behaviours_) flag(Invariant::I17); // which behaviour may reach what changed
     g.status = ob.status;
     auto it = cown_children_.find(o);
     if (it != cown_children_.end())
@@ -298,6 +299,7 @@ void IncrementalChecker::region_links(const State &h, RegionId r) {
   const Region &R = h.region(r);
   if (!R.live) return;
   if (g.parent_kind != R.parent_kind || g.parent != R.parent) {
+    if (behaviours_) reparented_.push_back(r);
     count_open(r, -1);
     unlink_child(r);
     g.parent_kind = R.parent_kind;
@@ -313,13 +315,6 @@ void IncrementalChecker::region_links(const State &h, RegionId r) {
     g.bridge = R.bridge;
   }
   work_.push_back(r);
-}
-
-int64_t IncrementalChecker::truth(RegionId r) const {
-  int64_t t = reg_[r].true_lrc;
-  for (const auto &[region, n] : root_lrc_)
-    if (region == r) t += n;
-  return t;
 }
 
 int64_t IncrementalChecker::semantic(const State &h, RegionId r) const {
@@ -352,50 +347,88 @@ void IncrementalChecker::settle(const State &h) {
 
 // ---- roots ----
 
-std::pair<uint32_t, uint32_t> IncrementalChecker::root_count(ObjectId o) const {
-  for (const RootCount &c : roots_)
-    if (c.object == o) return {c.rc, c.local};
-  return {0, 0};
-}
-
-void IncrementalChecker::compute_roots(const World &w) {
-  const State &h = w.heap;
-  for (const RootCount &c : roots_)
-    note_object(c.object); // the previous roots
-  for (const auto &[r, n] : root_lrc_)
-    work_.push_back(r);
-  roots_.clear();
-  root_lrc_.clear();
-  auto add = [&](ObjectId o, uint32_t local) {
-    for (RootCount &c : roots_)
-      if (c.object == o) {
-        c.rc++;
-        c.local += local;
-        return;
-      }
-    roots_.push_back(RootCount{o, 1, local});
-  };
-  for (const Thread &th : w.threads) {
-    for (const Activation &act : th.calls)
-      if (act.frame) add(act.frame, 0);
-    for (ObjectId v : th.stack) {
-      if (!v) continue;
-      add(v, 1);
-      if (!h.is_live(v)) continue;
-      if (RegionId r = live_region_of(h, v)) {
-        auto it = std::find_if(root_lrc_.begin(), root_lrc_.end(),
-                               [&](const auto &p) { return p.first == r; });
-        if (it == root_lrc_.end())
-          root_lrc_.emplace_back(r, 1);
-        else
-          it->second++;
-      }
+// Adds (sign +1) or takes back (-1) one root reference to o: an activation's frame or a stack
+// slot of `thread`. A slot is a LOCAL reference, counted in the LRC of the region o is in.
+void IncrementalChecker::add_root(ObjectId o, uint32_t thread, bool frame, int sign) {
+  if (o == kNone || o >= obj_.size()) return;
+  in_rc_[o] += sign;
+  if (!frame) {
+    in_local_[o] += sign;
+    if (RegionId r = ghost_region_of(o)) {
+      reg_[r].true_lrc += sign;
+      note_region(r);
     }
   }
-  for (const RootCount &c : roots_)
-    note_object(c.object);
-  for (const auto &[r, n] : root_lrc_)
-    work_.push_back(r);
+  note_object(o);
+  auto entry = sign > 0 ? root_refs_.try_emplace(o).first : root_refs_.find(o);
+  if (entry == root_refs_.end()) return;
+  std::vector<RootRef> &refs = entry->second;
+  auto it = std::find_if(refs.begin(), refs.end(),
+                         [&](const RootRef &x) { return x.thread == thread && x.frame == frame; });
+  if (sign > 0) {
+    if (it == refs.end())
+      refs.push_back(RootRef{thread, frame, 1});
+    else
+      it->count++;
+  } else if (it != refs.end() && --it->count == 0) {
+    *it = refs.back();
+    refs.pop_back();
+    if (refs.empty()) root_refs_.erase(entry);
+  }
+}
+
+void IncrementalChecker::update_roots(const World &w) {
+  if (thread_roots_.size() < w.threads.size()) thread_roots_.resize(w.threads.size());
+  // A behaviour that starts (or ends) changes what I17 allows: checked in full then.
+  if (thread_status_.size() < w.threads.size())
+    thread_status_.resize(w.threads.size(), ThreadStatus::Waiting);
+  for (uint32_t t = 1; t < w.threads.size(); ++t)
+    if (thread_status_[t] != w.threads[t].status) {
+      thread_status_[t] = w.threads[t].status;
+      if (behaviours_) flag(Invariant::I17);
+    }
+  for (uint32_t t = 0; t < thread_roots_.size(); ++t) {
+    static const Thread kNoThread;
+    const Thread &th = t < w.threads.size() ? w.threads[t] : kNoThread;
+    // From the top down to the first slot that is the same; everything below it is taken to be
+    // unchanged. That holds unless, between two checks, a thread popped below that slot and
+    // pushed back other values under an equal one (the same object on top again; a frame id
+    // reused at the same depth with a different one under it). The counts of those objects are
+    // then off until that level is popped again (the stale slot is taken back then): their I16
+    // or I8 check falls back to the full checker meanwhile, which gives the verdict; no such
+    // sequence has been seen at statement boundaries.
+    auto sync = [&](std::vector<ObjectId> &old, size_t n, auto at, bool frame) {
+      size_t k = std::min(old.size(), n);
+      while (k > 0 && old[k - 1] != at(k - 1))
+        --k;
+      for (size_t i = k; i < old.size(); ++i)
+        add_root(old[i], t, frame, -1);
+      old.resize(k);
+      for (size_t i = k; i < n; ++i) {
+        old.push_back(at(i));
+        add_root(old.back(), t, frame, +1);
+        if (behaviours_ && !frame && old.back() != kNone)
+          new_refs_.emplace_back(th.local, old.back());
+      }
+    };
+    sync(
+        thread_roots_[t].frames, th.calls.size(), [&](size_t i) { return th.calls[i].frame; },
+        true);
+    sync(
+        thread_roots_[t].slots, th.stack.size(), [&](size_t i) { return th.stack[i]; }, false);
+  }
+}
+
+// I3 for a root: a frame lives in its thread's LOCAL, and a LOCAL object on a thread's stack too.
+void IncrementalChecker::check_root_location(const World &w, ObjectId o) {
+  auto it = root_refs_.find(o);
+  if (it == root_refs_.end() || !w.heap.is_live(o)) return;
+  const Location &l = w.heap.obj(o).loc;
+  for (const RootRef &ref : it->second) {
+    if (ref.thread >= w.threads.size()) continue;
+    Location own = Location::local(w.threads[ref.thread].local);
+    if (ref.frame ? !(l == own) : (l.is_local() && !(l == own))) flag(Invariant::I3);
+  }
 }
 
 // ---- attach / check ----
@@ -412,8 +445,10 @@ void IncrementalChecker::attach(World &w) {
   target_mark_.clear();
   reg_mark_.clear();
   cown_children_.clear();
-  roots_.clear();
-  root_lrc_.clear();
+  thread_roots_.clear();
+  root_refs_.clear();
+  thread_status_.clear();
+  behaviours_ = w.threads.size() > 1;
   objs_.clear();
   targets_.clear();
   regs_.clear();
@@ -430,7 +465,7 @@ void IncrementalChecker::attach(World &w) {
     put_edges(h, o);
   for (RegionId r = 1; r < h.region_end(); ++r)
     region_links(h, r);
-  compute_roots(w);
+  update_roots(w);
   settle(h);
   clear_marks();
   flags_ = 0;
@@ -443,6 +478,9 @@ std::vector<Violation> IncrementalChecker::check(const World &w, bool first_only
   const State &h = w.heap;
   grow(h);
   flags_ = 0;
+  behaviours_ = w.threads.size() > 1;
+  new_refs_.clear();
+  reparented_.clear();
   auto valid_object = [&](ObjectId o) { return o != kNone && o < obj_.size(); };
   auto valid_region = [&](RegionId r) { return r != kNoRegion && r < reg_.size(); };
   for (ObjectId o : log_.objects)
@@ -455,7 +493,7 @@ std::vector<Violation> IncrementalChecker::check(const World &w, bool first_only
     if (valid_object(o)) put_edges(h, o);
   for (RegionId r : log_.regions)
     if (valid_region(r)) region_links(h, r);
-  compute_roots(w);
+  update_roots(w);
   for (size_t k = 0; k < regs_.size(); ++k)
     work_.push_back(regs_[k]);
   settle(h);

@@ -17,9 +17,11 @@
 // Why a ghost: the invariants count what the heap *is* (edges), never the counters the rules keep;
 // the ghost is that count, maintained from edge differences, so it stays independent of the rules.
 // Premise: the state at the previous check satisfied every invariant (a run stops at the first
-// violation). Not incremental (documented in docs/performance.md): I17 when behaviours exist,
-// I14's prototype-chain clause when a cown is released or a chain reaches a Released cown, and
-// the cpython profiles (I18/I19 need the SCCs), which use the full checker throughout.
+// violation). Not incremental (documented in docs/performance.md): I17 while a behaviour runs or
+// when one starts or a cown changes status (otherwise I17 is checked on the region trees new
+// LOCAL references enter), I14's prototype-chain clause when a cown is released or a chain
+// reaches a Released cown, and the cpython profiles (I18/I19 need the SCCs), which use the full
+// checker throughout.
 #pragma once
 
 #include "checker/invariants.h"
@@ -46,9 +48,14 @@ public:
   /// check_state would report them; first_only as in check_state.
   std::vector<Violation> check(const World &w, bool first_only = true);
 
+  /// What the steps since the last check touched (emptied by check).
+  const TouchLog &pending() const { return log_; }
+
   /// Objects and regions examined by the last check (for the benchmarks and tests).
   size_t last_objects_examined() const { return last_objects_; }
   size_t last_regions_examined() const { return last_regions_; }
+  /// The invariants the last check sent to the full checker (bit k = Invariant k).
+  uint32_t last_full_checks() const { return flags_; }
 
 private:
   struct GhostObject {
@@ -67,7 +74,7 @@ private:
     ParentKind parent_kind = ParentKind::None;
     uint32_t parent = 0;
     ObjectId bridge = kNone;
-    int64_t true_lrc = 0; // LOCAL object edges into its objects (roots are added per check)
+    int64_t true_lrc = 0; // LOCAL references into its objects (edges and stack slots)
     uint32_t members = 0;
     bool open = false, topen = false; // subtree has a semantic / true LRC > 0
     uint32_t open_children = 0, topen_children = 0;
@@ -84,14 +91,26 @@ private:
   std::vector<std::vector<ObjectId>> sources_; // mutable (or dead) targets: sources, with repeats
   std::vector<GhostRegion> reg_;
   std::unordered_map<ObjectId, std::vector<RegionId>> cown_children_;
-  // Roots (frames and stack slots) of the last and the current check.
-  // (few: the frames of the activations and the operand-stack slots, so flat vectors)
-  struct RootCount {
-    ObjectId object;
-    uint32_t rc, local;
+  // Roots: the activations' frames and the operand-stack slots, as of the last check, per
+  // thread. They count in in_rc_ (and slots in in_local_ and their region's true_lrc) like edges.
+  // The machine pushes and pops them at the top, so a check compares each list from the top down
+  // to the first slot that did not change (cost: what changed, not the depth of the stack).
+  struct ThreadRoots {
+    std::vector<ObjectId> frames, slots;
   };
-  std::vector<RootCount> roots_;
-  std::vector<std::pair<RegionId, int64_t>> root_lrc_;
+  std::vector<ThreadRoots> thread_roots_;
+  struct RootRef {
+    uint32_t thread;
+    bool frame;
+    uint32_t count;
+  };
+  std::unordered_map<ObjectId, std::vector<RootRef>> root_refs_; // for I3 on a touched root
+  // I17 (behaviour isolation) while behaviours exist: what the step may have changed.
+  bool behaviours_ = false;
+  std::vector<ThreadStatus> thread_status_;
+  std::vector<std::pair<uint32_t, ObjectId>> new_refs_; // (LOCAL, object in a region) refs
+  std::vector<RegionId> reparented_;                    // regions whose parent changed
+  std::vector<std::pair<RegionId, uint32_t>> scanned_;  // (tree root, LOCAL) looked at
   // The objects and regions concerned by the current check.
   std::vector<ObjectId> objs_, targets_;
   std::vector<std::pair<ObjectId, ObjectId>> edges_; // new edges to check
@@ -124,16 +143,19 @@ private:
   RegionId ghost_up(RegionId r) const;
   void count_open(RegionId r, int sign);
   void settle(const State &h);
-  int64_t truth(RegionId r) const;
+  int64_t truth(RegionId r) const { return reg_[r].true_lrc; }
   int64_t semantic(const State &h, RegionId r) const;
-  void compute_roots(const World &w);
-  std::pair<uint32_t, uint32_t> root_count(ObjectId o) const;
+  void add_root(ObjectId o, uint32_t thread, bool frame, int sign);
+  void update_roots(const World &w);
+  void check_root_location(const World &w, ObjectId o);
   void flag(Invariant i) { flags_ |= 1u << static_cast<unsigned>(i); }
   void evaluate(const World &w);
   void check_edge(const State &h, ObjectId from, ObjectId to);
   void check_object(const World &w, ObjectId o);
   void check_links(const State &h, ObjectId o);
   void check_region(const World &w, RegionId r);
+  void evaluate_isolation(const World &w);
+  bool tree_shared(const World &w, RegionId r, uint32_t local);
 };
 
 } // namespace lungfish

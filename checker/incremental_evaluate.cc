@@ -20,6 +20,7 @@ void IncrementalChecker::check_edge(const State &h, ObjectId o, ObjectId t) {
   if (ol.is_immutable() && !shareable) flag(Invariant::I2);
   if (tl.is_local() && !(ol == tl)) flag(Invariant::I3);
   RegionId r = live_region_of(h, o), s = live_region_of(h, t);
+  if (s && ol.is_local() && behaviours_) new_refs_.emplace_back(ol.index, t); // for I17
   if (r && s && s != r) {
     const Region &S = h.region(s);
     if (S.bridge != t || S.parent_kind != ParentKind::Region || S.parent != r) flag(Invariant::I4);
@@ -35,9 +36,8 @@ void IncrementalChecker::check_object(const World &w, ObjectId o) {
   const State &h = w.heap;
   if (o == kNone || o >= h.object_end()) return;
   const Object &ob = h.obj(o);
-  auto [root_rc, root_local] = root_count(o);
   if (!ob.live) {
-    if (in_rc_[o] + root_rc > 0) flag(Invariant::I16); // something still points to it
+    if (in_rc_[o] > 0) flag(Invariant::I16); // something still points to it
     return;
   }
   const Location &l = ob.loc;
@@ -49,8 +49,8 @@ void IncrementalChecker::check_object(const World &w, ObjectId o) {
   }
   if ((ob.kind == ObjectKind::Cown) != (l.kind == LocationKind::Cown)) flag(Invariant::I1);
   if (valid) check_links(h, o);
-  if (!h.is_global(o) && (ob.rc != in_rc_[o] + root_rc || ob.local_rc != in_local_[o] + root_local))
-    flag(Invariant::I16);
+  if (!h.is_global(o) && (ob.rc != in_rc_[o] || ob.local_rc != in_local_[o])) flag(Invariant::I16);
+  check_root_location(w, o);
   if (ctx_.profile == Profile::Frankenscript &&
       ob.proto == h.builtin_proto(BuiltinProto::RegionObject)) {
     RegionId r = live_region_of(h, o);
@@ -162,15 +162,7 @@ void IncrementalChecker::evaluate(const World &w) {
   }
   for (size_t k = 0; k < regs_.size(); ++k)
     check_region(w, regs_[k]);
-  for (uint32_t t = 0; t < w.threads.size(); ++t) {
-    const Thread &th = w.threads[t];
-    const Location own = Location::local(th.local);
-    for (const Activation &act : th.calls)
-      if (h.is_live(act.frame) && !(h.obj(act.frame).loc == own)) flag(Invariant::I3);
-    for (ObjectId v : th.stack)
-      if (h.is_live(v) && h.obj(v).loc.is_local() && !(h.obj(v).loc == own)) flag(Invariant::I3);
-  }
-  if (w.threads.size() > 1) flag(Invariant::I17); // behaviour isolation: the full check
+  if (behaviours_) evaluate_isolation(w);
 }
 
 } // namespace lungfish

@@ -88,6 +88,30 @@ std::vector<Violation> check_no_leak(const World &w, const CheckContext &c); // 
 std::vector<Violation> check_cown_ownership(const World &before, const World &after,
                                             ObjectId wrote_cown, const CheckContext &c);
 
+/// What I15 needs to remember of a region a cown owns: the region, the cown and the bridge, each
+/// with its serial (0: not live), so that a recycled id is not taken for the same thing.
+struct OwnedRegion {
+  RegionId region = kNoRegion;
+  uint64_t serial = 0;
+  ObjectId cown = kNone;
+  uint64_t cown_serial = 0;
+  ObjectId bridge = kNone;
+  uint64_t bridge_serial = 0;
+  bool operator==(const OwnedRegion &) const = default;
+};
+/// The record of live region r (whose parent is a cown) in heap h.
+OwnedRegion owned_region(const State &h, RegionId r);
+/// Every live region of w whose parent is a cown, in region order.
+std::vector<OwnedRegion> owned_regions(const World &w);
+/// I15 over a statement: each region in `before` (cown-owned at the previous boundary) still has
+/// its cown as parent in `after`, unless the statement wrote that cown (`written`: the cowns
+/// written or moved from), the cown was collected, or the region was frozen. Regions not in
+/// `before` are not looked at, so a caller may pass only those that can have changed.
+std::vector<Violation> check_statement_ownership(const std::vector<OwnedRegion> &before,
+                                                 const World &after,
+                                                 const std::vector<ObjectId> &written,
+                                                 const CheckContext &c);
+
 /// Every state invariant in order (I1..I17, skipping I15); stops after the first invariant that
 /// reports violations when `first_only` is set.
 std::vector<Violation> check_state(const World &w, const CheckContext &c, bool first_only = true);

@@ -24,6 +24,7 @@ struct CheckOptions {
   std::string profile;
   std::vector<std::string> disabled;
   std::string save_failures = ".lungfish/failures/";
+  std::string check = "incremental";
   bool json = false;
 };
 
@@ -60,6 +61,7 @@ int check_command(const CheckOptions &o) {
   co.max_size = o.max_size;
   co.config.profile = to_profile(o.profile);
   co.config.disabled = to_disabled_checks(o.disabled);
+  co.config.check = to_check_mode(o.check);
   co.disabled_names = o.disabled;
   co.save_dir = o.save_failures;
   // The seed comes first; with --json it goes to stderr so that stdout stays one JSON object.
@@ -111,6 +113,12 @@ int check_command(const CheckOptions &o) {
   // A failure that could not be saved was asked for and is lost: an error, exit 2 (the message
   // came before the report).
   if (!r.save_error.empty()) return kExitUsage;
+  for (const gen::Counterexample &c : r.failures)
+    if (c.failure.property == gen::kCheckerDisagreement) {
+      std::cerr << "lungfish bug: the incremental and full checkers disagree (--check both) on "
+                   "the program above\n";
+      return kExitCheckerBug;
+    }
   return r.failures.empty() ? kExitOk : kExitViolation;
 }
 
@@ -133,6 +141,7 @@ void add_check_command(CLI::App &app, Handler &handler) {
                   "Directory keeping failing cases (run first next time)")
       ->type_name("DIR")
       ->capture_default_str();
+  add_check_option(*sub, o->check);
   sub->add_flag("--json", o->json, "Print one JSON object (docs/json-output.md)");
   sub->callback([o, sub, &handler] {
     o->seed_given = sub->count("--seed") > 0;

@@ -23,6 +23,7 @@ struct EnumerateOptions {
   std::string profile;
   std::vector<std::string> disabled;
   std::string schedules = "default";
+  std::string check = "incremental";
   bool json = false;
 };
 
@@ -59,10 +60,15 @@ int enumerate_command(const EnumerateOptions &o) {
   eo.profile = to_profile(o.profile);
   eo.disabled = to_disabled_checks(o.disabled);
   eo.schedules = o.schedules == "all" ? ScheduleMode::All : ScheduleMode::Default;
+  eo.check = to_check_mode(o.check);
   bool tty = isatty(STDERR_FILENO);
   gen::ExploreResult r = gen::explore(eo, [&](size_t depth, uint64_t states) {
     if (tty) std::cerr << "enumerate: depth " << depth << ", " << states << " states\n";
   });
+  if (!r.checker_bug.empty()) {
+    std::cerr << r.checker_bug << "\n";
+    return kExitCheckerBug;
+  }
   nlohmann::json violations = nlohmann::json::array();
   std::vector<std::string> reproduce;
   std::string save_error;
@@ -131,6 +137,7 @@ void add_enumerate_command(CLI::App &app, Handler &handler) {
   add_disable_check_option(*sub, o->disabled);
   sub->add_option("--schedules", o->schedules, "Behaviour interleavings: default or all")
       ->check(CLI::IsMember({"default", "all"}));
+  add_check_option(*sub, o->check);
   sub->add_flag("--json", o->json, "Print one JSON object (docs/json-output.md)");
   sub->callback([o, &handler] { handler = [o] { return enumerate_command(*o); }; });
 }

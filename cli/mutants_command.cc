@@ -25,6 +25,7 @@ struct MutantsOptions {
   std::vector<std::string> only;
   bool no_z3 = false;
   bool from_scratch = false;
+  std::string check = "incremental";
   std::string save_dir = ".lungfish/mutants";
 };
 
@@ -44,12 +45,19 @@ int mutants_command(const MutantsOptions &mo) {
   o.only = mo.only;
   o.use_z3 = !mo.no_z3;
   o.incremental = !mo.from_scratch;
+  o.check = to_check_mode(mo.check);
   std::cerr << "lungfish mutants: seed " << o.seed << ", budget " << o.budget_programs
             << " programs per mutant\n";
   bool tty = isatty(STDERR_FILENO);
-  std::vector<gen::MutantResult> results = gen::hunt_mutants(o, [&](const gen::MutantResult &r) {
-    if (tty) std::cerr << "  " << r.spec.name << ": " << r.status << "\n";
-  });
+  std::vector<gen::MutantResult> results;
+  try {
+    results = gen::hunt_mutants(o, [&](const gen::MutantResult &r) {
+      if (tty) std::cerr << "  " << r.spec.name << ": " << r.status << "\n";
+    });
+  } catch (const gen::CheckerBug &e) {
+    std::cerr << e.what() << "\n";
+    return kExitCheckerBug;
+  }
 
   std::vector<std::string> files;
   std::string timings;
@@ -127,6 +135,7 @@ void add_mutants_command(CLI::App &app, Handler &handler) {
   sub->add_flag("--from-scratch", o->from_scratch,
                 "The exhaustive engine reruns every program from its first statement instead of "
                 "resuming from its prefix's state (slower; the same report)");
+  add_check_option(*sub, o->check);
   sub->callback([o, &handler] { handler = [o] { return mutants_command(*o); }; });
 }
 

@@ -79,6 +79,23 @@ Profile to_profile(const std::string &name) {
   return parse_profile(name).value_or(Profile::Lungfish);
 }
 
+CLI::Option *add_check_option(CLI::App &app, std::string &out) {
+  if (out.empty()) out = "incremental";
+  return app
+      .add_option("--check", out,
+                  "How the invariants are checked at every statement boundary: incremental "
+                  "(cost of what the step touched), full (every invariant recomputed from the "
+                  "whole heap) or both (both, compared: a difference is reported as a bug of "
+                  "lungfish, exit 5)")
+      ->check(CLI::IsMember({"incremental", "full", "both"}))
+      ->type_name("MODE")
+      ->capture_default_str();
+}
+
+CheckMode to_check_mode(const std::string &name) {
+  return parse_check_mode(name).value_or(CheckMode::Incremental);
+}
+
 int not_implemented(const std::string &command) {
   std::cerr << "lungfish " << command << ": not yet implemented in this build\n";
   return kExitUsage;

@@ -1,6 +1,7 @@
 // Options and conventions shared by the subcommands: exit codes, validated flags.
 #pragma once
 
+#include "checker/monitor.h"
 #include "model/rules.h"
 
 #include <CLI/CLI.hpp>
@@ -17,6 +18,7 @@ enum ExitCode : int {
   kExitUsage = 2,
   kExitLimit = 3,
   kExitRejected = 4,
+  kExitCheckerBug = 5, // --check both: the incremental and full checkers disagreed (a lungfish bug)
 };
 
 /// Validator for counts, seeds and durations: a number >= 0, with a short message otherwise.
@@ -35,6 +37,11 @@ std::string disable_check_help();
 DisabledChecks to_disabled_checks(const std::vector<std::string> &names);
 /// Parses a profile name already validated by add_profile_option (empty = lungfish).
 Profile to_profile(const std::string &name);
+/// Adds `--check incremental|full|both` (how the invariants are checked at every statement
+/// boundary; checker/monitor.h) storing into `out` (default "incremental").
+CLI::Option *add_check_option(CLI::App &app, std::string &out);
+/// The mode named by a value validated by add_check_option.
+CheckMode to_check_mode(const std::string &name);
 /// The handler of a subcommand that this build does not implement yet: says so, returns 2.
 int not_implemented(const std::string &command);
 

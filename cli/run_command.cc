@@ -1,10 +1,10 @@
-// `lungfish run PROG`: execute one program under the model, checking the state invariants after
-// every statement and the no-leak invariant (I20) at the end.
+// `lungfish run PROG`: execute one program under the model, checked by the monitor
+// (checker/monitor.h): the state invariants after every statement, I15 over it, I20 at the end.
 #include "cli/commands.h"
 #include "cli/options.h"
 #include "cli/run_report.h"
 
-#include "checker/invariants.h"
+#include "checker/monitor.h"
 #include "model/code.h"
 #include "model/machine.h"
 #include "model/program_text.h"
@@ -27,28 +27,9 @@ struct RunOptions {
   uint64_t max_steps = 0;
   double timeout = 0;
   std::string schedules = "default";
+  std::string check = "incremental";
   bool json = false;
 };
-
-/// I15 over one statement: the step invariant holds for each cown written in it, so a change is
-/// reported only if no written cown explains it (the intersection over the written cowns).
-std::vector<Violation> check_statement_step(const World &before, const Machine &m,
-                                            const CheckContext &ctx) {
-  const std::vector<ObjectId> &written = m.written_cowns();
-  if (written.empty()) return check_cown_ownership(before, m.world(), kNone, ctx);
-  std::vector<Violation> common = check_cown_ownership(before, m.world(), written[0], ctx);
-  for (size_t i = 1; i < written.size() && !common.empty(); ++i) {
-    std::vector<Violation> next = check_cown_ownership(before, m.world(), written[i], ctx), kept;
-    for (Violation &v : common)
-      for (const Violation &n : next)
-        if (n.message == v.message) {
-          kept.push_back(std::move(v));
-          break;
-        }
-    common = std::move(kept);
-  }
-  return common;
-}
 
 int exit_code(Outcome o) {
   switch (o) {
@@ -83,7 +64,8 @@ int run_command(const RunOptions &o) {
   MachineOptions mo;
   mo.profile = o.profile.empty() && python ? Profile::Cpython : to_profile(o.profile);
   mo.disabled = to_disabled_checks(o.disabled);
-  for (const std::string &m : o.mutants) mo.mutants.set(static_cast<size_t>(*find_mutant(m)));
+  for (const std::string &m : o.mutants)
+    mo.mutants.set(static_cast<size_t>(*find_mutant(m)));
   mo.max_steps = o.max_steps;
   mo.timeout_seconds = o.timeout;
   mo.schedules = o.schedules == "all" ? ScheduleMode::All : ScheduleMode::Default;
@@ -98,38 +80,31 @@ int run_command(const RunOptions &o) {
     }
   }
 
-  Machine machine(compile(program), mo);
-  CheckContext ctx{mo.profile};
-  std::vector<FoundViolation> found;
-  uint64_t events = 0;
-  World before = machine.world(); // the state at the previous statement boundary (for I15)
-  uint64_t last_step = 0;         // --schedules all forks: a smaller step starts another branch
+  // Object histories appear only in a rejection's text report, and recording them costs an access
+  // path search per event: the run goes without, and a rejected run is repeated with them below
+  // (the machine is deterministic).
+  mo.record_history = false;
+  std::shared_ptr<const CompiledProgram> compiled = compile(program);
+  program = Program{}; // the compiled program keeps its own copy: free the parse's memory
+  Machine machine(compiled, mo);
+  MonitorOptions checking{to_check_mode(o.check)};
+  Monitor monitor(CheckContext{mo.profile}, checking);
+  monitor.attach(machine);
   std::ostream &show_os = o.json ? std::cerr : std::cout; // --json keeps stdout one object
   Observer observer = [&](const Machine &m, const Event &e) {
-    ++events;
-    std::vector<Violation> v;
     if (e.kind == EventKind::Statement) {
       trace.statement(m, e);
       if (!o.show.empty()) show_state(show_os, o.show, m, e);
-      v = check_state(m.world(), ctx, true);
-      if (v.empty() && e.step >= last_step) v = check_statement_step(before, m, ctx);
-      before = m.world();
-      last_step = e.step;
-    } else {
-      v = check_no_leak(m.world(), ctx);
     }
-    for (Violation &x : v)
-      found.push_back(
-          {std::move(x), e.line, events, e.kind == EventKind::End ? "end of run" : e.message});
-    return v.empty();
+    return monitor.observe(m, e);
   };
   Outcome outcome = machine.run(observer);
-  if (outcome == Outcome::Violation && found.empty() && machine.dangling())
-    found.push_back({Violation{Invariant::I16, *machine.dangling(), {}}, machine.last_event().line,
-                     events + 1, "use of a freed object"});
+  monitor.finish(machine, outcome);
   if (outcome == Outcome::Rejected && machine.error() && !o.show.empty())
     show_rejection(show_os, o.show, machine, *machine.error());
   {
+    // The trace ends as the run did: the rejection, or what the checker found.
+    const std::vector<Finding> &found = monitor.findings();
     bool leak = !found.empty() && found.back().violation.invariant == Invariant::I20;
     std::string detail;
     if (!found.empty())
@@ -142,10 +117,26 @@ int run_command(const RunOptions &o) {
     std::cerr << "lungfish run: " << trace_error << "\n";
     return kExitUsage;
   }
-  if (o.json)
-    std::cout << json_report(machine, outcome, found).dump(2) << "\n";
-  else
-    print_text_report(o.show.empty() ? std::cout : std::cerr, machine, outcome, found);
+  if (monitor.disagreement()) {
+    std::cerr << monitor.disagreement()->describe() << "\n";
+    return kExitCheckerBug;
+  }
+  if (o.json) {
+    std::cout << json_report(machine, outcome, monitor.findings()).dump(2) << "\n";
+    return exit_code(outcome);
+  }
+  const Machine *reported = &machine;
+  std::unique_ptr<Machine> again;
+  if (outcome == Outcome::Rejected) {
+    MachineOptions with_history = mo;
+    with_history.record_history = true;
+    with_history.timeout_seconds = 0; // the first run ended by itself: so does this one
+    again = std::make_unique<Machine>(compiled, with_history);
+    Monitor checked(CheckContext{mo.profile}, checking);
+    checked.attach(*again);
+    if (again->run(checked.observer()) == outcome) reported = again.get();
+  }
+  print_text_report(o.show.empty() ? std::cout : std::cerr, *reported, outcome, monitor.findings());
   return exit_code(outcome);
 }
 
@@ -191,6 +182,7 @@ void add_run_command(CLI::App &app, Handler &handler) {
       ->check(CLI::IsMember({"default", "all"}))
       ->type_name("MODE")
       ->capture_default_str();
+  add_check_option(*sub, o->check);
   sub->add_flag("--json", o->json,
                 "Print one JSON object {outcome, steps, error, violations, state} "
                 "(docs/json-output.md)");

@@ -2,7 +2,7 @@
 // the final report (text or --json).
 #pragma once
 
-#include "checker/invariants.h"
+#include "checker/monitor.h"
 #include "model/machine.h"
 
 #include <nlohmann/json.hpp>
@@ -17,13 +17,8 @@
 
 namespace lungfish::cli {
 
-/// A violation found by the run's observer, with where it was found.
-struct FoundViolation {
-  Violation violation;
-  uint32_t line = 0;
-  uint64_t event = 0;        // 1-based index of the event (statement events, then the end)
-  std::string event_message; // "Line 4: r.f = x", or "end of run"
-};
+/// A violation found by the run's monitor, with where it was found.
+using FoundViolation = Finding;
 
 /// Prints the state after one statement event in the --show format (text|mermaid|dot|json).
 void show_state(std::ostream &os, const std::string &format, const Machine &m, const Event &e);

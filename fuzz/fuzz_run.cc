@@ -1,13 +1,15 @@
-// Fuzzes `run` on parsed programs: the machine with a step bound, the full checker after every
-// statement and the no-leak check at the end. The input is the whole program text (so the seed
-// programs are useful as they are); its length modulo 8 picks the profile and the schedule mode,
-// so all four profiles and `--schedules all` are exercised.
-#include "checker/invariants.h"
+// Fuzzes `run` on parsed programs: the machine with a step bound, checked by the monitor with
+// both checkers (a disagreement aborts: a bug of lungfish), I20 at the end. The input is the whole
+// program text (so the seed programs are useful as they are); its length modulo 8 picks the profile
+// and the schedule mode, so all four profiles and `--schedules all` are exercised.
+#include "checker/monitor.h"
 #include "model/code.h"
 #include "model/machine.h"
 #include "model/program_text.h"
 
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 #include <string_view>
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
@@ -25,13 +27,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   mo.max_schedules = 16;
   mo.max_steps = 5000; // the bound --max-steps gives; loops end with outcome limit
   lungfish::Machine m(lungfish::compile(program), mo);
-  lungfish::CheckContext ctx{mo.profile};
-  m.run([&](const lungfish::Machine &mm, const lungfish::Event &e) {
-    if (e.kind == lungfish::EventKind::End) return lungfish::check_no_leak(mm.world(), ctx).empty();
-    auto v = lungfish::check_state(mm.world(), ctx, true);
-    for (const auto &x : v)
-      (void)lungfish::format_violation(mm.world(), x);
-    return v.empty();
-  });
+  // The monitor as `run --check both` uses it: a disagreement of the two checkers is a bug.
+  lungfish::Monitor monitor(lungfish::CheckContext{mo.profile},
+                            lungfish::MonitorOptions{lungfish::CheckMode::Both});
+  monitor.attach(m);
+  m.run(monitor.observer());
+  if (const auto &d = monitor.disagreement()) {
+    std::fprintf(stderr, "%s\n", d->describe().c_str());
+    std::abort();
+  }
+  for (const lungfish::Finding &f : monitor.findings())
+    (void)lungfish::finding_text(m.world(), f);
   return 0;
 }

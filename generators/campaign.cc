@@ -1,5 +1,6 @@
 #include "generators/campaign.h"
 
+#include "checker/monitor.h"
 #include "generators/ast_build.h"
 #include "generators/rng.h"
 #include "generators/shrink.h"
@@ -53,6 +54,8 @@ std::string flags(const CampaignOptions &o) {
     out += " --profile " + std::string(profile_name(o.config.profile));
   for (const std::string &d : o.disabled_names)
     out += " --disable-check " + d;
+  if (o.config.check != CheckMode::Incremental)
+    out += " --check " + std::string(check_mode_name(o.config.check));
   return out;
 }
 
@@ -87,15 +90,15 @@ size_t non_global_objects(const Program &p, const CheckConfig &cfg) {
   mo.max_steps = cfg.max_steps;
   mo.record_history = false;
   Machine m(compile(parsed), mo);
-  CheckContext ctx{cfg.profile};
+  Monitor monitor(CheckContext{cfg.profile}, MonitorOptions{cfg.check});
+  monitor.attach(m);
   size_t objects = 0;
   m.run([&](const Machine &mm, const Event &e) {
     const State &h = mm.heap();
     objects = 0;
     for (ObjectId o = 1; o < h.object_end(); ++o)
       if (h.is_live(o) && !h.is_global(o)) ++objects;
-    if (e.kind == EventKind::End) return check_no_leak(mm.world(), ctx).empty();
-    return check_state(mm.world(), ctx, true).empty();
+    return monitor.observe(mm, e);
   });
   return objects;
 }

@@ -1,6 +1,6 @@
 #include "generators/explore.h"
 
-#include "checker/invariants.h"
+#include "checker/monitor.h"
 #include "generators/ast_build.h"
 #include "generators/properties.h"
 #include "model/code.h"
@@ -193,6 +193,7 @@ struct Transition {
   World state;            // at the sentinel
   std::optional<ExploreViolation> violation;
   bool rejected = false;
+  std::string disagreement; // --check both: the two checkers disagreed (a lungfish bug)
 };
 
 Transition run_transition(const std::vector<Stmt> &body, const ExploreOptions &o) {
@@ -208,50 +209,28 @@ Transition run_transition(const std::vector<Stmt> &body, const ExploreOptions &o
   mo.record_history = false;
   mo.max_steps = 100000;
   Machine m(compile(p), mo);
-  CheckContext ctx{o.profile};
+  Monitor monitor(CheckContext{o.profile}, MonitorOptions{o.check});
+  monitor.attach(m);
   Transition t;
-  World before = m.world();
-  uint64_t last_step = 0;
-  auto violated = [&](const Machine &mm, const Event &e, const Violation &v) {
-    ExploreViolation x;
-    x.program.body = body;
-    x.invariant = std::string(invariant_name(v.invariant));
-    x.message = format_violation(mm.world(), v);
-    x.line = e.line;
-    x.event = e.kind == EventKind::End ? "end of run" : e.message;
-    x.objects = live_objects(mm.heap());
-    t.violation = std::move(x);
-  };
   Outcome out = m.run([&](const Machine &mm, const Event &e) {
-    if (e.kind == EventKind::End) {
-      std::vector<Violation> v = check_no_leak(mm.world(), ctx);
-      if (!v.empty()) violated(mm, e, v[0]);
-      return v.empty();
-    }
-    if (e.step < last_step) before = World{}; // --schedules all: another branch starts
-    std::vector<Violation> v = check_state(mm.world(), ctx, true);
-    if (v.empty() && e.step >= last_step && !before.threads.empty())
-      v = step_violations(before, mm, ctx);
-    if (!v.empty()) {
-      violated(mm, e, v[0]);
-      return false;
-    }
-    if (e.thread == 0 && e.line == sentinel && mm.world().threads[0].calls.size() == 1 &&
-        !t.main_done) {
+    if (!monitor.observe(mm, e)) return false;
+    if (e.kind == EventKind::Statement && e.thread == 0 && e.line == sentinel &&
+        mm.world().threads[0].calls.size() == 1 && !t.main_done) {
       t.main_done = true;
       t.state = mm.world();
     }
-    before = mm.world();
-    last_step = e.step;
     return true;
   });
-  if (out == Outcome::Violation && !t.violation) {
+  monitor.finish(m, out);
+  if (const auto &d = monitor.disagreement()) t.disagreement = d->describe();
+  if (!monitor.findings().empty()) {
+    const Finding &f = monitor.findings().front();
     ExploreViolation x;
     x.program.body = body;
-    x.invariant = "I16";
-    x.message = m.dangling().value_or("the run stopped with a violation");
-    x.line = m.last_event().line;
-    x.event = "use of a freed object";
+    x.invariant = std::string(invariant_name(f.violation.invariant));
+    x.message = finding_text(m.world(), f);
+    x.line = f.line;
+    x.event = f.event_message;
     x.objects = live_objects(m.heap());
     t.violation = std::move(x);
   }
@@ -301,6 +280,11 @@ ExploreResult explore(const ExploreOptions &o,
         body.push_back(s);
         Transition t = run_transition(body, o);
         ++res.transitions;
+        if (!t.disagreement.empty()) {
+          res.checker_bug = t.disagreement;
+          res.complete = false;
+          return res;
+        }
         if (t.rejected && !t.main_done) ++res.rejected;
         if (t.violation) {
           if (reported.insert(t.violation->invariant).second) {

@@ -8,6 +8,7 @@
 // end of the run with the invariants checked at every statement and I20 at the end.
 #pragma once
 
+#include "checker/monitor.h"
 #include "model/ast.h"
 #include "model/machine.h"
 #include "model/rules.h"
@@ -27,6 +28,7 @@ struct ExploreOptions {
   Profile profile = Profile::Lungfish;
   DisabledChecks disabled;
   ScheduleMode schedules = ScheduleMode::Default;
+  CheckMode check = CheckMode::Incremental; // how the monitor checks every transition
   uint64_t max_states = 5'000'000; // a memory guard: the search stops (incomplete) beyond it
 };
 
@@ -47,7 +49,8 @@ struct ExploreResult {
   uint64_t rejected = 0;    // transitions rejected by a check
   uint64_t pruned = 0;      // transitions to a state over the object or region bound
   size_t depth_reached = 0; // the deepest level that produced a new state
-  bool complete = true;     // false if max_states stopped the search
+  bool complete = true;     // false if max_states (or a checker bug) stopped the search
+  std::string checker_bug;  // --check both: where the two checkers disagreed (search stopped)
   // The shortest counterexample per invariant. With checks disabled, violations that also happen
   // with every check on are marked `baseline` and the search goes on until one that does not.
   std::vector<ExploreViolation> violations;

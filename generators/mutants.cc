@@ -105,11 +105,11 @@ struct Candidate {
   }
 };
 
-Candidate make_candidate(const MutantSpec &spec, Profile profile, Program p) {
+Candidate make_candidate(const MutantSpec &spec, Profile profile, Program p, CheckMode check) {
   Candidate c;
   c.program = make_program(std::move(p.body));
   c.text = print_program(c.program);
-  c.run = run_checked(c.program, spec.options(profile, true));
+  c.run = run_checked(c.program, spec.options(profile, true), 0, nullptr, nullptr, {}, check);
   c.statements = count_statements(c.program.body);
   return c;
 }
@@ -136,13 +136,17 @@ private:
   const MutantSpec &spec_;
   const MutantOptions &o_;
   MachineOptions on_;
+  /// The mutated run of p, checked as the options say.
+  CheckedRun checked(const Program &p) const {
+    return run_checked(p, on_, 0, nullptr, nullptr, {}, o_.check);
+  }
   MutantResult r_;
   std::vector<Candidate> found_; // the counterexamples of the engine that found one first
 
   void found(const std::string &engine, Program p) {
-    Candidate c = make_candidate(spec_, o_.profile, std::move(p));
+    Candidate c = make_candidate(spec_, o_.profile, std::move(p), o_.check);
     // Re-checked without the sentinel and with numbered lines: the reported program must kill.
-    if (!to_blame(spec_, o_.profile, c.program, c.run)) return;
+    if (!to_blame(spec_, o_.profile, c.program, c.run, o_.check)) return;
     if (r_.engine.empty()) r_.engine = engine;
     found_.push_back(std::move(c));
   }
@@ -194,9 +198,9 @@ private:
           resume.line = p.body[prefix.size()].loc.line;
           World state;
           bool reached = false;
-          CheckedRun run = run_checked(p, on_, sentinel, &state, &reached, resume);
+          CheckedRun run = run_checked(p, on_, sentinel, &state, &reached, resume, o_.check);
           if (run.broke) {
-            if (found_.size() < 64 && to_blame(spec_, o_.profile, p, run))
+            if (found_.size() < 64 && to_blame(spec_, o_.profile, p, run, o_.check))
               found("exhaustive", make_program(body));
             continue; // a broken state is not explored further
           }
@@ -247,7 +251,7 @@ private:
         size_t size = 2 + (i / 2) % 11;
         Program p = make_program(
             generate_program(derive_seed(mseed, i), size, campaign_family(i / 2), o_.profile).body);
-        if (to_blame(spec_, o_.profile, p, run_checked(p, on_))) found("random", p);
+        if (to_blame(spec_, o_.profile, p, checked(p), o_.check)) found("random", p);
         continue;
       }
       if (walk.size() >= walk_length) {
@@ -257,9 +261,9 @@ private:
       std::vector<Stmt> body = walk;
       body.push_back(rng.pick(alpha));
       Program p = make_program(body);
-      CheckedRun run = run_checked(p, on_);
+      CheckedRun run = checked(p);
       if (run.broke) {
-        if (to_blame(spec_, o_.profile, p, run)) found("random", p);
+        if (to_blame(spec_, o_.profile, p, run, o_.check)) found("random", p);
         continue;
       }
       if (run.outcome == Outcome::Ok) walk = std::move(body);
@@ -288,7 +292,7 @@ private:
     }
     try {
       Program p = parse_program(c->program, "<z3>");
-      if (kills(spec_, o_.profile, p)) {
+      if (kills(spec_, o_.profile, p, o_.check)) {
         r_.z3 = "counterexample within " + scope;
         found("z3", p);
         return;
@@ -339,9 +343,10 @@ private:
     Profile profile = o_.profile;
     const MutantSpec &spec = spec_;
     Program p = shrink_program(
-        c.program, [&](const Program &q) { return kills(spec, profile, make_program(q.body)); },
+        c.program,
+        [&](const Program &q) { return kills(spec, profile, make_program(q.body), o_.check); },
         o_.shrink_budget);
-    Candidate s = make_candidate(spec_, o_.profile, p);
+    Candidate s = make_candidate(spec_, o_.profile, p, o_.check);
     if (!s.run.broke) return c;
     std::vector<Candidate> all = {s};
     for (const Candidate &f : found_)

@@ -12,6 +12,7 @@
 // counterexample found is shrunk (fewest statements, then fewest objects) before it is reported.
 #pragma once
 
+#include "checker/monitor.h"
 #include "model/ast.h"
 #include "model/machine.h"
 #include "model/render.h"
@@ -23,6 +24,7 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -66,6 +68,7 @@ struct MutantOptions {
   /// of the run), from the state its prefix reached, instead of the whole program: the same
   /// verdicts (a test compares), several times faster at depth 5 and more.
   bool incremental = true;
+  CheckMode check = CheckMode::Incremental; // how every run checks the invariants (`--check`)
 };
 
 /// One run of a program under the invariant checker.
@@ -99,16 +102,26 @@ struct Resume {
   const World *world = nullptr;
   uint32_t line = 0;
 };
+/// Under `--check both` a disagreement of the two checkers throws CheckerBug.
 CheckedRun run_checked(const Program &p, const MachineOptions &mo, uint32_t sentinel_line = 0,
-                       World *at_sentinel = nullptr, bool *reached = nullptr, Resume resume = {});
+                       World *at_sentinel = nullptr, bool *reached = nullptr, Resume resume = {},
+                       CheckMode check = CheckMode::Incremental);
+
+/// Thrown by run_checked when `--check both` finds the incremental and full checkers disagreeing:
+/// a bug of lungfish, which no verdict about a mutant can rest on.
+struct CheckerBug : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
 
 /// True if `p` kills the mutant: its mutated run breaks an invariant and the mutant is to blame:
 /// the reference run breaks none, and (check mutants) it is rejected by the mutant's own rule at
 /// some statement whose removal leaves a program the reference model runs without a violation
 /// (otherwise the violation comes from the rest of the program, merely let run on).
-bool kills(const MutantSpec &spec, Profile profile, const Program &p);
+bool kills(const MutantSpec &spec, Profile profile, const Program &p,
+           CheckMode check = CheckMode::Incremental);
 /// The same criterion, given the mutated run of `p` already made.
-bool to_blame(const MutantSpec &spec, Profile profile, const Program &p, const CheckedRun &mutated);
+bool to_blame(const MutantSpec &spec, Profile profile, const Program &p, const CheckedRun &mutated,
+              CheckMode check = CheckMode::Incremental);
 
 /// The result of hunting one mutant.
 struct MutantResult {

@@ -2,7 +2,7 @@
 // offending edge of a failing step, the documented masked table and the JSON report.
 #include "generators/mutants.h"
 
-#include "checker/invariants.h"
+#include "checker/monitor.h"
 #include "generators/ast_build.h"
 #include "generators/properties.h"
 #include "model/code.h"
@@ -110,7 +110,7 @@ const Stmt *statement_after(const std::vector<Stmt> &body, uint32_t line) {
 } // namespace
 
 CheckedRun run_checked(const Program &p, const MachineOptions &mo, uint32_t sentinel_line,
-                       World *at_sentinel, bool *reached, Resume resume) {
+                       World *at_sentinel, bool *reached, Resume resume, CheckMode check) {
   if (reached) *reached = false;
   std::shared_ptr<const CompiledProgram> code = compile(p);
   Machine m(code, mo);
@@ -125,57 +125,47 @@ CheckedRun run_checked(const Program &p, const MachineOptions &mo, uint32_t sent
       m.restore(0, {0, static_cast<uint32_t>(at - main.begin())});
     }
   }
-  CheckContext ctx{mo.profile};
+  // Every invariant broken at the first failing boundary, so the report can name the weakest;
+  // the World before it for the report. Most runs here resume from a prefix's state for one or
+  // two statements: the full checker until the heap grows, as attaching the incremental one
+  // would cost more than it saves (same verdicts).
+  MonitorOptions options{check, true, true};
+  options.follow_from = 64;
+  Monitor monitor(CheckContext{mo.profile}, options);
+  monitor.attach(m);
   CheckedRun r;
-  World before = m.world();
-  uint64_t last_step = 0;
-  auto fail = [&](const Machine &mm, const Event &e, const std::vector<Violation> &vs) {
-    r.broke = true;
-    r.invariants = names_of(vs);
-    r.event = e.kind == EventKind::End ? "end of run" : e.message;
-    r.line = e.line;
-    r.message = format_violation(mm.world(), vs.front());
-    r.objects = live_objects(mm.heap());
-    r.before = std::move(before);
-    r.after = mm.world();
-  };
   r.outcome = m.run([&](const Machine &mm, const Event &e) {
-    if (e.kind == EventKind::End) {
-      std::vector<Violation> v = check_no_leak(mm.world(), ctx);
-      if (!v.empty()) fail(mm, e, v);
-      return v.empty();
-    }
-    // Every invariant broken at the first failing boundary, so the report can name the weakest.
-    std::vector<Violation> v = check_state(mm.world(), ctx, false);
-    if (e.step >= last_step) {
-      std::vector<Violation> s = step_violations(before, mm, ctx);
-      v.insert(v.end(), s.begin(), s.end());
-    }
-    if (!v.empty()) {
-      fail(mm, e, v);
-      return false;
-    }
-    before = mm.world();
-    last_step = e.step;
-    if (sentinel_line && e.thread == 0 && e.line == sentinel_line &&
-        mm.world().threads[0].calls.size() == 1 && reached && !*reached) {
+    if (!monitor.observe(mm, e)) return false;
+    if (e.kind == EventKind::Statement && sentinel_line && e.thread == 0 &&
+        e.line == sentinel_line && mm.world().threads[0].calls.size() == 1 && reached &&
+        !*reached) {
       *reached = true;
       if (at_sentinel) *at_sentinel = mm.world();
     }
     return true;
   });
-  if (r.outcome == Outcome::Violation && !r.broke) {
+  monitor.finish(m, r.outcome);
+  if (const auto &d = monitor.disagreement()) throw CheckerBug(d->describe());
+  if (!monitor.findings().empty()) {
+    const Finding &f = monitor.findings().front();
+    std::vector<Violation> vs;
+    for (const Finding &x : monitor.findings())
+      vs.push_back(x.violation);
     r.broke = true;
-    r.invariants = {"I16"};
-    // The machine stops inside the statement after the last boundary it delivered.
-    const Stmt *s = statement_after(p.body, m.last_event().line);
-    r.line = s ? s->loc.line : m.last_event().line;
-    r.event =
-        s ? "Line " + std::to_string(s->loc.line) + ": " + s->text + " (a freed object is used)"
-          : "use of a freed object";
-    r.message = m.dangling().value_or("a freed object was used");
+    r.invariants = names_of(vs);
+    r.line = f.line;
+    r.event = f.event_message;
+    r.message = finding_text(m.world(), f);
+    if (f.freed_use) {
+      // The machine stops inside the statement after the last boundary it delivered.
+      const Stmt *s = statement_after(p.body, m.last_event().line);
+      r.line = s ? s->loc.line : m.last_event().line;
+      r.event =
+          s ? "Line " + std::to_string(s->loc.line) + ": " + s->text + " (a freed object is used)"
+            : "use of a freed object";
+    }
     r.objects = live_objects(m.heap());
-    r.before = std::move(before);
+    r.before = *monitor.before();
     r.after = m.world();
   }
   if (r.outcome == Outcome::Rejected && m.error()) {
@@ -204,18 +194,22 @@ Program without_line(const Program &p, uint32_t line) {
 
 } // namespace
 
-bool to_blame(const MutantSpec &spec, Profile profile, const Program &p,
-              const CheckedRun &mutated) {
+bool to_blame(const MutantSpec &spec, Profile profile, const Program &p, const CheckedRun &mutated,
+              CheckMode check) {
   if (!mutated.broke) return false;
-  CheckedRun ref = run_checked(p, spec.options(profile, false));
+  CheckedRun ref = run_checked(p, spec.options(profile, false), 0, nullptr, nullptr, {}, check);
   if (ref.broke) return false;
   if (spec.kind == MutantKind::Rule) return true;
   if (ref.rejected_by != spec.rule) return false;
-  return !run_checked(without_line(p, ref.rejected_line), spec.options(profile, false)).broke;
+  return !run_checked(without_line(p, ref.rejected_line), spec.options(profile, false), 0, nullptr,
+                      nullptr, {}, check)
+              .broke;
 }
 
-bool kills(const MutantSpec &spec, Profile profile, const Program &p) {
-  return to_blame(spec, profile, p, run_checked(p, spec.options(profile, true)));
+bool kills(const MutantSpec &spec, Profile profile, const Program &p, CheckMode check) {
+  return to_blame(spec, profile, p,
+                  run_checked(p, spec.options(profile, true), 0, nullptr, nullptr, {}, check),
+                  check);
 }
 
 std::optional<TikzEdge> offending_edge(const World &before, const World &after) {

@@ -1,5 +1,7 @@
 #include "generators/properties.h"
 
+#include "checker/monitor.h"
+
 #include "generators/ast_build.h"
 #include "generators/emit.h"
 #include "model/code.h"
@@ -14,26 +16,6 @@ std::string state_text(const World &w) {
   return render_text(w);
 }
 
-/// I15 over one statement: reported only if no cown written in it explains the change (the
-/// intersection over the written cowns), as `lungfish run` does.
-std::vector<Violation> step_violations(const World &before, const Machine &m,
-                                       const CheckContext &ctx) {
-  const std::vector<ObjectId> &written = m.written_cowns();
-  if (written.empty()) return check_cown_ownership(before, m.world(), kNone, ctx);
-  std::vector<Violation> common = check_cown_ownership(before, m.world(), written[0], ctx);
-  for (size_t i = 1; i < written.size() && !common.empty(); ++i) {
-    std::vector<Violation> next = check_cown_ownership(before, m.world(), written[i], ctx), kept;
-    for (Violation &v : common)
-      for (const Violation &n : next)
-        if (n.message == v.message) {
-          kept.push_back(std::move(v));
-          break;
-        }
-    common = std::move(kept);
-  }
-  return common;
-}
-
 namespace {
 
 MachineOptions machine_options(const CheckConfig &c) {
@@ -43,14 +25,6 @@ MachineOptions machine_options(const CheckConfig &c) {
   mo.max_steps = c.max_steps;
   mo.record_history = false;
   return mo;
-}
-
-/// True if some live region's parent is a cown (what I15 compares across a step).
-bool owns_region(const World &w) {
-  const State &h = w.heap;
-  for (RegionId r = 1; r < h.region_end(); ++r)
-    if (h.is_live_region(r) && h.region(r).parent_kind == ParentKind::Cown) return true;
-  return false;
 }
 
 /// The world at the statement boundary reached after `step` primitives (the initial world for
@@ -113,64 +87,43 @@ ProgramResult check_program(const Program &p, const CheckConfig &config) {
   for (const Stmt &s : parsed.body)
     top_lines.insert(s.loc.line);
   auto compiled = compile(parsed);
-  CheckContext ctx{config.profile};
   MachineOptions mo = machine_options(config);
   Machine m(compiled, mo);
-  // `before` is the world at the last statement boundary, for I15 and for reports. I15 only
-  // looks at regions a cown owned before the step, so it is copied only when there are some
-  // (else I15 holds vacuously); a report that needs it without a copy re-runs to that boundary.
-  World before = m.world();
-  bool have_before = true;
-  uint64_t last_step = 0;
-  auto before_text = [&]() {
-    return state_text(have_before ? before : world_at_step(compiled, mo, last_step));
-  };
-  std::optional<ProgramFailure> found;
+  Monitor monitor(CheckContext{config.profile}, MonitorOptions{config.check});
+  monitor.attach(m);
   Outcome outcome = m.run([&](const Machine &mm, const Event &e) {
-    std::vector<Violation> v;
-    if (e.kind == EventKind::Statement) {
-      if (e.thread == 0 && mm.world().threads[0].calls.size() == 1 && top_lines.count(e.line))
-        done_lines.insert(e.line);
-      v = check_state(mm.world(), ctx, true);
-      if (v.empty() && e.step >= last_step && have_before) v = step_violations(before, mm, ctx);
-    } else {
-      v = check_no_leak(mm.world(), ctx);
-    }
-    if (!v.empty()) {
-      ProgramFailure f;
-      f.property = "invariant";
-      f.invariant = std::string(invariant_name(v[0].invariant));
-      f.line = e.line;
-      f.event = e.kind == EventKind::End ? "end of run" : e.message;
-      f.message = format_violation(mm.world(), v[0]);
-      f.before = before_text();
-      f.after = state_text(mm.world());
-      found = std::move(f);
-      return false;
-    }
-    have_before = owns_region(mm.world());
-    if (have_before) before = mm.world();
-    last_step = e.step;
-    return true;
+    if (e.kind == EventKind::Statement && e.thread == 0 &&
+        mm.world().threads[0].calls.size() == 1 && top_lines.count(e.line))
+      done_lines.insert(e.line);
+    return monitor.observe(mm, e);
   });
+  monitor.finish(m, outcome);
   res.outcome = outcome;
   res.steps = m.steps();
   res.error = m.error();
   res.accepted = done_lines.size();
   if (outcome == Outcome::Ok) res.accepted = res.statements;
+  if (const auto &d = monitor.disagreement()) {
+    ProgramFailure f = simple_failure(kCheckerDisagreement, d->describe());
+    f.line = d->line;
+    f.event = d->event_message;
+    res.failure = std::move(f);
+    return res;
+  }
   if (outcome == Outcome::Violation) {
-    if (!found) {
-      ProgramFailure f;
-      f.property = "invariant";
-      f.invariant = "I16";
-      f.line = m.last_event().line;
-      f.event = "use of a freed object";
-      f.message = m.dangling().value_or("the run stopped with a violation");
-      f.before = before_text();
-      f.after = state_text(m.world());
-      found = std::move(f);
-    }
-    res.failure = std::move(found);
+    // The state before the failing statement is rebuilt by running to the previous boundary
+    // (the monitor keeps no copy of the World).
+    ProgramFailure f;
+    f.property = "invariant";
+    f.before = state_text(world_at_step(compiled, mo, monitor.last_step()));
+    f.after = state_text(m.world());
+    // finish() gives every stopped run a finding (a use of a freed object is I16).
+    const Finding &x = monitor.findings().front();
+    f.invariant = std::string(invariant_name(x.violation.invariant));
+    f.line = x.line;
+    f.event = x.event_message;
+    f.message = finding_text(m.world(), x);
+    res.failure = std::move(f);
     return res;
   }
 

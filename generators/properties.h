@@ -1,7 +1,9 @@
 // The properties `lungfish check` tests on every program, and what one check found.
 //
-//  * invariants: check_state after every statement event, I15 over every statement, I20 (no
-//    leak) at the end; a use of a freed object is I16;
+//  * invariants: the monitor's checked run (checker/monitor.h): the state invariants after every
+//    statement event, I15 over every statement, I20 (no leak) at the end; a use of a freed
+//    object is I16; under `--check both` a difference between the two checkers is a failure of
+//    its own (kCheckerDisagreement), a bug of lungfish rather than of the rules;
 //  * atomicity: a rejected run's state equals the state of the same run stopped just before the
 //    rejected primitive (max_steps = steps - 1, outcome limit);
 //  * determinism: a second run gives the same outcome, step count and state;
@@ -9,7 +11,7 @@
 //  * emission: the FrankenScript source parses back to p (programs without `when`).
 #pragma once
 
-#include "checker/invariants.h"
+#include "checker/monitor.h"
 #include "model/machine.h"
 
 #include <optional>
@@ -17,10 +19,14 @@
 
 namespace lungfish::gen {
 
+/// The property of a failure where `--check both` found the two checkers disagreeing.
+inline constexpr const char *kCheckerDisagreement = "checker-disagreement";
+
 struct CheckConfig {
   Profile profile = Profile::Lungfish;
   DisabledChecks disabled;
-  uint64_t max_steps = 200000; // generated programs have no loops; a guard only
+  CheckMode check = CheckMode::Incremental; // how the monitor checks the state invariants
+  uint64_t max_steps = 200000;              // generated programs have no loops; a guard only
 };
 
 /// What failed, with everything the report prints.
@@ -49,10 +55,6 @@ struct ProgramResult {
 
 /// Checks every property on one program (which need not carry source locations).
 ProgramResult check_program(const Program &p, const CheckConfig &config);
-
-/// I15 over the statement that just ended (`before`: the state at the previous boundary).
-std::vector<Violation> step_violations(const World &before, const Machine &m,
-                                       const CheckContext &ctx);
 
 /// Compact text of a World (model/render.h's render_text).
 std::string state_text(const World &w);

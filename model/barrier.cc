@@ -14,6 +14,7 @@
 #include "model/machine_impl.h"
 
 #include <algorithm>
+#include <unordered_set>
 
 namespace lungfish {
 
@@ -274,14 +275,16 @@ void Machine::Impl::pull(ObjectId x, Symbol name, bool proto_slot, ObjectId y, R
   RegionId root = tree_root(a);
   std::vector<ObjectId> pulled, to_freeze;
   std::vector<RegionId> children;
-  std::vector<char> seen(h.object_end(), 0);
+  // The objects visited so far: a set the size of the pull, not an array the size of the heap
+  // (a pull per statement on a large heap would otherwise cost the heap every time).
+  std::unordered_set<ObjectId> seen;
   struct Frame {
     ObjectId o;
     int next; // -1: the prototype edge; then fields from the last to the first
   };
   std::vector<Frame> dfs;
   auto visit = [&](ObjectId o) {
-    seen[o] = 1;
+    seen.insert(o);
     pulled.push_back(o);
     dfs.push_back({o, -1});
   };
@@ -303,7 +306,7 @@ void Machine::Impl::pull(ObjectId x, Symbol name, bool proto_slot, ObjectId y, R
     check_live(t);
     const Object &to = h.obj(t);
     if (to.loc.is_local() && to.loc.index == my_local) {
-      if (!seen[t]) visit(t);
+      if (!seen.count(t)) visit(t);
       continue;
     }
     if (to.loc.is_region() && to.loc.index == a) continue;
@@ -355,7 +358,7 @@ void Machine::Impl::pull(ObjectId x, Symbol name, bool proto_slot, ObjectId y, R
       if (t == kNone) return;
       const Object &tt = h.obj(t);
       bool region_target = tt.live && tt.loc.is_region();
-      bool was_in_a = region_target && tt.loc.index == a && !seen[t];
+      bool was_in_a = region_target && tt.loc.index == a && !seen.count(t);
       move_ref(t, from, to_a, /*count_lrc=*/false);
       if (was_in_a) {
         delta_a -= 1; // a counted LOCAL -> A reference became internal

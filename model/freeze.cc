@@ -13,6 +13,7 @@
 #include "model/machine_impl.h"
 
 #include <algorithm>
+#include <utility>
 
 namespace lungfish {
 
@@ -116,9 +117,11 @@ size_t Machine::Impl::freeze(ObjectId root) {
       }
     }
     // Children owned by objects that stay mutable become free: the owning edge is now LOCAL.
+    // (found through the const State: a mutable access would record every region as changed)
     for (RegionId c = 1; c < h.region_end(); ++c) {
-      Region &child = h.region(c);
-      if (child.live && child.parent_kind == ParentKind::Region && child.parent == r) {
+      const Region &found = std::as_const(h).region(c);
+      if (found.live && found.parent_kind == ParentKind::Region && found.parent == r) {
+        Region &child = h.region(c);
         child.parent_kind = ParentKind::None;
         child.parent = 0;
         child.parent_since_line = line();

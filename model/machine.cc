@@ -525,8 +525,8 @@ bool shares_cown(const Thread &a, const Thread &b) {
 } // namespace
 
 // Behaviours that may start now: Waiting, all cowns Released, and no earlier unfinished behaviour
-// shares a cown (behaviours on a common cown keep spawn order).
-static std::vector<uint32_t> startable(const World &w) {
+// shares a cown (behaviours on a common cown keep spawn order). `first_only`: stop at the first.
+static std::vector<uint32_t> startable(const World &w, bool first_only = false) {
   std::vector<uint32_t> out;
   for (uint32_t k = 1; k < w.threads.size(); ++k) {
     const Thread &t = w.threads[k];
@@ -537,6 +537,7 @@ static std::vector<uint32_t> startable(const World &w) {
     for (uint32_t j = 1; j < k && ok; ++j)
       if (w.threads[j].status != ThreadStatus::Done && shares_cown(w.threads[j], t)) ok = false;
     if (ok) out.push_back(k);
+    if (ok && first_only) break;
   }
   return out;
 }
@@ -581,7 +582,7 @@ Outcome Machine::run_default(const Observer &observer) {
   while (!finished_main_)
     if (!step_thread(0, observer)) return stopped(*this, limit_hit_);
   for (;;) {
-    auto ready = startable(world_);
+    auto ready = startable(world_, true); // the default schedule starts the first only
     if (ready.empty()) break;
     uint32_t k = ready.front();
     begin_behaviour(world_, k);

@@ -103,7 +103,8 @@ namespace {
 void destroy_set(Machine::Impl &im, const std::vector<ObjectId> &set) {
   State &h = im.h;
   std::vector<char> dying(h.object_end(), 0);
-  for (ObjectId o : set) dying[o] = 1;
+  for (ObjectId o : set)
+    dying[o] = 1;
   std::vector<ObjectId> freed;
   for (ObjectId o : set) {
     Object &ob = h.obj(o);
@@ -124,14 +125,16 @@ void destroy_set(Machine::Impl &im, const std::vector<ObjectId> &set) {
     }
   }
   for (ObjectId o : set) {
-    if (h.obj(o).rc == 0) h.free_object(o);
+    if (h.obj(o).rc == 0)
+      h.free_object(o);
     else {
       h.kill_object(o);
       im.set_dangling("line " + std::to_string(im.line()) + ": object #" +
                       std::to_string(h.obj(o).serial) + " was destroyed while still referenced");
     }
   }
-  for (ObjectId t : freed) im.free_unreferenced(t);
+  for (ObjectId t : freed)
+    im.free_unreferenced(t);
 }
 } // namespace
 
@@ -144,8 +147,10 @@ void Machine::Impl::collect_region(RegionId r) {
   destroy_set(*this, objects);
   h.free_region(r);
   // Children whose owning edge was not among the members' fields (mutants) become free too.
-  for (RegionId c = 1; c < h.region_end(); ++c) {
-    Region &child = h.region(c);
+  // (read through the const State: a mutable access would record every region as changed)
+  const State &ch = h;
+  for (RegionId c = 1; c < ch.region_end(); ++c) {
+    const Region &child = ch.region(c);
     if (child.live && child.parent_kind == ParentKind::Region && child.parent == r)
       unparent(c, profile_fs());
   }
@@ -211,7 +216,8 @@ void Machine::Impl::recount_dirty_regions() {
     Region &reg = h.region(r);
     if (!reg.live || !reg.dirty) continue;
     int64_t exact = 0;
-    for (ObjectId o = reg.first; o != kNone; o = h.obj(o).next) exact += h.obj(o).local_rc;
+    for (ObjectId o = reg.first; o != kNone; o = h.obj(o).next)
+      exact += h.obj(o).local_rc;
     reg.dirty = false;
     if (exact != reg.lrc) update_counters(r, exact - reg.lrc, 0);
   }
@@ -231,24 +237,27 @@ void Machine::Impl::end_of_primitive() {
   if (!m.status_dirty_) return;
   m.status_dirty_ = false;
   size_t keep = 0;
+  // Read through the const State: a mutable access is recorded as a change of the object (the
+  // incremental checker would re-examine every cown at every status update).
+  const State &ch = h;
   for (ObjectId c : m.cowns_) {
-    if (!h.is_live(c) || h.obj(c).kind != ObjectKind::Cown) continue;
+    if (!ch.is_live(c) || ch.obj(c).kind != ObjectKind::Cown) continue;
     m.cowns_[keep++] = c;
-    Object &cown = h.obj(c);
+    const Object &cown = ch.obj(c);
     if (cown.status != CownStatus::Pending) continue;
     bool all_closed = true;
     // Every slot that can own a region counts, the prototype slot included (decision 21).
     auto owns_open = [&](ObjectId v) {
-      if (!h.is_bridge(v)) return false;
-      RegionId r = h.obj(v).loc.index;
-      const Region &reg = h.region(r);
-      return reg.parent_kind == ParentKind::Cown && reg.parent == c && h.is_open(r);
+      if (!ch.is_bridge(v)) return false;
+      RegionId r = ch.obj(v).loc.index;
+      const Region &reg = ch.region(r);
+      return reg.parent_kind == ParentKind::Cown && reg.parent == c && ch.is_open(r);
     };
     if (owns_open(cown.proto)) all_closed = false;
     for (const Field &f : cown.fields)
       if (owns_open(f.value)) all_closed = false;
     if (all_closed) {
-      cown.status = CownStatus::Released;
+      h.obj(c).status = CownStatus::Released;
       history(c, "released");
     }
   }

@@ -117,7 +117,8 @@ void Machine::Impl::cown_new(bool wants) {
   thread().stack.pop_back();
   if (s != kNoRegion) set_parent_cown(s, c);
   h.obj(c).status = (s != kNoRegion && h.is_open(s)) ? CownStatus::Pending : CownStatus::Released;
-  history(c, s != kNoRegion ? "created owning " + m.describe_region(s) : "created");
+  if (m.options().record_history) // describe_region searches the heap for an access path
+    history(c, s != kNoRegion ? "created owning " + m.describe_region(s) : "created");
   push(c);
   if (!wants) pop_release();
 }
@@ -296,7 +297,7 @@ void Machine::Impl::merge() {
   ObjectId old_bridge = from.bridge;
   int64_t lrc = from.lrc, sbrc = from.sbrc;
   bool dirty = from.dirty;
-  region_history(s, "merged into " + m.describe_region(k));
+  if (m.options().record_history) region_history(s, "merged into " + m.describe_region(k));
   for (ObjectId o : h.members(s))
     h.relocate(o, Location::region(k));
   if (!mutant(Mutant::MergeKeepsChildren))

@@ -1,8 +1,11 @@
 // Tests of checker/incremental.h: on random programs, under every disabled check and every rule
-// mutant (so that invariants do break), the incremental checker reports the same invariants as
-// the full checker at every statement boundary up to the first violation; and after a
-// constant-cost statement it examines as many objects on a large heap as on a small one.
+// mutant (so that invariants do break), the monitor's `--check both` finds the incremental
+// checker reporting the same invariants as the full checker (and the incremental I15 the same as
+// the one on World copies) at every statement boundary up to the first violation; and after a
+// constant-cost statement it examines as many objects on a large heap (or under a deep call
+// stack) as on a small one.
 #include "checker/incremental.h"
+#include "checker/monitor.h"
 #include "generators/program_gen.h"
 #include "model/code.h"
 #include "model/machine.h"
@@ -16,41 +19,28 @@
 namespace lungfish {
 namespace {
 
-std::set<std::string> names(const std::vector<Violation> &v) {
-  std::set<std::string> out;
-  for (const Violation &x : v)
-    out.insert(std::string(invariant_name(x.invariant)));
-  return out;
-}
-
-std::string join(const std::set<std::string> &s) {
-  std::string out;
-  for (const std::string &x : s)
-    out += (out.empty() ? "" : ",") + x;
-  return out.empty() ? "clean" : out;
-}
-
 struct Tally {
   uint64_t boundaries = 0, violations = 0;
 };
 
-/// Runs `p` checking both ways at every statement boundary; fails the test on a difference.
+/// Runs `p` under the monitor with both checkers (every invariant, I15 included, compared at
+/// every statement boundary); fails the test on a difference.
 void compare(const Program &p, MachineOptions mo, const std::string &label, Tally &tally) {
   Machine m(compile(p), mo);
-  CheckContext ctx{mo.profile};
-  IncrementalChecker inc(ctx);
-  inc.attach(m.world());
-  m.run([&](const Machine &mm, const Event &e) {
-    if (e.kind != EventKind::Statement) return true;
-    auto full = names(check_state(mm.world(), ctx, /*first_only=*/false));
-    auto incremental = names(inc.check(mm.world(), /*first_only=*/false));
-    ++tally.boundaries;
-    EXPECT_EQ(join(incremental), join(full)) << label << " at " << e.message << "\nprogram:\n"
-                                             << print_program(p);
-    if (full.empty()) return true;
-    ++tally.violations;
-    return false; // the premise of incremental checking: stop at the first violation
-  });
+  Monitor monitor(CheckContext{mo.profile}, MonitorOptions{CheckMode::Both, true});
+  monitor.attach(m);
+  Outcome outcome = m.run(monitor.observer());
+  monitor.finish(m, outcome);
+  tally.boundaries += monitor.events();
+  if (const auto &d = monitor.disagreement()) {
+    ADD_FAILURE() << label << ": " << d->describe() << "\nprogram:\n" << print_program(p);
+    return;
+  }
+  std::set<std::string> broken;
+  for (const Finding &f : monitor.findings())
+    if (!f.freed_use && f.event_message != "end of run")
+      broken.insert(std::string(invariant_name(f.violation.invariant)));
+  if (!broken.empty()) ++tally.violations; // the run stops at the first violation (the premise)
 }
 
 std::vector<std::pair<std::string, MachineOptions>> configurations(Profile profile) {

@@ -35,6 +35,7 @@ TEST(Explore, CanonicalUpToRenamingOfVariablesAndObjects) {
 TEST(Explore, SmallBoundIsExhaustedAndStaysWithinIt) {
   ExploreOptions o;
   o.depth = 2;
+  o.check = CheckMode::Both;
   ExploreResult r = explore(o);
   EXPECT_TRUE(r.complete);
   EXPECT_GT(r.states, 5u);
@@ -44,6 +45,7 @@ TEST(Explore, SmallBoundIsExhaustedAndStaysWithinIt) {
 TEST(Explore, DisabledHasParentIsFoundAtDepthFour) {
   ExploreOptions o;
   o.depth = 4;
+  o.check = CheckMode::Both;
   o.disabled.disable_by_name("barrier.has_parent");
   ExploreResult r = explore(o);
   bool own = false;

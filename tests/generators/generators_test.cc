@@ -48,7 +48,9 @@ RC_GTEST_PROP(GeneratorsRc, PrintParseIsIdentity, ()) {
 
 RC_GTEST_PROP(GeneratorsRc, ProgramsPassEveryProperty, ()) {
   const Program p = *gen_program(Family::Biased);
-  ProgramResult r = check_program(p, CheckConfig{});
+  CheckConfig both; // the campaign's checks run with both checkers, compared
+  both.check = CheckMode::Both;
+  ProgramResult r = check_program(p, both);
   RC_ASSERT(!r.failure.has_value());
 }
 
@@ -58,6 +60,7 @@ TEST(Generators, CampaignHitsEveryRuleAndAcceptsMostStatements) {
   CampaignOptions o;
   o.seed = 1;
   o.count = 20000;
+  o.config.check = CheckMode::Both; // a checker disagreement would be a failure of its own
   o.save_dir = (std::filesystem::temp_directory_path() / "lungfish-gen-test-none").string();
   std::filesystem::remove_all(o.save_dir);
   CampaignResult r = run_campaign(o);

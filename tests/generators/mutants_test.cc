@@ -21,6 +21,7 @@ MutantOptions small(uint64_t budget = 20000) {
   MutantOptions o;
   o.budget_programs = budget;
   o.use_z3 = false; // Z3 is exercised by `lungfish mutants` itself; too slow for a unit test
+  o.check = CheckMode::Both; // every run cross-checks the two checkers (CheckerBug if not)
   return o;
 }
 
