@@ -1,8 +1,9 @@
-// docs/semantics.md is the project's semantics: its rule, invariant and defect tables must say what
-// the model's own tables say (model/rules.h `all_rules()`, checker/invariants.h
-// `invariant_name`/`invariant_description`, traces/defects.h `known_defects()`), and each
-// `checked in` / `checked by` cell must name a function that really raises that rule or reports
-// that invariant. The table formats are defined at the top of docs/semantics.md.
+// docs/semantics.md is the project's semantics: its rule, invariant, error-code and defect tables
+// must say what the model's own tables say (model/rules.h `all_rules()` and `error_code_name`,
+// checker/invariants.h `invariant_name`/`invariant_description`, traces/defects.h
+// `known_defects()`), and each `checked in` / `checked by` cell must name a function that really
+// raises that rule or reports that invariant. The table formats are defined at the top of
+// docs/semantics.md.
 //
 // Each comparison returns its findings as messages naming the document's line, so that a test on
 // a deliberately broken copy of the document shows that the comparison can fail.
@@ -201,6 +202,7 @@ const std::vector<std::string> kRuleHeader = {
     "rule", "code", "switchable", "primitive", "precondition", "when switched off", "checked in"};
 const std::vector<std::string> kInvariantHeader = {"invariant", "statement", "checked by"};
 const std::vector<std::string> kDefectHeader = {"defect", "what the runtime does"};
+const std::vector<std::string> kCodeHeader = {"code", "rules"};
 
 /// Compares the document's rule tables with all_rules().
 std::vector<std::string> rule_table_problems(const std::string &doc) {
@@ -308,6 +310,39 @@ std::vector<std::string> invariant_table_problems(const std::string &doc) {
   return out;
 }
 
+/// Compares the document's table of error codes with `ErrorCode` and the rules carrying each.
+std::vector<std::string> code_table_problems(const std::string &doc) {
+  std::vector<std::string> out;
+  const Table *table = nullptr;
+  std::vector<Table> all = tables(doc);
+  for (const Table &t : all)
+    if (t.header == kCodeHeader) table = &t;
+  if (!table) return {kDocPath + ": no table of error codes (header: | code | rules |)"};
+  const size_t n = static_cast<size_t>(ErrorCode::Count);
+  for (size_t k = 0; k < table->rows.size(); ++k) {
+    const Row &row = table->rows[k];
+    if (row.cells.size() != kCodeHeader.size() || k >= n) {
+      out.push_back(at(row.line) + "the row '" + row.cells[0] +
+                    "' is not a code of ErrorCode (model/rules.h) in order");
+      continue;
+    }
+    auto code = static_cast<ErrorCode>(k);
+    std::string name = "`" + std::string(error_code_name(code)) + "`", rules;
+    for (const RuleInfo &r : all_rules())
+      if (r.code == code) rules += (rules.empty() ? "`" : ", `") + std::string(r.name) + "`";
+    if (row.cells[0] != name)
+      out.push_back(at(row.line) + "code " + std::to_string(k + 1) + " is " + row.cells[0] +
+                    " here but " + name + " in model/rules.cc");
+    else if (row.cells[1] != rules)
+      out.push_back(at(row.line) + "code " + name + ": the rules are '" + row.cells[1] +
+                    "' here but '" + rules + "' in model/rules.cc");
+  }
+  for (size_t k = table->rows.size(); k < n; ++k)
+    out.push_back(at(table->line) + "code " +
+                  std::string(error_code_name(static_cast<ErrorCode>(k))) + " has no row");
+  return out;
+}
+
 /// Compares the document's defect table with the names replay reports.
 std::vector<std::string> defect_table_problems(const std::string &doc) {
   std::vector<std::string> out;
@@ -374,6 +409,11 @@ TEST(SemanticsDoc, InvariantTableMatchesTheChecker) {
   EXPECT_TRUE(problems.empty()) << joined(problems);
 }
 
+TEST(SemanticsDoc, CodeTableMatchesTheRules) {
+  std::vector<std::string> problems = code_table_problems(document());
+  EXPECT_TRUE(problems.empty()) << joined(problems);
+}
+
 TEST(SemanticsDoc, DefectTableMatchesReplay) {
   std::vector<std::string> problems = defect_table_problems(document());
   EXPECT_TRUE(problems.empty()) << joined(problems);
@@ -423,6 +463,12 @@ TEST(SemanticsDoc, ABrokenInvariantRowIsReported) {
   p = invariant_table_problems(edited(doc, "`checker/region_invariants.cc check_lrc`",
                                       "`checker/region_invariants.cc check_sbrc`"));
   EXPECT_TRUE(any_contains(p, "check_sbrc does not name Invariant::I8")) << joined(p);
+}
+
+TEST(SemanticsDoc, ABrokenCodeRowIsReported) {
+  auto p = code_table_problems(edited(document(), "| `E_NOT_PARENT` | `merge.not_parent` |",
+                                      "| `E_NOT_PARENT` | `merge.not_parent`, `dissolve.child` |"));
+  EXPECT_TRUE(any_contains(p, "code `E_NOT_PARENT`: the rules are")) << joined(p);
 }
 
 TEST(SemanticsDoc, ABrokenDefectRowIsReported) {
