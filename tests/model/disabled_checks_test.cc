@@ -2,7 +2,7 @@
 // named invariant. For each rule: the smallest program we found, the invariant it breaks with the
 // check off (among all violations reported at the first broken boundary), and that the same
 // program with every check on is rejected by that rule before anything breaks. Checks whose
-// removal breaks nothing, or is masked by another check, are documented below (docs/rules.md).
+// removal breaks nothing, or is masked by another check, are documented below (docs/semantics.md 5).
 #include "tests/model/test_util.h"
 
 #include <algorithm>
@@ -80,7 +80,7 @@ INSTANTIATE_TEST_SUITE_P(Switchable, DisabledCheckTest, ::testing::ValuesIn(kOff
                            return s;
                          });
 
-// The rules documented as masked or undetected (see the tests below and docs/rules.md).
+// The rules documented as masked or undetected (see the tests below and docs/semantics.md 5).
 const std::set<std::string_view> kDocumented = {"move.immutable", "move.opaque", "for.opaque",
                                                 "freeze.not_freezable",
                                                 "freeze.not_self_contained"};
