@@ -5,7 +5,7 @@
 #include "bench/workloads.h"
 
 #include "generators/program_gen.h"
-#include "generators/properties.h"
+#include "generators/campaigns/properties.h"
 
 #include <benchmark/benchmark.h>
 
@@ -70,7 +70,7 @@ void BM_RunChecked(benchmark::State &state) {
 BENCHMARK(BM_RunChecked)->Arg(0)->Arg(1)->ArgName("raw")->Unit(benchmark::kMicrosecond);
 
 // Everything `lungfish check` does with one program: invariants (with I15), atomicity,
-// determinism (a second run), round trip and emission (generators/properties.h).
+// determinism (a second run), round trip and emission (generators/campaigns/properties.h).
 void BM_CheckProgram(benchmark::State &state) {
   gen::Family f = family_of(state.range(0));
   std::vector<Program> pool;

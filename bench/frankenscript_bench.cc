@@ -2,7 +2,7 @@
 
 #include "bench/trace_files.h"
 
-#include "model/render.h"
+#include "model/render/render.h"
 
 #include <chrono>
 #include <filesystem>

@@ -11,9 +11,9 @@
 #include "bench/trace_files.h"
 #include "bench/workloads.h"
 
-#include "model/atomic_file.h"
-#include "model/render.h"
-#include "traces/replay.h"
+#include "model/io/atomic_file.h"
+#include "model/render/render.h"
+#include "traces/replay/replay.h"
 
 #include <benchmark/benchmark.h>
 #include <nlohmann/json.hpp>
@@ -537,8 +537,8 @@ int bench_main(int argc, char **argv) {
   Json all;
   all["note"] = "ratios are taken within this one run; CPU time per iteration unless marked; the "
                 "machine is shared, expect 10-30% noise on absolute figures";
-  all["incremental_checking"] = "checker/incremental.h: same verdicts as the full checker "
-                                "(tests/checker/incremental_test.cc)";
+  all["incremental_checking"] = "checker/incremental/incremental.h: same verdicts as the full checker "
+                                "(tests/checker/incremental/incremental_test.cc)";
   all["figures"] = figures;
   Json table = Json::array();
   for (const Row &r : rows)
@@ -578,8 +578,8 @@ int bench_main(int argc, char **argv) {
       std::printf("  %-56s %12s %-7s %-22s %s\n", r.figure.c_str(), fmt(r.value).c_str(),
                   r.unit.c_str(), r.target.c_str(), r.verdict.c_str());
     }
-    std::printf("\nincremental checks: checker/incremental.h (same verdicts as check_state, "
-                "tests/checker/incremental_test.cc); full checks: check_state.\n");
+    std::printf("\nincremental checks: checker/incremental/incremental.h (same verdicts as check_state, "
+                "tests/checker/incremental/incremental_test.cc); full checks: check_state.\n");
     if (!out_path.empty()) std::printf("results: %s\n", out_path.c_str());
   }
   std::error_code ec;

@@ -1,7 +1,7 @@
 // Model speed: statements per second on the three workloads with checking off and on, and the
 // per-statement cost of the full checker as the heap grows (issue 8).
 #include "bench/workloads.h"
-#include "checker/incremental.h"
+#include "checker/incremental/incremental.h"
 
 #include <benchmark/benchmark.h>
 

@@ -2,9 +2,9 @@
 // parsed by nlohmann (line by line), and a mermaid.md replayed vs only read by MermaidReader.
 #include "bench/trace_files.h"
 
-#include "traces/mermaid_reader.h"
-#include "traces/native_trace.h"
-#include "traces/replay.h"
+#include "traces/formats/mermaid_reader.h"
+#include "traces/formats/native_trace.h"
+#include "traces/replay/replay.h"
 
 #include <benchmark/benchmark.h>
 #include <nlohmann/json.hpp>

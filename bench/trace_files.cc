@@ -1,8 +1,8 @@
 #include "bench/trace_files.h"
 
 #include "bench/workloads.h"
-#include "model/render.h"
-#include "traces/native_trace.h"
+#include "model/render/render.h"
+#include "traces/formats/native_trace.h"
 #include "traces/snapshot.h"
 
 #include <cstdlib>

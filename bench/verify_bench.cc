@@ -3,7 +3,7 @@
 // restricted to that operation, its time divided by the pairs it decided. The operations are
 // one constant-cost primitive (drop), the write barrier with its pull (store) and a deep one
 // (freeze); the bounds are the tests' tiny scope and the next one up.
-#include "checker/verify.h"
+#include "checker/verify/verify.h"
 
 #include <benchmark/benchmark.h>
 

@@ -1,8 +1,8 @@
 #include "bench/workloads.h"
-#include "checker/incremental.h"
+#include "checker/incremental/incremental.h"
 #include "checker/monitor.h"
 
-#include "model/program_text.h"
+#include "model/text/program_text.h"
 
 #include <cmath>
 #include <cstdio>

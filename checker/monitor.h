@@ -3,7 +3,7 @@
 //   attach(m)                   before the run (after any adopt): the incremental checker
 //                               builds its ghost of m's heap and starts recording changes
 //   observe(m, e) at a boundary the state invariants (I1..I17 but I15):
-//                                 incremental  checker/incremental.h, costing what the step touched
+//                                 incremental  checker/incremental/incremental.h, costing what the step touched
 //                                 full         check_state, costing the heap
 //                                 both         both, compared: a difference is a bug of lungfish
 //                               I15 over the statement: a region a cown owned at the previous
@@ -20,7 +20,7 @@
 // record no changes; and uses it on a heap too small for the incremental one to pay off.
 #pragma once
 
-#include "checker/incremental.h"
+#include "checker/incremental/incremental.h"
 #include "checker/invariants.h"
 #include "model/machine.h"
 

@@ -2,7 +2,7 @@
 #include "cli/commands.h"
 #include "cli/options.h"
 
-#include "generators/campaign.h"
+#include "generators/campaigns/campaign.h"
 
 #include <nlohmann/json.hpp>
 

@@ -1,7 +1,7 @@
 // `lungfish diff`: differential testing of a runtime against the model.
 #include "cli/commands.h"
 #include "cli/options.h"
-#include "traces/diff.h"
+#include "traces/diff/diff.h"
 
 #include <iostream>
 #include <memory>

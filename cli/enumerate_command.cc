@@ -2,9 +2,9 @@
 #include "cli/commands.h"
 #include "cli/options.h"
 
-#include "generators/explore.h"
-#include "model/atomic_file.h"
-#include "model/program_text.h"
+#include "generators/campaigns/explore.h"
+#include "model/io/atomic_file.h"
+#include "model/text/program_text.h"
 
 #include <nlohmann/json.hpp>
 

@@ -3,8 +3,8 @@
 #include "cli/commands.h"
 #include "cli/options.h"
 
-#include "generators/mutants.h"
-#include "generators/paper.h"
+#include "generators/campaigns/mutants.h"
+#include "generators/paper/paper.h"
 
 #include <cstdio>
 #include <iomanip>

@@ -2,7 +2,7 @@
 #include "cli/commands.h"
 #include "cli/options.h"
 
-#include "generators/paper.h"
+#include "generators/paper/paper.h"
 
 #include <iostream>
 #include <memory>

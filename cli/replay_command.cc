@@ -2,8 +2,8 @@
 #include "cli/commands.h"
 #include "cli/options.h"
 
-#include "model/program_text.h"
-#include "traces/replay.h"
+#include "model/text/program_text.h"
+#include "traces/replay/replay.h"
 
 #include <iostream>
 #include <memory>

@@ -7,8 +7,8 @@
 #include "checker/monitor.h"
 #include "model/code.h"
 #include "model/machine.h"
-#include "model/program_text.h"
-#include "model/python_subset.h"
+#include "model/text/program_text.h"
+#include "model/text/python_subset.h"
 
 #include <iostream>
 #include <memory>

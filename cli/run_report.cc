@@ -1,8 +1,8 @@
 #include "cli/run_report.h"
 
-#include "model/atomic_file.h"
-#include "model/render.h"
-#include "traces/native_trace.h"
+#include "model/io/atomic_file.h"
+#include "model/render/render.h"
+#include "traces/formats/native_trace.h"
 #include "traces/snapshot.h"
 
 #include <algorithm>

@@ -1,5 +1,5 @@
 // `lungfish verify`: bounded (and inductive) verification of the rules with Z3.
-#include "checker/verify.h"
+#include "checker/verify/verify.h"
 #include "cli/commands.h"
 #include "cli/options.h"
 

@@ -1,5 +1,5 @@
 // Fuzzes the reader of the reference CPython recordings (pyrona-heap-trace/v1).
-#include "traces/cpython_recording.h"
+#include "traces/cpython/recording.h"
 
 #include <cstdint>
 #include <cstdlib>

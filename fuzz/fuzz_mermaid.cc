@@ -1,6 +1,6 @@
 // Fuzzes the FrankenScript mermaid.md reader: every malformed input must be an InputError with
 // a line number, never a crash or a hang.
-#include "traces/mermaid_reader.h"
+#include "traces/formats/mermaid_reader.h"
 
 #include <cstdint>
 #include <cstdlib>

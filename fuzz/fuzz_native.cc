@@ -1,6 +1,6 @@
 // Fuzzes the native trace reader (header, events, snapshots with reference validation): every
 // malformed input must be an InputError with a line number.
-#include "traces/native_trace.h"
+#include "traces/formats/native_trace.h"
 
 #include <cstdint>
 #include <cstdlib>

@@ -1,7 +1,7 @@
 // Fuzzes the program parser: any input either parses or throws InputError with a location;
 // anything else (a crash, a sanitizer report, another exception) is a finding. A program that
 // parses must print and parse back to itself (program_text.h's contract).
-#include "model/program_text.h"
+#include "model/text/program_text.h"
 
 #include <cstdint>
 #include <cstdlib>

@@ -1,10 +1,10 @@
-// Fuzzes the Python subset's parser (model/python_subset.h): any input either parses or throws
+// Fuzzes the Python subset's parser (model/text/python_subset.h): any input either parses or throws
 // InputError with a location; anything else (a crash, a sanitizer report, a stack overflow,
 // another exception) is a finding. A program that parses must also run under the cpython profile
 // without crashing (its outcome does not matter).
 #include "model/code.h"
 #include "model/machine.h"
-#include "model/python_subset.h"
+#include "model/text/python_subset.h"
 
 #include <cstdint>
 #include <cstdlib>

@@ -1,8 +1,8 @@
 // Fuzzes replay itself on native traces that parse: the model driven by a runtime's statements
 // and snapshots (adoption of a snapshot after a divergence included), with a step bound. The
 // input goes through a file so that the same stream as `lungfish replay` reads it.
-#include "model/program_text.h"
-#include "traces/replay.h"
+#include "model/text/program_text.h"
+#include "traces/replay/replay.h"
 
 #include <cstdint>
 #include <fstream>

@@ -5,7 +5,7 @@
 #include "checker/monitor.h"
 #include "model/code.h"
 #include "model/machine.h"
-#include "model/program_text.h"
+#include "model/text/program_text.h"
 
 #include <cstdint>
 #include <cstdio>

@@ -1,6 +1,6 @@
 #include "generators/ast_build.h"
 
-#include "model/program_text.h"
+#include "model/text/program_text.h"
 
 namespace lungfish::gen {
 

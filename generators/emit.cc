@@ -1,8 +1,8 @@
 #include "generators/emit.h"
 
 #include "generators/ast_build.h"
-#include "model/program_text.h"
-#include "model/python_subset.h"
+#include "model/text/program_text.h"
+#include "model/text/python_subset.h"
 
 #include <algorithm>
 

@@ -1,7 +1,7 @@
 #include "generators/shrink.h"
 
 #include "generators/ast_build.h"
-#include "model/program_text.h"
+#include "model/text/program_text.h"
 
 #include <algorithm>
 

@@ -1,6 +1,6 @@
 // Compiles the AST to primitives in FrankenScript's evaluation order (see code.h).
 #include "model/code.h"
-#include "model/program_text.h"
+#include "model/text/program_text.h"
 
 #include <set>
 

@@ -138,7 +138,7 @@ struct Region {
 };
 
 /// The objects and regions a run of primitives may have changed (incremental checking,
-/// checker/incremental.h). Recorded at the only doors to mutation: the non-const accessors and
+/// checker/incremental/incremental.h). Recorded at the only doors to mutation: the non-const accessors and
 /// State's own mutators. It over-approximates (a non-const access that only reads is recorded
 /// too) but never misses a change, so a checker that looks only at these ids sees every change.
 struct TouchLog {

@@ -5,7 +5,7 @@
 // The call stack is the root frame's `__parent__` chain; `_stack[i]` fields are operand slots.
 // Frozen SCCs (CPython) come from `scc_rep`: the representative's rc, where drawn, is the SCC's
 // count, so the model's derived count (model/cpython_profile.h) equals it and I18 can judge it.
-#include "traces/replay.h"
+#include "traces/replay/replay.h"
 
 #include <algorithm>
 #include <map>

@@ -1,9 +1,9 @@
-// The second half of checker/incremental.h: each invariant evaluated on what a step concerned
+// The second half of checker/incremental/incremental.h: each invariant evaluated on what a step concerned
 // (the first half, incremental.cc, keeps the ghost of the heap up to date). A check here only
 // flags an invariant as possibly broken; IncrementalChecker::check then asks the full checker's
 // function for that invariant, so a flag that turns out wrong costs time, never a wrong verdict,
-// while a missed flag would be a wrong verdict (tests/checker/incremental_test.cc looks for those).
-#include "checker/incremental.h"
+// while a missed flag would be a wrong verdict (tests/checker/incremental/incremental_test.cc looks for those).
+#include "checker/incremental/incremental.h"
 
 namespace lungfish {
 

@@ -1,4 +1,4 @@
-#include "checker/incremental.h"
+#include "checker/incremental/incremental.h"
 
 #include <algorithm>
 

@@ -13,7 +13,7 @@
 //      changing status: the full check (behaviours are short; main runs before them).
 // A flag only sends I17 to the full checker's function, so a scan that cannot decide (a cyclic
 // forest) flags.
-#include "checker/incremental.h"
+#include "checker/incremental/incremental.h"
 
 #include <algorithm>
 

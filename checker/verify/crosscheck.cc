@@ -2,8 +2,8 @@
 // runs through the machine; for each executed statement, the encoding's transition, with the
 // pre-state fixed to the model's (abstracted) pre-state, must be enabled exactly when the model
 // accepted the statement, and must then admit the model's post-state and no other.
-#include "checker/verify_encoding.h"
-#include "checker/verify_model.h"
+#include "checker/verify/encoding.h"
+#include "checker/verify/model.h"
 
 #include <map>
 #include <memory>

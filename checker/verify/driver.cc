@@ -5,9 +5,9 @@
 // A trace is s0 (empty) -> s1 -> ... -> sK. Every step but the last picks any operation (or
 // `skip`, so shorter traces are included) with symbolic arguments; the intermediate states
 // satisfy every invariant, so a counterexample's last state is the first to break one.
-#include "checker/verify_encoding.h"
-#include "checker/verify_model.h"
-#include "model/atomic_file.h"
+#include "checker/verify/encoding.h"
+#include "checker/verify/model.h"
+#include "model/io/atomic_file.h"
 
 #include <chrono>
 #include <filesystem>

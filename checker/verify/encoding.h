@@ -15,7 +15,7 @@
 // fixpoint unrolled N+R+1 times), then SBRC by its definition and the cowns' status latch.
 #pragma once
 
-#include "checker/verify.h"
+#include "checker/verify/verify.h"
 
 #include <z3++.h>
 

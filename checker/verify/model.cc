@@ -5,10 +5,10 @@
 // stays with its object while it lives, and an object created by a statement takes the lowest
 // slot free before that statement (the encoding allocates the same way); regions likewise.
 // Variables are the main frame's fields `a`, `b`, `c`, ...; field names are `value`, `f`, `g`...
-#include "checker/verify_model.h"
-#include "checker/verify_encoding.h"
+#include "checker/verify/model.h"
+#include "checker/verify/encoding.h"
 #include "model/machine.h"
-#include "model/program_text.h"
+#include "model/text/program_text.h"
 
 #include <algorithm>
 #include <map>

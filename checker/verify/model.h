@@ -1,11 +1,11 @@
 // Internal to checker/verify*: the bridge between the encoding and the executable model.
 //
-// A World is abstracted into a ConcreteState (checker/verify_encoding.h) with a SlotMap that
+// A World is abstracted into a ConcreteState (checker/verify/encoding.h) with a SlotMap that
 // keeps each live object and region in its slot across statements; programs are the variable
 // prelude (`a = None`, ...) followed by the statements.
 #pragma once
 
-#include "checker/verify_encoding.h"
+#include "checker/verify/encoding.h"
 #include "model/machine.h"
 
 #include <map>

@@ -2,7 +2,7 @@
 // is_closed, merge, dissolve (3.3), Cown (3.4); and `step`, which adds the collection to each.
 // Reachability (the frozen set, the objects an ended region keeps, a region's descendants) is
 // unrolled: N objects need at most N-1 rounds, R regions at most R.
-#include "checker/verify_encoding.h"
+#include "checker/verify/encoding.h"
 
 namespace lungfish::verify_detail {
 

@@ -1,5 +1,5 @@
 // Text (a table operation x invariant) and JSON renderings of a verification report.
-#include "checker/verify.h"
+#include "checker/verify/verify.h"
 
 #include <nlohmann/json.hpp>
 

@@ -1,6 +1,6 @@
 // The symbolic heap: construction, value helpers, the state space, and `finish` (collection,
 // SBRC, cown status) shared by every transition.
-#include "checker/verify_encoding.h"
+#include "checker/verify/encoding.h"
 
 #include <sstream>
 

@@ -1,7 +1,7 @@
 // Bounded verification of the rules with Z3 (`lungfish verify`, docs/verification.md).
 //
 // The ownership core of the `lungfish` profile is encoded over a symbolic heap of at most N
-// objects, R regions, F field names and V frame variables (checker/verify_encoding.h): one LOCAL,
+// objects, R regions, F field names and V frame variables (checker/verify/encoding.h): one LOCAL,
 // no calls, no behaviours, no prototypes, exact counters. Each statement form of the program
 // language (x = {}, x = Region(), x = y, x = y.f, drop x, z = move y.f, x.f = y, freeze, close,
 // is_closed, merge, dissolve, Cown) is a transition relation: its checks, then its effect, then

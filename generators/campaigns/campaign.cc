@@ -1,12 +1,12 @@
-#include "generators/campaign.h"
+#include "generators/campaigns/campaign.h"
 
 #include "checker/monitor.h"
 #include "generators/ast_build.h"
 #include "generators/rng.h"
 #include "generators/shrink.h"
-#include "model/atomic_file.h"
+#include "model/io/atomic_file.h"
 #include "model/code.h"
-#include "model/program_text.h"
+#include "model/text/program_text.h"
 
 #include <algorithm>
 #include <cstdio>

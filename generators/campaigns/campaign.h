@@ -1,9 +1,9 @@
 // The `lungfish check` campaign: saved failures first, then generated programs, each checked
-// against every property (generators/properties.h); the first failure is shrunk and saved.
+// against every property (generators/campaigns/properties.h); the first failure is shrunk and saved.
 #pragma once
 
 #include "generators/program_gen.h"
-#include "generators/properties.h"
+#include "generators/campaigns/properties.h"
 
 #include <cstdint>
 #include <functional>

@@ -1,8 +1,8 @@
-#include "generators/explore.h"
+#include "generators/campaigns/explore.h"
 
 #include "checker/monitor.h"
 #include "generators/ast_build.h"
-#include "generators/properties.h"
+#include "generators/campaigns/properties.h"
 #include "model/code.h"
 
 #include <algorithm>

@@ -1,14 +1,14 @@
 // The three engines of `lungfish mutants` and the choice of the reported counterexample.
-#include "generators/mutants.h"
+#include "generators/campaigns/mutants.h"
 
-#include "checker/verify.h"
+#include "checker/verify/verify.h"
 #include "generators/ast_build.h"
-#include "generators/campaign.h"
-#include "generators/explore.h"
+#include "generators/campaigns/campaign.h"
+#include "generators/campaigns/explore.h"
 #include "generators/program_gen.h"
 #include "generators/rng.h"
 #include "generators/shrink.h"
-#include "model/program_text.h"
+#include "model/text/program_text.h"
 
 #include <algorithm>
 #include <chrono>

@@ -5,9 +5,9 @@
 // Engines, in order, each only if the previous ones found nothing:
 //   exhaustive: breadth-first over statement sequences of a small alphabet (variables a, b, c;
 //               fields f, g, plus `value` and `__proto__`), depth 1, 2, 3, ..., states deduplicated
-//               up to renaming (generators/explore.h canonical_state);
+//               up to renaming (generators/campaigns/explore.h canonical_state);
 //   random:     seeded programs of generators/program_gen.h (biased and raw families);
-//   z3:         checker/verify.h find_any_counterexample at a tiny bound (check mutants only).
+//   z3:         checker/verify/verify.h find_any_counterexample at a tiny bound (check mutants only).
 // Budgets are counted in programs, never in seconds, so a seed reproduces every number. The
 // counterexample found is shrunk (fewest statements, then fewest objects) before it is reported.
 #pragma once
@@ -15,7 +15,7 @@
 #include "checker/monitor.h"
 #include "model/ast.h"
 #include "model/machine.h"
-#include "model/render.h"
+#include "model/render/render.h"
 #include "model/rules.h"
 #include "model/world.h"
 
@@ -52,7 +52,7 @@ struct MaskedEntry {
   std::string name;
   std::string reason;
 };
-/// The documented table (docs/mutants.md mirrors it; tests/generators/mutants_test.cc compares).
+/// The documented table (docs/mutants.md mirrors it; tests/generators/campaigns/mutants_test.cc compares).
 const std::vector<MaskedEntry> &documented_masked(Profile profile);
 
 struct MutantOptions {

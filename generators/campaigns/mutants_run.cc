@@ -1,12 +1,12 @@
 // The pieces of `lungfish mutants` that do not search: the mutant list, the checked run, the
 // offending edge of a failing step, the documented masked table and the JSON report.
-#include "generators/mutants.h"
+#include "generators/campaigns/mutants.h"
 
 #include "checker/monitor.h"
 #include "generators/ast_build.h"
-#include "generators/properties.h"
+#include "generators/campaigns/properties.h"
 #include "model/code.h"
-#include "model/program_text.h"
+#include "model/text/program_text.h"
 
 #include <algorithm>
 #include <set>

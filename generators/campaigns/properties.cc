@@ -1,12 +1,12 @@
-#include "generators/properties.h"
+#include "generators/campaigns/properties.h"
 
 #include "checker/monitor.h"
 
 #include "generators/ast_build.h"
 #include "generators/emit.h"
 #include "model/code.h"
-#include "model/program_text.h"
-#include "model/render.h"
+#include "model/text/program_text.h"
+#include "model/render/render.h"
 
 #include <set>
 

@@ -56,7 +56,7 @@ struct ProgramResult {
 /// Checks every property on one program (which need not carry source locations).
 ProgramResult check_program(const Program &p, const CheckConfig &config);
 
-/// Compact text of a World (model/render.h's render_text).
+/// Compact text of a World (model/render/render.h's render_text).
 std::string state_text(const World &w);
 
 } // namespace lungfish::gen

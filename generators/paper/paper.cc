@@ -1,8 +1,8 @@
 // `lungfish paper`: runs the hunt and a tiny verification, then writes every generated file.
-#include "generators/paper.h"
+#include "generators/paper/paper.h"
 
 #include "checker/invariants.h"
-#include "model/render.h"
+#include "model/render/render.h"
 
 #include <nlohmann/json.hpp>
 

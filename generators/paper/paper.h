@@ -7,9 +7,9 @@
 // NAME-before.mmd / NAME-after.mmd (Mermaid) and NAME-before.dot / NAME-after.dot (Graphviz).
 #pragma once
 
-#include "checker/verify.h"
-#include "generators/mutants.h"
-#include "model/atomic_file.h"
+#include "checker/verify/verify.h"
+#include "generators/campaigns/mutants.h"
+#include "model/io/atomic_file.h"
 
 #include <cstdint>
 #include <string>
@@ -38,7 +38,7 @@ struct PaperResult {
 PaperResult write_paper(const PaperOptions &o);
 
 /// Writes a file through a temporary file and a rename; creates the parent directories. False
-/// (and `error`) on failure. One helper for every output file: model/atomic_file.h.
+/// (and `error`) on failure. One helper for every output file: model/io/atomic_file.h.
 using ::lungfish::write_file_atomically;
 
 /// Escapes LaTeX's special characters for text mode.
@@ -48,7 +48,7 @@ std::string latex_escape(std::string_view s);
 /// \input would take the dot for an extension.
 std::string file_stem(std::string_view mutant);
 
-// Internal: the generated LaTeX pieces (generators/paper_tex.cc).
+// Internal: the generated LaTeX pieces (generators/paper/tex.cc).
 std::string rules_tex();
 std::string invariants_tex();
 std::string mutants_tex(const std::vector<MutantResult> &results, const MutantOptions &o);

@@ -1,7 +1,7 @@
 // The LaTeX tables and figures of `lungfish paper`, generated from the model's own tables
 // (all_rules(), invariant_description) and from the mutant hunt, never copied by hand.
-#include "generators/paper.h"
-#include "model/render.h"
+#include "generators/paper/paper.h"
+#include "model/render/render.h"
 
 #include "checker/invariants.h"
 

@@ -1,4 +1,4 @@
-#include "model/atomic_file.h"
+#include "model/io/atomic_file.h"
 
 #include <atomic>
 #include <cerrno>

@@ -1,7 +1,7 @@
 // Graphviz DOT: each LOCAL and each region is a cluster, child regions nested in their parent's
 // cluster; frozen objects and cowns sit outside. Frames are drawn as variable tables.
-#include "model/render.h"
-#include "model/render_util.h"
+#include "model/render/render.h"
+#include "model/render/util.h"
 
 #include <map>
 #include <sstream>

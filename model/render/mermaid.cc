@@ -2,9 +2,9 @@
 // src/rt/ui/mermaid.cc (notes/frankenscript-output.md section 4), applied to the model's World.
 //
 // Addresses are synthetic (derived from serials), so "pointer order" is serial order.
-#include "model/mermaid_format.h"
-#include "model/render.h"
-#include "model/render_util.h"
+#include "model/render/mermaid_format.h"
+#include "model/render/render.h"
+#include "model/render/util.h"
 
 #include <algorithm>
 #include <cstdio>

@@ -1,5 +1,5 @@
 // FrankenScript's mermaid.md, the parts that never vary (its ui/mermaid.cc writes them): the
-// renderer (model/render_mermaid.cc) writes them and the reader (traces/mermaid_reader.cc)
+// renderer (model/render/mermaid.cc) writes them and the reader (traces/formats/mermaid_reader.cc)
 // requires them, so they are written down once, here.
 //
 //   <pre><code>MESSAGE</code></pre>

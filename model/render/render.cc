@@ -1,6 +1,6 @@
 // Shared naming helpers, the text listing and the JSON form of a World.
-#include "model/render.h"
-#include "model/render_util.h"
+#include "model/render/render.h"
+#include "model/render/util.h"
 
 #include <algorithm>
 #include <sstream>

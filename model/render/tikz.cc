@@ -8,8 +8,8 @@
 // Each edge is a straight line unless that line would run through another node: then it bends
 // (the least bend that clears every other node, in a fixed order of candidates), so an edge never
 // looks as if it went through an object it does not touch.
-#include "model/render.h"
-#include "model/render_util.h"
+#include "model/render/render.h"
+#include "model/render/util.h"
 
 #include <cmath>
 #include <map>

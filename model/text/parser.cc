@@ -1,6 +1,6 @@
 // The program-text grammar: statements, blocks and expressions (docs/program-format.md).
-#include "model/program_lexer.h"
-#include "model/program_text.h"
+#include "model/text/program_lexer.h"
+#include "model/text/program_text.h"
 
 #include <algorithm>
 #include <cerrno>

@@ -1,6 +1,6 @@
 // Printing programs and expressions in canonical source form (docs/program-format.md).
-#include "model/program_lexer.h"
-#include "model/program_text.h"
+#include "model/text/program_lexer.h"
+#include "model/text/program_text.h"
 
 #include <algorithm>
 

@@ -1,5 +1,5 @@
-// Lines and tokens of the program text (see model/program_lexer.h and docs/program-format.md).
-#include "model/program_lexer.h"
+// Lines and tokens of the program text (see model/text/program_lexer.h and docs/program-format.md).
+#include "model/text/program_lexer.h"
 
 #include <cstdio>
 

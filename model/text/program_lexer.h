@@ -1,8 +1,8 @@
 // Internal to the program-text parser: splitting the text into lines and lines into tokens.
-// The grammar (model/parser.cc) works on the result; nothing else should include this header.
+// The grammar (model/text/parser.cc) works on the result; nothing else should include this header.
 #pragma once
 
-#include "model/program_text.h"
+#include "model/text/program_text.h"
 
 #include <cstdint>
 #include <string>

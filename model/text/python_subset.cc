@@ -2,9 +2,9 @@
 // header for the mapping). The subset has no control flow, so list lengths (for `append`) are
 // known by a small abstract interpretation of the straight-line program: each allocation is an
 // abstract object, variables and fields point to them.
-#include "model/python_subset.h"
+#include "model/text/python_subset.h"
 
-#include "model/program_lexer.h"
+#include "model/text/program_lexer.h"
 
 #include <cctype>
 #include <fstream>

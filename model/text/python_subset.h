@@ -19,7 +19,7 @@
 #pragma once
 
 #include "model/ast.h"
-#include "model/program_text.h"
+#include "model/text/program_text.h"
 
 #include <optional>
 #include <string>

@@ -1,5 +1,5 @@
 // emit_python_subset: a model program in the image of the Python subset, back to Python.
-#include "model/python_subset.h"
+#include "model/text/python_subset.h"
 
 #include <set>
 

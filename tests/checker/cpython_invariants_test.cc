@@ -3,7 +3,7 @@
 #include "checker/invariants.h"
 #include "model/code.h"
 #include "model/machine.h"
-#include "model/program_text.h"
+#include "model/text/program_text.h"
 
 #include <gtest/gtest.h>
 

@@ -1,6 +1,6 @@
 // docs/semantics.md is the project's semantics: its rule, invariant, error-code and defect tables
 // must say what the model's own tables say (model/rules.h `all_rules()` and `error_code_name`,
-// checker/invariants.h `invariant_name`/`invariant_description`, traces/defects.h
+// checker/invariants.h `invariant_name`/`invariant_description`, traces/replay/defects.h
 // `known_defects()`), and each `checked in` / `checked by` cell must name a function that really
 // raises that rule or reports that invariant. The table formats are defined at the top of
 // docs/semantics.md.
@@ -9,7 +9,7 @@
 // a deliberately broken copy of the document shows that the comparison can fail.
 #include "checker/invariants.h"
 #include "model/rules.h"
-#include "traces/defects.h"
+#include "traces/replay/defects.h"
 
 #include <gtest/gtest.h>
 
@@ -355,7 +355,7 @@ std::vector<std::string> defect_table_problems(const std::string &doc) {
   for (size_t k = 0; k < table->rows.size() || k < names.size(); ++k) {
     if (k >= table->rows.size()) {
       out.push_back(at(table->line) + "defect '" + names[k] +
-                    "' (traces/defects.cc) has no row, or not in known_defects() order");
+                    "' (traces/replay/defects.cc) has no row, or not in known_defects() order");
       continue;
     }
     const Row &row = table->rows[k];
@@ -364,10 +364,10 @@ std::vector<std::string> defect_table_problems(const std::string &doc) {
                     " cells, not " + std::to_string(kDefectHeader.size()));
     else if (k >= names.size())
       out.push_back(at(row.line) + "defect '" + row.cells[0] +
-                    "' is not in known_defects() (traces/defects.cc)");
+                    "' is not in known_defects() (traces/replay/defects.cc)");
     else if (row.cells[0] != names[k])
       out.push_back(at(row.line) + "defect " + std::to_string(k + 1) + " is '" + row.cells[0] +
-                    "' here but '" + names[k] + "' in known_defects() (traces/defects.cc)");
+                    "' here but '" + names[k] + "' in known_defects() (traces/replay/defects.cc)");
   }
   return out;
 }

@@ -5,7 +5,7 @@
 #include "generators/emit.h"
 #include "generators/program_gen.h"
 #include "generators/rng.h"
-#include "model/program_text.h"
+#include "model/text/program_text.h"
 
 using namespace lungfish;
 using namespace lungfish::gen;

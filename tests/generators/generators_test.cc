@@ -3,11 +3,11 @@
 #include <rapidcheck/gtest.h>
 
 #include "generators/ast_build.h"
-#include "generators/campaign.h"
+#include "generators/campaigns/campaign.h"
 #include "generators/oracle.h"
 #include "generators/program_gen.h"
 #include "generators/rng.h"
-#include "model/program_text.h"
+#include "model/text/program_text.h"
 
 #include <filesystem>
 

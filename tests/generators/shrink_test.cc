@@ -7,7 +7,7 @@
 #include "generators/shrink.h"
 #include "model/code.h"
 #include "model/machine.h"
-#include "model/program_text.h"
+#include "model/text/program_text.h"
 
 using namespace lungfish;
 using namespace lungfish::gen;

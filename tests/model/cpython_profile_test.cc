@@ -1,7 +1,7 @@
 // The cpython and pep795 profiles (SEMANTICS.md 7): freeze with several roots, freezability
 // (all-or-nothing), the self-contained check, frozen SCCs and their collection.
 #include "model/cpython_profile.h"
-#include "test_util.h"
+#include "tests/model/test_util.h"
 
 namespace lungfish::test {
 namespace {

@@ -1,7 +1,7 @@
 // Snapshots: the model's World in snapshot form, canonical names, comparison up to renaming.
 #include "model/code.h"
 #include "model/machine.h"
-#include "traces/mermaid_reader.h"
+#include "traces/formats/mermaid_reader.h"
 #include "traces/snapshot.h"
 
 #include "tests/traces/trace_test_util.h"

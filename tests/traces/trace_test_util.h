@@ -1,7 +1,7 @@
 // Shared helpers of the traces tests: where the data is, and the bad-input table check.
 #pragma once
 
-#include "model/program_text.h"
+#include "model/text/program_text.h"
 
 #include <gtest/gtest.h>
 

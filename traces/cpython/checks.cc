@@ -1,4 +1,4 @@
-#include "traces/cpython_checks.h"
+#include "traces/cpython/checks.h"
 
 #include <algorithm>
 #include <cctype>

@@ -23,8 +23,8 @@
 // counted twice).
 #pragma once
 
-#include "traces/cpython_recording.h"
-#include "traces/replay.h"
+#include "traces/cpython/recording.h"
+#include "traces/replay/replay.h"
 
 #include <string>
 #include <vector>

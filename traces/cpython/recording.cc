@@ -1,6 +1,6 @@
-#include "traces/cpython_recording.h"
+#include "traces/cpython/recording.h"
 
-#include "traces/json_util.h"
+#include "traces/formats/json_util.h"
 
 #include <fstream>
 #include <sstream>

@@ -14,7 +14,7 @@
 // offending value's line:col.
 #pragma once
 
-#include "model/program_text.h"
+#include "model/text/program_text.h"
 #include "traces/snapshot.h"
 
 #include <optional>

@@ -1,8 +1,8 @@
-#include "traces/cpython_replay.h"
+#include "traces/cpython/replay.h"
 
-#include "model/python_subset.h"
-#include "traces/cpython_checks.h"
-#include "traces/cpython_steps.h"
+#include "model/text/python_subset.h"
+#include "traces/cpython/checks.h"
+#include "traces/cpython/steps.h"
 
 #include <algorithm>
 #include <cctype>

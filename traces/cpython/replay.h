@@ -2,7 +2,7 @@
 // 6) through the model under the cpython profile (SEMANTICS.md 7, docs/cpython-profile.md).
 //
 // CpythonRecordingSource is a StepSource over one recording: each step's `op` (Python source,
-// possibly several lines) is mapped through the subset parser (model/python_subset.h) together
+// possibly several lines) is mapped through the subset parser (model/text/python_subset.h) together
 // with the in-subset ops before it (list lengths are tracked across steps); the step becomes one
 // recorded step per model statement, the last carrying the outcome and the normalised
 // snapshot_after. An op outside the subset (functions and closures, modules, SharedField,
@@ -26,8 +26,8 @@
 // other exception of a freeze (a pre-freeze hook raised) -> E_HOOK.
 #pragma once
 
-#include "traces/cpython_recording.h"
-#include "traces/replay.h"
+#include "traces/cpython/recording.h"
+#include "traces/replay/replay.h"
 
 #include <memory>
 #include <set>

@@ -1,7 +1,7 @@
-#include "traces/cpython_steps.h"
+#include "traces/cpython/steps.h"
 
-#include "model/python_subset.h"
-#include "traces/cpython_checks.h"
+#include "model/text/python_subset.h"
+#include "traces/cpython/checks.h"
 
 #include <algorithm>
 #include <cctype>

@@ -11,7 +11,7 @@
 //       one step, no model statement, `RecordedStep::opaque` says why
 #pragma once
 
-#include "traces/replay.h"
+#include "traces/replay/replay.h"
 
 #include <memory>
 #include <string>

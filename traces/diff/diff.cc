@@ -1,14 +1,14 @@
-#include "traces/diff.h"
-#include "traces/cpython_steps.h"
-#include "traces/defects.h"
+#include "traces/diff/diff.h"
+#include "traces/cpython/steps.h"
+#include "traces/replay/defects.h"
 
 #include "generators/emit.h"
 #include "generators/program_gen.h"
 #include "generators/rng.h"
 #include "generators/shrink.h"
-#include "model/atomic_file.h"
-#include "model/program_text.h"
-#include "traces/replay.h"
+#include "model/io/atomic_file.h"
+#include "model/text/program_text.h"
+#include "traces/replay/replay.h"
 
 #include <algorithm>
 #include <atomic>

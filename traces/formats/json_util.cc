@@ -1,4 +1,4 @@
-#include "traces/json_util.h"
+#include "traces/formats/json_util.h"
 
 #include <algorithm>
 

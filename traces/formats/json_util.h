@@ -8,7 +8,7 @@
 // file:line:col. The scan runs only on the error path, so the happy path costs nothing extra.
 #pragma once
 
-#include "model/program_text.h"
+#include "model/text/program_text.h"
 
 #include <nlohmann/json.hpp>
 

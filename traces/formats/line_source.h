@@ -6,7 +6,7 @@
 // rejected so that a file without newlines cannot make memory grow without bound.
 #pragma once
 
-#include "model/program_text.h"
+#include "model/text/program_text.h"
 
 #include <cstring>
 #include <filesystem>

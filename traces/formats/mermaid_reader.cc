@@ -1,8 +1,8 @@
-#include "traces/mermaid_reader.h"
+#include "traces/formats/mermaid_reader.h"
 
-#include "model/mermaid_format.h"
+#include "model/render/mermaid_format.h"
 
-#include "traces/line_source.h"
+#include "traces/formats/line_source.h"
 
 #include <array>
 #include <unordered_set>

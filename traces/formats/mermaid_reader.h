@@ -24,7 +24,7 @@
 // (regions drawn flat) the parent is taken from an owning edge out of another region instead.
 #pragma once
 
-#include "model/program_text.h"
+#include "model/text/program_text.h"
 #include "traces/snapshot.h"
 
 #include <istream>

@@ -1,7 +1,7 @@
-#include "traces/native_trace.h"
+#include "traces/formats/native_trace.h"
 
-#include "traces/json_util.h"
-#include "traces/line_source.h"
+#include "traces/formats/json_util.h"
+#include "traces/formats/line_source.h"
 
 #include <array>
 #include <unordered_set>

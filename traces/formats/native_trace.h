@@ -8,7 +8,7 @@
 // the value found by json_util's path scanner).
 #pragma once
 
-#include "model/program_text.h"
+#include "model/text/program_text.h"
 #include "traces/snapshot.h"
 
 #include <nlohmann/json.hpp>

@@ -5,8 +5,8 @@
 // `Error:` nor the end-of-run leak check ("No memory leaks detected!" / "Memory leak detected!").
 // The shared corpus prefixes logs with three `###` lines (program, exit code, a separator); they
 // are optional.
-#include "traces/line_source.h"
-#include "traces/mermaid_reader.h"
+#include "traces/formats/line_source.h"
+#include "traces/formats/mermaid_reader.h"
 
 namespace lungfish::traces {
 

@@ -1,6 +1,6 @@
-#include "traces/defects.h"
+#include "traces/replay/defects.h"
 
-#include "traces/cpython_checks.h"
+#include "traces/cpython/checks.h"
 
 #include <algorithm>
 #include <cstdlib>

@@ -6,7 +6,7 @@
 #pragma once
 
 #include "model/machine.h"
-#include "traces/replay.h"
+#include "traces/replay/replay.h"
 
 #include <deque>
 #include <optional>

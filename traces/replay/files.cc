@@ -1,11 +1,11 @@
 // Replay of what a user has: the recording, the runtime's log and the program, found beside the
 // recording or named (replay.h: find_replay_files, replay_files).
 #include "model/code.h"
-#include "model/python_subset.h"
-#include "traces/cpython_replay.h"
-#include "traces/cpython_steps.h"
-#include "traces/native_trace.h"
-#include "traces/replay.h"
+#include "model/text/python_subset.h"
+#include "traces/cpython/replay.h"
+#include "traces/cpython/steps.h"
+#include "traces/formats/native_trace.h"
+#include "traces/replay/replay.h"
 
 #include <filesystem>
 

@@ -15,7 +15,7 @@
 // When the recording stops lining up with the program (another statement than the model's next,
 // a difference inside a behaviour, a rejection the model cannot step over), the rest of the
 // recording is not judged against the model; its snapshots are still checked.
-#include "traces/replay_judge.h"
+#include "traces/replay/judge.h"
 
 namespace lungfish::traces::detail {
 

@@ -1,8 +1,8 @@
 // Reading recorded steps (FrankenScript, native) and printing replay reports.
-#include "traces/line_source.h"
-#include "traces/mermaid_reader.h"
-#include "traces/native_trace.h"
-#include "traces/replay.h"
+#include "traces/formats/line_source.h"
+#include "traces/formats/mermaid_reader.h"
+#include "traces/formats/native_trace.h"
+#include "traces/replay/replay.h"
 
 #include <filesystem>
 #include <sstream>

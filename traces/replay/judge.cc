@@ -1,5 +1,5 @@
 // What both replay drivers share (replay_judge.h).
-#include "traces/replay_judge.h"
+#include "traces/replay/judge.h"
 
 #include <algorithm>
 #include <sstream>

@@ -8,8 +8,8 @@
 // checks that each recorded boundary is the model's next one.
 #pragma once
 
-#include "traces/defects.h"
-#include "traces/replay.h"
+#include "traces/replay/defects.h"
+#include "traces/replay/replay.h"
 
 #include <deque>
 #include <map>

@@ -1,7 +1,7 @@
 // Replay's entry points: the verdict, and the choice of driver (replay.h).
-#include "traces/replay.h"
+#include "traces/replay/replay.h"
 
-#include "traces/replay_judge.h"
+#include "traces/replay/judge.h"
 
 #include <algorithm>
 

@@ -13,7 +13,7 @@
 #include "checker/invariants.h"
 #include "model/code.h"
 #include "model/machine.h"
-#include "traces/mermaid_reader.h"
+#include "traces/formats/mermaid_reader.h"
 #include "traces/snapshot.h"
 
 #include <nlohmann/json.hpp>

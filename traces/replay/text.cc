@@ -8,9 +8,9 @@
 // What the recording does not show cannot be judged here: the statement a FrankenScript run
 // failed on (it draws no diagram for it) and the statements of behaviours (their bodies and
 // captures are in the program only). Those events are counted as not judged, with the reason.
-#include "traces/replay_judge.h"
+#include "traces/replay/judge.h"
 
-#include "model/program_text.h"
+#include "model/text/program_text.h"
 
 #include <algorithm>
 #include <deque>

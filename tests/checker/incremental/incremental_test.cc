@@ -1,15 +1,15 @@
-// Tests of checker/incremental.h: on random programs, under every disabled check and every rule
+// Tests of checker/incremental/incremental.h: on random programs, under every disabled check and every rule
 // mutant (so that invariants do break), the monitor's `--check both` finds the incremental
 // checker reporting the same invariants as the full checker (and the incremental I15 the same as
 // the one on World copies) at every statement boundary up to the first violation; and after a
 // constant-cost statement it examines as many objects on a large heap (or under a deep call
 // stack) as on a small one.
-#include "checker/incremental.h"
+#include "checker/incremental/incremental.h"
 #include "checker/monitor.h"
 #include "generators/program_gen.h"
 #include "model/code.h"
 #include "model/machine.h"
-#include "model/program_text.h"
+#include "model/text/program_text.h"
 
 #include <gtest/gtest.h>
 

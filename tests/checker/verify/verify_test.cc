@@ -1,7 +1,7 @@
-// Tests of checker/verify.h at tiny bounds (seconds): vacuity of every operation, the
+// Tests of checker/verify/verify.h at tiny bounds (seconds): vacuity of every operation, the
 // small-scope successor cross-check against the model, bounded proofs, and the decoding and
 // replay of counterexamples under disabled checks.
-#include "checker/verify.h"
+#include "checker/verify/verify.h"
 
 #include <gtest/gtest.h>
 

@@ -1,10 +1,10 @@
 // Exhaustive exploration: canonical states, bounds, counterexamples with a check disabled.
 #include <gtest/gtest.h>
 
-#include "generators/explore.h"
+#include "generators/campaigns/explore.h"
 #include "model/code.h"
 #include "model/machine.h"
-#include "model/program_text.h"
+#include "model/text/program_text.h"
 
 using namespace lungfish;
 using namespace lungfish::gen;

@@ -1,8 +1,8 @@
 // `lungfish mutants`: the mutant list, the kill criterion, determinism, the documented masked
 // table, and the reproduce command (run through the real binary).
-#include "generators/mutants.h"
+#include "generators/campaigns/mutants.h"
 
-#include "model/program_text.h"
+#include "model/text/program_text.h"
 
 #include <gtest/gtest.h>
 

@@ -1,10 +1,10 @@
 // `lungfish paper`: the generated files are a function of the seed (byte-identical reruns), and
 // the tables come from the model's own tables.
-#include "generators/paper.h"
+#include "generators/paper/paper.h"
 
-#include "generators/mutants.h"
+#include "generators/campaigns/mutants.h"
 #include "model/machine.h"
-#include "model/program_text.h"
+#include "model/text/program_text.h"
 
 #include <gtest/gtest.h>
 

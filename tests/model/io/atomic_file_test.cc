@@ -1,6 +1,6 @@
-// model/atomic_file.h: output files appear complete or not at all; every write, flush, close and
+// model/io/atomic_file.h: output files appear complete or not at all; every write, flush, close and
 // rename error is reported, and no temporary file is left behind.
-#include "model/atomic_file.h"
+#include "model/io/atomic_file.h"
 
 #include <gtest/gtest.h>
 

@@ -2,7 +2,7 @@
 // arrows, colours, nesting), determinism, and the shapes of the JSON, DOT and TikZ output.
 #include <gtest/gtest.h>
 
-#include "model/render.h"
+#include "model/render/render.h"
 
 namespace lungfish {
 namespace {

@@ -1,5 +1,5 @@
-// Tests of the program-text parser and printer (model/program_text.h).
-#include "model/program_text.h"
+// Tests of the program-text parser and printer (model/text/program_text.h).
+#include "model/text/program_text.h"
 
 #include <gtest/gtest.h>
 

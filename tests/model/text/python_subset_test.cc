@@ -1,7 +1,7 @@
-// The Python subset (model/python_subset.h): parsing into model statements, errors with
+// The Python subset (model/text/python_subset.h): parsing into model statements, errors with
 // file:line:col, running under the cpython profile, and emitting back to Python.
-#include "model/python_subset.h"
-#include "test_util.h"
+#include "model/text/python_subset.h"
+#include "tests/model/test_util.h"
 
 #include <algorithm>
 #include <filesystem>

@@ -3,9 +3,9 @@
 // methods and bases, nested literals, comprehensions, instance dicts) replays with opaque steps
 // and exactly the findings of the table; the materialised-dict undercount of
 // notes/cpython-immutability.md 7.1 is I18 at the freeze, classified as that defect.
-#include "trace_test_util.h"
-#include "traces/cpython_checks.h"
-#include "traces/cpython_steps.h"
+#include "tests/traces/trace_test_util.h"
+#include "traces/cpython/checks.h"
+#include "traces/cpython/steps.h"
 
 #include <nlohmann/json.hpp>
 

@@ -1,6 +1,6 @@
 // The CPython `pyrona-heap-trace/v1` reader: the four reference recordings, a small synthetic
 // one, and malformed inputs.
-#include "traces/cpython_recording.h"
+#include "traces/cpython/recording.h"
 
 #include "tests/traces/trace_test_util.h"
 

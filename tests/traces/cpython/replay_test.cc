@@ -1,11 +1,11 @@
 // Replay of the four reference CPython recordings (../shared/corpus/cpython/) under the cpython
 // profile, one test each: the verdict replay computes must be the one docs/cpython-profile.md
 // explains (clean, with the listed opaque steps, each named in a note with its reason). Then the
-// checks of traces/cpython_checks.h on copies of the recordings with one planted runtime defect
+// checks of traces/cpython/checks.h on copies of the recordings with one planted runtime defect
 // each, so that a clean verdict cannot come from checks that never fire.
-#include "trace_test_util.h"
-#include "traces/cpython_checks.h"
-#include "traces/cpython_replay.h"
+#include "tests/traces/trace_test_util.h"
+#include "traces/cpython/checks.h"
+#include "traces/cpython/replay.h"
 
 #include <nlohmann/json.hpp>
 

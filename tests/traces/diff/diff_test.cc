@@ -1,7 +1,7 @@
 // `lungfish diff` end to end, with the model itself as the runtime under test: a check-disabled
 // `lungfish run --show mermaid` is a deterministic buggy runtime (DESIGN.md).
-#include "traces/diff.h"
-#include "traces/replay.h"
+#include "traces/diff/diff.h"
+#include "traces/replay/replay.h"
 
 #include <gtest/gtest.h>
 

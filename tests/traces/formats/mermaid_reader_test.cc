@@ -1,6 +1,6 @@
 // The FrankenScript mermaid.md reader: the whole corpus, the per-step invariants of
 // notes/frankenscript-output.md 6, known samples, and malformed inputs.
-#include "traces/mermaid_reader.h"
+#include "traces/formats/mermaid_reader.h"
 
 #include "tests/traces/trace_test_util.h"
 

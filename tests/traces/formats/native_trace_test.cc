@@ -1,6 +1,6 @@
 // The native JSONL trace: round trips (write then read = identity) and malformed inputs.
-#include "traces/mermaid_reader.h"
-#include "traces/native_trace.h"
+#include "traces/formats/mermaid_reader.h"
+#include "traces/formats/native_trace.h"
 
 #include "tests/traces/trace_test_util.h"
 

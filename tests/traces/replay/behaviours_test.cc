@@ -6,7 +6,7 @@
 #include "generators/program_gen.h"
 #include "model/code.h"
 #include "model/machine.h"
-#include "model/program_text.h"
+#include "model/text/program_text.h"
 
 #include <gtest/gtest.h>
 

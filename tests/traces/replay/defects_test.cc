@@ -1,6 +1,6 @@
 // Real FrankenScript recordings of the defect probes: replay names each defect and leaves no
 // finding unclassified (tests/inputs/mermaid/defects/README.md).
-#include "traces/replay.h"
+#include "traces/replay/replay.h"
 
 #include <gtest/gtest.h>
 

@@ -1,7 +1,7 @@
 // The probe programs' recordings (tests/inputs/frankenscript-probes), replayed as a user has
 // them: mermaid.md with the raw log and the program beside it. Each gets the verdict of
 // verdicts.tsv, with the program followed, nothing left unjudged and every finding named.
-#include "traces/replay.h"
+#include "traces/replay/replay.h"
 
 #include <gtest/gtest.h>
 

@@ -1,9 +1,9 @@
 // Replay: the shared FrankenScript corpus against its expected-verdict table, golden counters of
 // hand-transcribed programs, the identity on the model's own traces, and corrupted traces.
 #include "model/machine.h"
-#include "model/program_text.h"
-#include "traces/mermaid_reader.h"
-#include "traces/replay.h"
+#include "model/text/program_text.h"
+#include "traces/formats/mermaid_reader.h"
+#include "traces/replay/replay.h"
 
 #include <gtest/gtest.h>
 

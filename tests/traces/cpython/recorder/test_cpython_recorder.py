@@ -23,7 +23,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 LUNGFISH = None
 PATCHED = sys.version_info >= (3, 15) and importlib.util.find_spec("immutable") is not None
 
-PROGRAM_DIR = os.path.join(HERE, "..", "..", "inputs", "python", "recorder")
+PROGRAM_DIR = os.path.join(HERE, "..", "..", "..", "inputs", "python", "recorder")
 NODE = "class Node:\n    def __init__(self, v, nxt):\n        self.v = v\n        self.nxt = nxt\n"
 # tests/inputs/python/recorder/NAME.py: cycles, classes, nested containers, aliases, deletes,
 # a failing read; failed freezes, frozen writes and frozen cycles (these need the patched runtime).
@@ -34,7 +34,7 @@ for _f in sorted(os.listdir(PROGRAM_DIR)):
             PROGRAMS[_f[:-3]] = _src.read()
 
 
-RECORDER_PATH = os.path.join(HERE, "..", "..", "..", "traces", "recorders", "cpython")
+RECORDER_PATH = os.path.join(HERE, "..", "..", "..", "..", "traces", "cpython", "recorders", "cpython")
 
 
 def opaque_only(report):
@@ -161,7 +161,7 @@ class DiffTest(unittest.TestCase):
 
     def test_generated_programs_replay_clean(self):
         env = dict(os.environ)
-        env["PYTHONPATH"] = os.path.join(HERE, "..", "..", "..", "traces", "recorders", "cpython")
+        env["PYTHONPATH"] = os.path.join(HERE, "..", "..", "..", "..", "traces", "cpython", "recorders", "cpython")
         r = subprocess.run([LUNGFISH, "diff", "--runtime", "cpython", "--cmd",
                             sys.executable + " -m lungfish_record {file}", "--count", "60",
                             "--seed", "1", "--json"], capture_output=True, text=True, env=env)
