@@ -25,7 +25,7 @@
 
 namespace lungfish::traces {
 
-/// What a recording says about a node beyond the Snapshot (the checks of cpython_checks.h).
+/// What a recording says about a node beyond the Snapshot (the checks of traces/cpython/checks.h).
 struct CpythonNodeExtra {
   std::string freezable;                 // get_freezable: "YES", "NO", "EXPLICIT", "PROXY", ""
   bool dict_materialised = false;        // an instance whose __dict__ object exists

@@ -250,7 +250,7 @@ ReplayReport replay_cpython_recording(const std::string &path, const ReplayOptio
   // CPython raised and went on at each error step (the recorder catches per step): the run
   // itself ended normally; a crash would end the recording instead.
   report.runtime_outcome = "ok";
-  // The checks on the runtime's own snapshots (cpython_checks.h), opaque steps included.
+  // The checks on the runtime's own snapshots (traces/cpython/checks.h), opaque steps included.
   for (CpythonFinding &f : check_cpython_recording(rec)) {
     auto [event, line] = source.step_events().at(f.step);
     if (report.clean() || event - 1 < report.matched_prefix) report.matched_prefix = event - 1;

@@ -21,7 +21,7 @@
 //     that holds the same target in the step's snapshot_before, else in the nearest other
 //     snapshot of the recording; else left as they are (then a difference, a recording artefact);
 //   - raw refcounts include the tracer's references: never compared for equality here (rc stays
-//     unset); cpython_checks.h uses them as lower bounds only.
+//     unset); traces/cpython/checks.h uses them as lower bounds only.
 // Outcomes: TypeError from a freeze -> E_NOT_FREEZABLE, any other TypeError -> E_IMMUTABLE, any
 // other exception of a freeze (a pre-freeze hook raised) -> E_HOOK.
 #pragma once

@@ -1,5 +1,5 @@
 // Recorded Python statements as model steps, the same way for every Python format: the CPython
-// recorder's native traces (runtime "cpython") and the reference recordings (cpython_replay.h).
+// recorder's native traces (runtime "cpython") and the reference recordings (traces/cpython/replay.h).
 //
 //   for each recorded statement, in order:
 //     read it with the subset parser together with the in-subset statements before it
