@@ -5,7 +5,7 @@
 namespace lungfish::checker_detail {
 
 bool Analysis::dirty(RegionId r) const {
-  // Only frankenscript has dirty LRCs (SEMANTICS.md 3.2); elsewhere the flag relaxes nothing.
+  // Only frankenscript has dirty LRCs (docs/semantics.md 3.2); elsewhere the flag relaxes nothing.
   return ctx.profile == Profile::Frankenscript && heap.region(r).dirty;
 }
 

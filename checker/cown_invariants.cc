@@ -168,7 +168,7 @@ std::vector<Violation> check_statement_ownership(const std::vector<OwnedRegion> 
                                                  const CheckContext &c) {
   // Allowed without a write to the cown: the cown itself was collected (it released its fields),
   // or the region ended because it was frozen (freeze follows borrowed references into regions
-  // of Pending cowns, SEMANTICS.md 3.2). Ids are recycled, so identity is checked by serial.
+  // of Pending cowns, docs/semantics.md 3.2). Ids are recycled, so identity is checked by serial.
   std::vector<Violation> out;
   Analysis a(after, c);
   checker_detail::Reporter rep(a, out);

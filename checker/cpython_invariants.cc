@@ -1,4 +1,4 @@
-// The invariants of the cpython and pep795 profiles (SEMANTICS.md 4, 7): I18 frozen SCC counts
+// The invariants of the cpython and pep795 profiles (docs/semantics.md 4, 7): I18 frozen SCC counts
 // and I19 freezability. Both read the SCC side table that model/cpython_freeze.cc keeps in State;
 // I18 recomputes the references from outside each SCC from the edges, never from the counters.
 #include "checker/analysis.h"

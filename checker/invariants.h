@@ -1,4 +1,4 @@
-// The invariants of SEMANTICS.md 4, one function each, returning every violation with a witness.
+// The invariants of docs/semantics.md 4, one function each, returning every violation with a witness.
 //
 // Each state invariant recomputes what it needs from the edges of the heap (never from the
 // counters it is checking), so a wrong counter maintained by a rule is caught. The checker is an

@@ -194,7 +194,7 @@ void check_bridge(Analysis &a, Reporter &rep) {
               {b}, {r});
     }
   }
-  // FrankenScript tests "is a bridge" by the [RegionObject] prototype (SEMANTICS.md 9), so in
+  // FrankenScript tests "is a bridge" by the [RegionObject] prototype (docs/semantics.md 9), so in
   // its profile an object carrying that prototype is a bridge, and must be a recorded one. The
   // other profiles use the recorded bridge only, where such an object is harmless.
   if (a.ctx.profile != Profile::Frankenscript) return;
@@ -296,7 +296,7 @@ void check_closed(Analysis &a, Reporter &rep) {
 }
 
 void check_liveness(Analysis &a, Reporter &rep) {
-  // frankenscript collects a dropped child only when LRC + SBRC = 0 (SEMANTICS.md 3), so there a
+  // frankenscript collects a dropped child only when LRC + SBRC = 0 (docs/semantics.md 3), so there a
   // free region with LRC 0 may live on while it has open children.
   const State &h = a.heap;
   const Forest &f = a.forest();

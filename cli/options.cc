@@ -49,7 +49,7 @@ std::string disable_check_help() {
   }
   return "Switch off an ownership check (repeatable): a rule id, or an error code meaning every "
          "rule with that code. The primitive then proceeds as if its precondition held "
-         "(SEMANTICS.md 5). Language errors cannot be switched off.\nSwitchable codes: " +
+         "(docs/semantics.md 5). Language errors cannot be switched off.\nSwitchable codes: " +
          codes + "\nSwitchable rules:" + rules;
 }
 

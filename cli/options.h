@@ -11,7 +11,7 @@
 
 namespace lungfish::cli {
 
-/// Exit codes (DESIGN.md "Outcomes and exit codes").
+/// Exit codes (docs/cli.md "Exit codes").
 enum ExitCode : int {
   kExitOk = 0,
   kExitViolation = 1,

@@ -51,7 +51,7 @@ int run_command(const RunOptions &o) {
   std::string source;
   bool python = false;
   try {
-    // The Python subset (SEMANTICS.md 7) for the cpython profiles or a .py file.
+    // The Python subset (docs/semantics.md 7) for the cpython profiles or a .py file.
     bool native = o.program.ends_with(".lf") || o.program.ends_with(".frank");
     python = o.program.ends_with(".py") ||
              (!native && (o.profile == "cpython" || o.profile == "pep795"));

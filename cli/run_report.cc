@@ -43,7 +43,7 @@ void show_state(std::ostream &os, const std::string &format, const Machine &m, c
 }
 
 namespace {
-// FrankenScript's text for an error code (SEMANTICS.md 6), so that a FrankenScript-style
+// FrankenScript's text for an error code (docs/semantics.md 6), so that a FrankenScript-style
 // mermaid.md written by the model reads back as the same code (the direct write's two texts are
 // swapped in FrankenScript; the replay importer maps them back).
 std::string frankenscript_text(const RuleError &err) {

@@ -1,4 +1,4 @@
-// Random programs in the statement language (SEMANTICS.md 3), as lungfish::Program trees.
+// Random programs in the statement language (docs/semantics.md 3), as lungfish::Program trees.
 //
 // Two families side by side:
 //  * Biased: each statement is chosen from the heap the program has built so far (which variables

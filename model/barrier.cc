@@ -1,4 +1,4 @@
-// Reads, `move o.f`, and the write barrier with its pull (SEMANTICS.md 3 and 3.1).
+// Reads, `move o.f`, and the write barrier with its pull (docs/semantics.md 3 and 3.1).
 //
 //   x.f = y  (x in A, y in B):
 //     1. x None / frozen / Released cown        -> E_NONE_ACCESS / E_IMMUTABLE / E_OPAQUE

@@ -110,7 +110,7 @@ void compile_for_step(const Stmt &for_stmt, ForStep step, uint32_t iter, Compile
 uint32_t add_external_function(CompiledProgram &into, const std::string &name,
                                const std::vector<std::string> &params);
 
-/// The builtins (SEMANTICS.md 3), resolved when no variable of that name is in scope.
+/// The builtins (docs/semantics.md 3), resolved when no variable of that name is in scope.
 enum class Builtin : uint8_t {
   Region,
   Cown,

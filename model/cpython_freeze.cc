@@ -1,4 +1,4 @@
-// freeze(a, b, ...) under the cpython and pep795 profiles (SEMANTICS.md 7), and the collection of
+// freeze(a, b, ...) under the cpython and pep795 profiles (docs/semantics.md 7), and the collection of
 // frozen SCCs. The walk, region ending and relocation are the common deep freeze of freeze.cc,
 // run once per root after every check has passed, so a rejected freeze changes no flag.
 #include "model/cpython_profile.h"

@@ -1,4 +1,4 @@
-// The cpython and pep795 profiles (SEMANTICS.md 7): freeze with several roots, freezability,
+// The cpython and pep795 profiles (docs/semantics.md 7): freeze with several roots, freezability,
 // the self-contained check, and frozen SCCs with one counting representative each.
 //
 // The SCC side table lives in State (`frozen_info`, `cyclic_reps`), keyed by ObjectId. Every
@@ -14,7 +14,7 @@
 
 namespace lungfish {
 
-/// True for the profiles of SEMANTICS.md 7.
+/// True for the profiles of docs/semantics.md 7.
 inline bool is_cpython_profile(Profile p) {
   return p == Profile::Cpython || p == Profile::Pep795;
 }

@@ -1,4 +1,4 @@
-// Deep freeze (SEMANTICS.md 3.2).
+// Deep freeze (docs/semantics.md 3.2).
 //
 //   walk from x through fields and prototypes, stopping at None, frozen objects and cowns;
 //   every object met becomes IMM (LOCAL ones, and regional ones through borrowed references);

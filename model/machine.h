@@ -2,7 +2,7 @@
 //
 //   run:  until every thread is done
 //           pick a thread (schedule), execute its next instruction (one primitive):
-//             check every precondition of the primitive (the rules, in SEMANTICS.md order)
+//             check every precondition of the primitive (the rules, in docs/semantics.md order)
 //             -> on failure: the state is as before the primitive, the run ends `rejected`
 //             apply the effect; collect (rc = 0 objects, free regions with LRC 0);
 //             recompute the cowns' status

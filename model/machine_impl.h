@@ -1,4 +1,4 @@
-// Internal interface between the machine's parts (not installed). Each primitive of SEMANTICS.md
+// Internal interface between the machine's parts (not installed). Each primitive of docs/semantics.md
 // 3 is one function here; each of its checks is one `check_*` call that names its rule.
 #pragma once
 

@@ -1,4 +1,4 @@
-// Reference counting, region counters, collection and cown status (SEMANTICS.md 1 and 3).
+// Reference counting, region counters, collection and cown status (docs/semantics.md 1 and 3).
 //
 //   inc_ref(t, src):  rc(t)+1; if src is LOCAL: local_rc(t)+1 and LRC(region(t))+1
 //   dec_ref(t, src):  the reverse; an owning reference (region or cown -> child bridge) makes the

@@ -1,4 +1,4 @@
-// The builtins of regions and cowns (SEMANTICS.md 3.3, 3.4): Region(), Cown(v), create(p),
+// The builtins of regions and cowns (docs/semantics.md 3.3, 3.4): Region(), Cown(v), create(p),
 // close, is_closed, merge, dissolve, is_released, and spawning a behaviour.
 //
 // Builtins receive their arguments as LOCAL operand-stack slots, so "the argument's reference is

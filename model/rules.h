@@ -2,7 +2,7 @@
 //
 // A rule is identified by a dotted id (`barrier.has_parent`); several rules share a code
 // (`E_HAS_PARENT`). Ownership checks can be switched off (`--disable-check RULE|CODE`), in which
-// case the primitive proceeds as SEMANTICS.md 5 says; language errors cannot. The table is the
+// case the primitive proceeds as docs/semantics.md 5 says; language errors cannot. The table is the
 // single source for the checks in the model, for `--help`, and for `paper/generated/rules.tex`.
 #pragma once
 
@@ -45,7 +45,7 @@ enum class ErrorCode : uint8_t {
   Count
 };
 
-/// The code's name as written in SEMANTICS.md ("E_HAS_PARENT").
+/// The code's name as written in docs/semantics.md ("E_HAS_PARENT").
 std::string_view error_code_name(ErrorCode c);
 /// Parses a code name; nullopt if unknown.
 std::optional<ErrorCode> parse_error_code(std::string_view s);
@@ -117,7 +117,7 @@ struct RuleInfo {
   bool switchable;            // an ownership check that --disable-check may switch off
   std::string_view primitive; // the primitive it guards ("x.f = y")
   std::string_view check;     // the precondition, in words
-  std::string_view when_off;  // what the primitive does when the check is off (SEMANTICS.md 5)
+  std::string_view when_off;  // what the primitive does when the check is off (docs/semantics.md 5)
 };
 
 /// Every rule, in table order.
@@ -169,7 +169,7 @@ std::span<const MutantInfo> all_mutants();
 std::optional<Mutant> find_mutant(std::string_view name);
 using MutantSet = std::bitset<static_cast<size_t>(Mutant::Count)>;
 
-/// The runtime whose design choices the model follows (SEMANTICS.md 8).
+/// The runtime whose design choices the model follows (docs/semantics.md 8).
 enum class Profile : uint8_t { Lungfish, Frankenscript, Cpython, Pep795 };
 std::string_view profile_name(Profile p);
 std::optional<Profile> parse_profile(std::string_view s);

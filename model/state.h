@@ -1,4 +1,4 @@
-// The heap of the semantics (SEMANTICS.md 1): objects, regions, LOCALs, cowns.
+// The heap of the semantics (docs/semantics.md 1): objects, regions, LOCALs, cowns.
 //
 // Data layout: objects and regions live in flat vectors indexed by dense ids; id 0 is "None" /
 // "no region". Freed slots are recycled through free lists, so memory follows the live heap; a
@@ -107,7 +107,7 @@ struct Object {
   bool operator==(const Object &) const = default;
 };
 
-/// cpython/pep795 (SEMANTICS.md 1, 7): how an object was frozen, kept in State's side table
+/// cpython/pep795 (docs/semantics.md 1, 7): how an object was frozen, kept in State's side table
 /// `frozen_info` (indexed by ObjectId) rather than in Object, so the other profiles' objects stay
 /// as they are. An entry is valid only while `serial` matches the live object (slots are reused).
 struct FrozenInfo {

@@ -1,4 +1,4 @@
-// The state invariants (SEMANTICS.md 4) as formulas over a symbolic heap, following the checker's
+// The state invariants (docs/semantics.md 4) as formulas over a symbolic heap, following the checker's
 // conventions (checker/analysis.h): counts are recomputed from edges, "open" is the semantic one
 // (some region of the subtree has a true LRC > 0), edges to dead objects are I16's only.
 #include "checker/verify/encoding.h"

@@ -1,4 +1,4 @@
-// Transitions of the shallow statements and of the write barrier with its pull (SEMANTICS.md 3,
+// Transitions of the shallow statements and of the write barrier with its pull (docs/semantics.md 3,
 // 3.1). Counters change by the rule's deltas, relative to the state before the statement (the
 // operand-stack slots a statement pushes and pops cancel out).
 #include "checker/verify/encoding.h"

@@ -1,4 +1,4 @@
-// The Python subset of SEMANTICS.md 7, parsed line by line into model statements (see the
+// The Python subset of docs/semantics.md 7, parsed line by line into model statements (see the
 // header for the mapping). The subset has no control flow, so list lengths (for `append`) are
 // known by a small abstract interpretation of the straight-line program: each allocation is an
 // abstract object, variables and fields point to them.

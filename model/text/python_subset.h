@@ -1,4 +1,4 @@
-// The Python subset of SEMANTICS.md 7 as model programs (docs/cpython-profile.md).
+// The Python subset of docs/semantics.md 7 as model programs (docs/cpython-profile.md).
 //
 // Each Python statement becomes zero or more statements of the model's language, all carrying the
 // Python line; immutable literals (int, str, tuples of literals) become None, the model's frozen

@@ -1,4 +1,4 @@
-// Behaviours (SEMANTICS.md 3.4): spawn order, acquisition, capture by move, E_SEND_OPEN, E_STUCK,
+// Behaviours (docs/semantics.md 3.4): spawn order, acquisition, capture by move, E_SEND_OPEN, E_STUCK,
 // and `--schedules all`.
 #include "tests/model/test_util.h"
 
@@ -201,7 +201,7 @@ TEST(Behaviours, SendOpenOffBreaksIsolationUnderAllSchedules) {
 }
 
 // A behaviour that holds a reference to a cown it did not acquire must not reach into it while
-// another behaviour holds it (I17). SEMANTICS.md 3.4 makes only Released cowns opaque; read
+// another behaviour holds it (I17). docs/semantics.md 3.4 makes only Released cowns opaque; read
 // literally, an Acquired cown would be readable by every behaviour with a reference to it, which
 // breaks I17; the model makes it opaque to everyone but its holder (docs/decisions.md). The default and
 // `--schedules all` runs cannot show this (the depth-first search meets an E_OPAQUE schedule

@@ -1,4 +1,4 @@
-// The cpython and pep795 profiles (SEMANTICS.md 7): freeze with several roots, freezability
+// The cpython and pep795 profiles (docs/semantics.md 7): freeze with several roots, freezability
 // (all-or-nothing), the self-contained check, frozen SCCs and their collection.
 #include "model/cpython_profile.h"
 #include "tests/model/test_util.h"

@@ -1,4 +1,4 @@
-// SEMANTICS.md 5: every switchable check, switched off alone, must let some program break a
+// docs/semantics.md 5: every switchable check, switched off alone, must let some program break a
 // named invariant. For each rule: the smallest program we found, the invariant it breaks with the
 // check off (among all violations reported at the first broken boundary), and that the same
 // program with every check on is rejected by that rule before anything breaks. Checks whose
@@ -135,7 +135,7 @@ TEST(DisabledChecks, MoveImmutableOffBreaksNoStateInvariant) {
 
 // move.opaque off: `move c.value` on a Released cown hands its region to the mover. In main this
 // is indistinguishable from a legal `move` before Cown(...) (the region is free and LOCAL holds
-// it). In a behaviour that does not hold c, SEMANTICS.md I17 ("a region reachable from a running
+// it). In a behaviour that does not hold c, docs/semantics.md I17 ("a region reachable from a running
 // behaviour's LOCAL is owned by a cown it holds, or came with its captures") is broken.
 TEST(DisabledChecks, MoveOpaqueOffBreaksBehaviourIsolation) {
   const char *prog = "r = Region()\nr.o = {}\nc2 = Cown(move r)\nc1 = Cown(None)\n"

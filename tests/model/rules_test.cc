@@ -19,7 +19,7 @@ struct RuleCase {
 
 // The cpython/pep795 freeze rules are not in the table:
 // * freeze.not_freezable, freeze.hook, freeze.not_self_contained belong to the Python subset of
-//   SEMANTICS.md 7 (classes, set_freezable, pre-freeze hooks) that the cpython replay drives;
+//   docs/semantics.md 7 (classes, set_freezable, pre-freeze hooks) that the cpython replay drives;
 //   the statement language has no hooks, and in the lungfish profile freeze never rejects (3.2).
 //   (Under --profile cpython, `set_freezable(x, "no")` then `freeze(x)` is not rejected either:
 //   see FreezeNotFreezableUnderCpythonProfile below.)
@@ -155,7 +155,7 @@ TEST(RuleTable, EveryRuleOfTheStatementLanguageHasACase) {
 }
 
 TEST(RuleTable, NamesCodesAndSwitchesAgreeWithTheSemantics) {
-  // SEMANTICS.md 5: language errors cannot be switched off; ownership checks can.
+  // docs/semantics.md 5: language errors cannot be switched off; ownership checks can.
   const std::set<ErrorCode> language = {
       ErrorCode::E_UNDEFINED,    ErrorCode::E_NONE_ACCESS, ErrorCode::E_BAD_KEY,
       ErrorCode::E_BAD_PROTO,    ErrorCode::E_NOT_COWN,    ErrorCode::E_NOT_REGION,
@@ -183,7 +183,7 @@ TEST(RuleTable, NamesCodesAndSwitchesAgreeWithTheSemantics) {
   EXPECT_NE(d.disable_by_name("no.such.rule"), "");
 }
 
-// SEMANTICS.md 3: primitives already done in the same statement stay done. `c = Cown(move b)`
+// docs/semantics.md 3: primitives already done in the same statement stay done. `c = Cown(move b)`
 // that fails has moved b: the variable is None and its reference sits in the operand slot.
 TEST(RuleEffects, CownOfMovedParentedBridgeKeepsTheMove) {
   RunResult r = run_program("a = Region()\nb = Region()\na.b = b\nc = Cown(move b)\n");
@@ -221,7 +221,7 @@ TEST(RuleEffects, RejectedPullMovesNothing) {
   EXPECT_TRUE(unchanged_by_failure(r.last_boundary(), r.world()));
 }
 
-// The cpython profile's freeze.not_freezable (SEMANTICS.md 7): one unfreezable object fails the
+// The cpython profile's freeze.not_freezable (docs/semantics.md 7): one unfreezable object fails the
 // whole freeze, and no frozen flag changes.
 TEST(RuleEffects, FreezeNotFreezableUnderCpythonProfile) {
   RunConfig cfg;

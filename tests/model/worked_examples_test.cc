@@ -1,4 +1,4 @@
-// The worked examples of SEMANTICS.md with their exact counters: the pull of 3.1 step 5, pulls
+// The worked examples of docs/semantics.md with their exact counters: the pull of 3.1 step 5, pulls
 // that reach bridges, is_closed, Cown's status, merge, dissolve, freeze (lungfish and
 // frankenscript), close, collection, and the order in which a pull reports its errors.
 #include "tests/model/test_util.h"

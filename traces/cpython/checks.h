@@ -1,5 +1,5 @@
 // Checks of a reference CPython recording against the cpython profile's rules, on the runtime's
-// own snapshots (SEMANTICS.md 4 and 7, notes/cpython-immutability.md 8). They run on every step,
+// own snapshots (docs/semantics.md 4 and 7, notes/cpython-immutability.md 8). They run on every step,
 // opaque ones included, because they need nothing from the model's run:
 //
 //   I19 freezability: no frozen node whose get_freezable is NO; a node with EXPLICIT that this
@@ -19,7 +19,7 @@
 //
 // A count found too low on an SCC after the program materialised an instance `__dict__`
 // (`dict_materialised`, or a step reading `__dict__`, `vars(` or `dir(`) is classified as the
-// runtime defect of SEMANTICS.md 9 (the SCC count misses the references the dict's traversal
+// runtime defect of docs/semantics.md 9 (the SCC count misses the references the dict's traversal
 // counted twice).
 #pragma once
 

@@ -1,5 +1,5 @@
 // Replay of the reference CPython recordings (`pyrona-heap-trace/v1`, notes/cpython-immutability.md
-// 6) through the model under the cpython profile (SEMANTICS.md 7, docs/cpython-profile.md).
+// 6) through the model under the cpython profile (docs/semantics.md 7, docs/cpython-profile.md).
 //
 // CpythonRecordingSource is a StepSource over one recording: each step's `op` (Python source,
 // possibly several lines) is mapped through the subset parser (model/text/python_subset.h) together

@@ -1,5 +1,5 @@
 // Differential testing: generated programs run on a real runtime, its output replayed through
-// the model (DESIGN.md `lungfish diff`, docs/differential-testing.md).
+// the model (docs/differential-testing.md).
 //
 //   for i in 0..count-1 (up to `jobs` at a time):
 //     generate program i from (seed, i) (biased family, no `when`), emit it as prog.frank

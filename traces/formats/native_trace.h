@@ -57,7 +57,7 @@ struct TraceEvent {
   bool operator==(const TraceEvent &) const = default;
 };
 
-/// True for "ok", "abort", "leak", "crash" and the error codes of SEMANTICS.md 6.
+/// True for "ok", "abort", "leak", "crash" and the error codes of docs/semantics.md 6.
 bool is_valid_outcome(std::string_view outcome);
 /// What an `end` event may say besides those: "violation" (the runtime's own checker stopped
 /// it) and "limit".

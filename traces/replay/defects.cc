@@ -256,7 +256,7 @@ size_t region_to_cown_edges(const World &w) {
 
 std::optional<std::string> classify_spurious(const std::string &text, const World &before,
                                              const World &after) {
-  // SEMANTICS.md 9: a pulled graph that reaches a cown is refused with the pull's text, although
+  // docs/semantics.md 9: a pulled graph that reaches a cown is refused with the pull's text, although
   // the model (and a direct store) accepts it: the statement gave region objects new cown edges.
   if (text.find("Cannot reference an object from another region") != std::string::npos &&
       region_to_cown_edges(after) > region_to_cown_edges(before))
@@ -319,7 +319,7 @@ std::optional<std::string> classify_death(const std::string &text, const std::st
   const World &w = before;
   if (has(text, "should be closed")) {
     ObjectId o = closed_object(stmt, before, thread);
-    // SEMANTICS.md 9 names two defects behind this assertion. The scan stops early when
+    // docs/semantics.md 9 names two defects behind this assertion. The scan stops early when
     // references into the region sit in LOCAL objects or in other frames than the one closing
     // it; with references in that frame only, a free region is freed as close drops the last
     // one and then read by close's final check.

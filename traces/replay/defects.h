@@ -1,4 +1,4 @@
-// Classification of replay findings as the runtime defects of SEMANTICS.md 9.
+// Classification of replay findings as the runtime defects of docs/semantics.md 9.
 //
 // A finding is matched against each known defect's signature: the invariant or difference it
 // produces and the statement that produced it. Unmatched findings stay unclassified (a new bug,
@@ -15,7 +15,7 @@
 
 namespace lungfish::traces {
 
-/// Every defect name replay can report, in SEMANTICS.md 9 order.
+/// Every defect name replay can report, in docs/semantics.md 9 order.
 const std::vector<std::string> &known_defects();
 
 /// The defect an invariant broken by the runtime's snapshot at step i shows, if any.

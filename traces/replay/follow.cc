@@ -253,7 +253,7 @@ private:
 
   /// True if FrankenScript's error `text`, which it prints for two codes, means the code of the
   /// model's rejection `e`: "Cannot reference an object from another region" is E_HAS_PARENT for
-  /// a direct write and E_OTHER_REGION inside a pull (SEMANTICS.md 6).
+  /// a direct write and E_OTHER_REGION inside a pull (docs/semantics.md 6).
   static bool means(const std::string &text, const RuleError &e) {
     if (text.find("Cannot reference an object from another region") == std::string::npos)
       return false;

@@ -12,7 +12,7 @@ namespace lungfish::traces {
 std::string frankenscript_error_code(const std::string &text, const std::string &failed_stmt) {
   auto has = [&](const char *s) { return text.find(s) != std::string::npos; };
   (void)failed_stmt;
-  // SEMANTICS.md 6; the direct write's two cross-region texts are swapped in FrankenScript.
+  // docs/semantics.md 6; the direct write's two cross-region texts are swapped in FrankenScript.
   if (has("still has references")) return "abort";
   if (has("Cannot mutate immutable object")) return "E_IMMUTABLE";
   if (has("not aquired")) return "E_OPAQUE";

@@ -7,7 +7,7 @@
 //     compare outcomes (error codes only) and the snapshot with the model's state up to renaming
 //     check the state invariants on the runtime's snapshot (statement boundaries only)
 //     on a divergence: report it, adopt the runtime's snapshot as the model's state, continue
-//   classify every finding as a named runtime defect (SEMANTICS.md 9) where it is one
+//   classify every finding as a named runtime defect (docs/semantics.md 9) where it is one
 #pragma once
 
 #include "checker/invariants.h"
@@ -196,7 +196,7 @@ std::vector<RecordedStep> read_native_steps(const std::string &path, std::string
 /// Builds a model World from a runtime snapshot (for checking invariants on it and adopting it).
 World world_from_snapshot(const Snapshot &s);
 
-/// The FrankenScript error text of SEMANTICS.md 6 mapped to its code ("E_HAS_PARENT", ...), with
+/// The FrankenScript error text of docs/semantics.md 6 mapped to its code ("E_HAS_PARENT", ...), with
 /// the context-dependent swaps; "abort" for a runtime abort; "" if unknown.
 std::string frankenscript_error_code(const std::string &text, const std::string &failed_stmt);
 

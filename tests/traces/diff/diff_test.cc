@@ -1,5 +1,5 @@
 // `lungfish diff` end to end, with the model itself as the runtime under test: a check-disabled
-// `lungfish run --show mermaid` is a deterministic buggy runtime (DESIGN.md).
+// `lungfish run --show mermaid` is a deterministic buggy runtime (docs/differential-testing.md).
 #include "traces/diff/diff.h"
 #include "traces/replay/replay.h"
 
