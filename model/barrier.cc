@@ -2,10 +2,12 @@
 //
 //   x.f = y  (x in A, y in B):
 //     1. x None / frozen / Released cown        -> E_NONE_ACCESS / E_IMMUTABLE / E_OPAQUE
-//     2. x a cown                                -> y None, frozen, cown or a free bridge (cown_write)
+//     2. x a cown                                -> y None, frozen, cown or a free bridge
+//     (cown_write)
 //     3. y None, frozen, cown, or B = A          -> store
 //     4. A = LOCAL                               -> store (LRC(B) keeps the reference)
-//     5. B = LOCAL                               -> pull y's LOCAL graph into A, checked whole first
+//     5. B = LOCAL                               -> pull y's LOCAL graph into A, checked whole
+//     first
 //     6. y the bridge of S                       -> E_HAS_PARENT / E_CYCLE, else parent(S) := A
 //     7. otherwise                               -> E_OTHER_REGION
 //     8. release the old value of x.f
@@ -30,7 +32,8 @@ void Machine::Impl::drop_below(size_t n) {
   std::vector<ObjectId> released(st.end() - static_cast<ptrdiff_t>(n), st.end());
   st.resize(st.size() - n);
   st.push_back(top);
-  for (auto it = released.rbegin(); it != released.rend(); ++it) dec_ref(*it, local());
+  for (auto it = released.rbegin(); it != released.rend(); ++it)
+    dec_ref(*it, local());
 }
 
 Symbol Machine::Impl::key_symbol(ObjectId k, RuleId rule) {
@@ -74,8 +77,7 @@ void Machine::Impl::load_field(Symbol name, bool by_index) {
   ObjectId value = kNone;
   bool found = false;
   if (name == kProtoName) {
-    if (is_opaque_cown(o) &&
-        !fail(RuleId::ReadOpaque, "cannot read a Released cown", {o}))
+    if (is_opaque_cown(o) && !fail(RuleId::ReadOpaque, "cannot read " + opaque_cown_text(o), {o}))
       return;
     value = h.obj(o).proto;
     found = true;
@@ -85,10 +87,11 @@ void Machine::Impl::load_field(Symbol name, bool by_index) {
     for (size_t guard = 0; p != kNone && guard <= h.object_end(); ++guard) {
       check_live(p);
       if (is_opaque_cown(p))
-        (void)fail(RuleId::ReadOpaque,
-                   p == o ? "cannot read field `" + symbol_name(name) + "` of a cown this thread has not acquired"
-                          : "the prototype chain of " + m.describe(o) + " passes a Released cown",
-                   {p});
+        (void)fail(
+            RuleId::ReadOpaque,
+            p == o ? "cannot read field `" + symbol_name(name) + "` of " + opaque_cown_text(p)
+                   : "the prototype chain of " + m.describe(o) + " passes " + opaque_cown_text(p),
+            {p});
       if (const Field *f = h.find_field(p, name)) {
         value = f->value;
         found = true;
@@ -114,15 +117,29 @@ void Machine::Impl::swap_field(Symbol name, bool by_index) {
   if (h.obj(o).loc.is_immutable())
     (void)fail(RuleId::MoveImmutable, "cannot move a field out of frozen " + m.describe(o), {o});
   if (is_opaque_cown(o))
-    (void)fail(RuleId::MoveOpaque, "cannot move a field out of a Released cown", {o});
+    (void)fail(RuleId::MoveOpaque, "cannot move a field out of " + opaque_cown_text(o), {o});
   // Effect: the field's reference becomes a LOCAL stack slot.
   Location loc = h.obj(o).loc;
+  // Whether this thread may own what it moves out: o is not behind a cown it may not touch (only
+  // a switched-off check lets it be).
+  bool from_own = !is_opaque_cown(o);
+  if (from_own && loc.is_region()) {
+    RegionId root = tree_root(loc.index);
+    if (h.region(root).parent_kind == ParentKind::Cown)
+      from_own = !is_opaque_cown(h.region(root).parent);
+  }
   ObjectId old = read_slot(o, name, proto_slot);
-  if (proto_slot) h.obj(o).proto = kNone;
-  else h.set_field_raw(o, name, kNone);
+  if (proto_slot)
+    h.obj(o).proto = kNone;
+  else
+    h.set_field_raw(o, name, kNone);
   if (auto child = owned_child(old, loc, o)) {
     unparent(*child, profile_fs());
     region_history(*child, "moved out of its owner");
+    // A behaviour that moves a region out of what it holds owns that region from then on, as
+    // it owns the regions its captures brought (I17).
+    if (m.current_thread_ != 0 && from_own)
+      thread().captured_regions.push_back(h.region(*child).serial);
   }
   move_ref(old, loc, local());
   thread().stack.push_back(old);
@@ -188,7 +205,7 @@ void Machine::Impl::barrier(ObjectId x, Symbol name, bool proto_slot, ObjectId y
   if (is_cown(x)) {
     if (is_opaque_cown(x))
       (void)fail(RuleId::WriteOpaque,
-                 "cannot write field `" + field + "` of a cown this thread has not acquired", {x});
+                 "cannot write field `" + field + "` of " + opaque_cown_text(x), {x});
     cown_write(x, name, proto_slot, y);
     return;
   }
@@ -216,9 +233,8 @@ void Machine::Impl::barrier(ObjectId x, Symbol name, bool proto_slot, ObjectId y
         implicit_freeze_and_store(x, name, proto_slot, y);
         return;
       }
-      std::string owner = rs.parent_kind == ParentKind::Cown
-                              ? "a cown"
-                              : m.describe_region(rs.parent);
+      std::string owner =
+          rs.parent_kind == ParentKind::Cown ? "a cown" : m.describe_region(rs.parent);
       if (!fail(RuleId::BarrierHasParent,
                 m.describe_region(s) + " already has a parent (" + owner + ", since line " +
                     std::to_string(rs.parent_since_line) + ")",
@@ -342,13 +358,16 @@ void Machine::Impl::pull(ObjectId x, Symbol name, bool proto_slot, ObjectId y, R
   }
 
   // Effect phase.
-  for (ObjectId t : to_freeze) freeze(t);
-  for (ObjectId o : pulled) h.relocate(o, Location::region(a));
+  for (ObjectId t : to_freeze)
+    freeze(t);
+  for (ObjectId o : pulled)
+    h.relocate(o, Location::region(a));
   if (m.options().record_history && !pulled.empty()) {
     // describe_region searches the frames for an access path: once per pull, and only when a
     // history is kept (check and the oracle run without one).
     std::string what = "pulled into " + m.describe_region(a);
-    for (ObjectId o : pulled) history(o, what);
+    for (ObjectId o : pulled)
+      history(o, what);
   }
   int64_t delta_a = 0;
   Location from = Location::local(my_local), to_a = Location::region(a);
@@ -371,11 +390,14 @@ void Machine::Impl::pull(ObjectId x, Symbol name, bool proto_slot, ObjectId y, R
       // an object of another region left in place (check off): no counter change for it
     };
     each(ob.proto);
-    for (const Field &f : ob.fields) each(f.value);
+    for (const Field &f : ob.fields)
+      each(f.value);
   }
-  for (RegionId s : children) set_parent_region(s, a);
+  for (RegionId s : children)
+    set_parent_region(s, a);
   move_ref(y, from, to_a, /*count_lrc=*/false); // the written edge replaces y's stack slot
-  for (ObjectId o : pulled) delta_a += h.obj(o).local_rc;
+  for (ObjectId o : pulled)
+    delta_a += h.obj(o).local_rc;
   if (mutant(Mutant::PullLrcOffByOne)) delta_a += 1;
   if (delta_a != 0) update_counters(a, delta_a, 0);
   // Store without counting y again: it is now an internal edge of A.

@@ -125,7 +125,7 @@ void Machine::Impl::call(Symbol name, uint32_t argc, bool wants, bool method) {
     ObjectId p = receiver;
     for (size_t guard = 0; p != kNone && guard <= h.object_end(); ++guard) {
       if (is_opaque_cown(p))
-        (void)fail(RuleId::ReadOpaque, "method lookup passes a Released cown", {p});
+        (void)fail(RuleId::ReadOpaque, "method lookup passes " + opaque_cown_text(p), {p});
       if (const Field *f = h.find_field(p, name)) {
         fn = f->value;
         found = true;
@@ -370,7 +370,8 @@ StepResult Stepper::exec(Machine &m, uint32_t t, Event &event) {
         ObjectId it = im.peek(0);
         const Field *src = h.find_field(it, intern("source"));
         if (src && h.is_live(src->value) && im.is_opaque_cown(src->value))
-          (void)im.fail(RuleId::ForOpaque, "cannot iterate over a Released cown", {src->value});
+          (void)im.fail(RuleId::ForOpaque, "cannot iterate over " + im.opaque_cown_text(src->value),
+                        {src->value});
         if (h.obj(it).payload == kIteratorSourceClosed)
           (void)im.fail(RuleId::ForNoneAccess,
                         "the loop's object was closed while keys were left: its next value "

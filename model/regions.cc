@@ -108,6 +108,7 @@ void Machine::Impl::cown_new(bool wants) {
     }
   }
   ObjectId c = h.new_object(ObjectKind::Cown, Location::cown(), line());
+  h.obj(c).payload = m.current_thread_; // the thread that made it (is_opaque_cown)
   m.cowns_.push_back(c);
   h.obj(c).proto = h.builtin_proto(BuiltinProto::Cown);
   inc_ref(h.obj(c).proto, Location::cown());
