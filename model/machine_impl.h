@@ -33,10 +33,15 @@ struct Machine::Impl {
   void history(ObjectId o, std::string what);
   void region_history(RegionId r, std::string what);
 
-  /// Rejects the current primitive unless the rule's check is switched off; returns true if the
-  /// primitive must then proceed "as if the precondition held".
-  [[nodiscard]] bool fail(RuleId rule, std::string message, std::vector<ObjectId> objects = {},
-                          std::vector<RegionId> regions = {});
+  /// A language error (a rule that cannot be switched off): rejects the current primitive.
+  /// Never returns.
+  [[noreturn]] void reject(RuleId rule, std::string message, std::vector<ObjectId> objects = {},
+                           std::vector<RegionId> regions = {});
+  /// A switchable check failed: rejects the current primitive, unless --disable-check switched
+  /// the rule off; then it returns and the primitive proceeds as if the precondition held
+  /// (docs/semantics.md 5).
+  void check_failed(RuleId rule, std::string message, std::vector<ObjectId> objects = {},
+                    std::vector<RegionId> regions = {});
 
   // ---- reference counting (refcount.cc) ----
   /// Counts a new reference to `t` whose source lives at `src`.
