@@ -124,10 +124,10 @@ void cpython_freeze(Machine::Impl &im, uint32_t argc) {
       });
     for (ObjectId o : set)
       if (!is_root[o] && h.obj(o).rc > inside[o])
-        im.reject(RuleId::FreezeNotSelfContained,
-                  "Cannot freeze: " + im.m.describe(o) +
-                      " is referenced from outside the graph other than through its roots",
-                  {o});
+        im.check_failed(RuleId::FreezeNotSelfContained,
+                        "Cannot freeze: " + im.m.describe(o) +
+                            " is referenced from outside the graph other than through its roots",
+                        {o});
   }
   for (ObjectId r : roots)
     im.freeze(r);
