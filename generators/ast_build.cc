@@ -78,30 +78,8 @@ Stmt s_for(const std::string &key, const std::string &value, Expr target, std::v
   return s;
 }
 
-namespace {
-void number_expr(Expr &e, uint32_t line) {
-  e.loc = SourceLoc{line, 1};
-  for (Expr &a : e.args)
-    number_expr(a, line);
-}
-
-void number_block(std::vector<Stmt> &body, uint32_t &line) {
-  for (Stmt &s : body) {
-    s.loc = SourceLoc{++line, 1};
-    number_expr(s.target, line);
-    number_expr(s.value, line);
-    number_block(s.body, line);
-    if (s.kind == StmtKind::If && s.has_else) {
-      ++line; // `else:`
-      number_block(s.orelse, line);
-    }
-  }
-}
-} // namespace
-
 void number_lines(Program &p) {
-  uint32_t line = 0;
-  number_block(p.body, line);
+  number_program_lines(p);
   assign_statement_texts(p);
 }
 

@@ -72,92 +72,40 @@ OracleRun run_oracle_after(const std::vector<Stmt> &body, const World &prefix_wo
   return run_to_sentinel(m, sentinel);
 }
 
-namespace {
-
-// Line numbering as number_lines (generators/ast_build.cc) does it, from a given line on.
-void number_expr(Expr &e, uint32_t line) {
-  e.loc = SourceLoc{line, 1};
-  for (Expr &a : e.args)
-    number_expr(a, line);
-}
-
-void number_block(std::vector<Stmt> &body, uint32_t &line);
-
-void number_stmt(Stmt &s, uint32_t line) {
-  s.loc = SourceLoc{line, 1};
-  number_expr(s.target, line);
-  number_expr(s.value, line);
-}
-
-void number_block(std::vector<Stmt> &body, uint32_t &line) {
-  for (Stmt &s : body) {
-    number_stmt(s, ++line);
-    number_block(s.body, line);
-    if (s.kind == StmtKind::If && s.has_else) {
-      ++line; // `else:`
-      number_block(s.orelse, line);
-    }
-  }
-}
-
-bool has_def(const std::vector<Stmt> &body) {
-  for (const Stmt &s : body)
-    if (s.kind == StmtKind::Def || has_def(s.body) || has_def(s.orelse)) return true;
-  return false;
-}
-
-/// `for` statements anywhere in body: each one takes the next `_iter_N` when compiled.
-uint32_t count_fors(const std::vector<Stmt> &body) {
-  uint32_t n = 0;
-  for (const Stmt &s : body)
-    n += (s.kind == StmtKind::For) + count_fors(s.body) + count_fors(s.orelse);
-  return n;
-}
-
-} // namespace
-
 PrefixOracle::PrefixOracle(Profile profile) {
+  Program p;
+  p.body.push_back(s_expr(e_call("pass", {})));
+  sentinel_ = std::move(p.body[0]);
   reset(profile);
 }
 
 void PrefixOracle::reset(Profile profile) {
   options_ = oracle_options(profile);
   error_.reset();
-  lines_ = iterators_ = main_length_ = 0;
-  functions_ = statements_ = 1;
-  whens_ = 0;
+  builder_.clear();
+  mark_ = builder_.mark();
   // The start (the sentinel alone: the state run_oracle({}) stops at) is the same for every
   // program of a profile: computed once per thread and profile, then copied (assigning into
-  // this oracle's program and machine reuses their buffers).
-  struct Start {
-    CompiledProgram program;
-    std::optional<Machine> machine;
-  };
-  thread_local std::vector<std::unique_ptr<Start>> starts;
+  // this oracle's machine reuses its buffers).
+  thread_local std::vector<std::unique_ptr<Machine>> starts;
   const size_t k = static_cast<size_t>(profile);
   if (starts.size() <= k) starts.resize(k + 1);
-  if (!program_) program_ = std::make_shared<CompiledProgram>();
   if (!starts[k]) {
-    *program_ = CompiledProgram{};
-    program_->statements.push_back({}); // index 0: synthetic
-    program_->functions.push_back(Function{"<main>", {}, {}, 1, false});
-    machine_ = std::make_unique<Machine>(program_, options_);
-    uint32_t lines = 0, length = 0, iterators = 0;
-    bool ok = run_candidate(nullptr, *machine_, lines, length, iterators);
-    rollback();
+    machine_ = std::make_unique<Machine>(builder_.program(), options_);
+    bool ok = run_candidate(nullptr, *machine_);
+    builder_.rollback(mark_);
     if (!ok) { // cannot happen (`pass()` is never rejected); do not cache it
       error_ = machine_->error();
       return;
     }
-    starts[k] = std::make_unique<Start>(Start{*program_, *machine_});
+    starts[k] = std::make_unique<Machine>(*machine_);
     return;
   }
-  *program_ = starts[k]->program;
   if (machine_)
-    *machine_ = *starts[k]->machine;
+    *machine_ = *starts[k];
   else
-    machine_ = std::make_unique<Machine>(*starts[k]->machine);
-  machine_->set_program(program_);
+    machine_ = std::make_unique<Machine>(*starts[k]);
+  machine_->set_program(builder_.program());
 }
 
 std::unique_ptr<PrefixOracle> PrefixOracle::acquire(Profile profile) {
@@ -186,169 +134,28 @@ bool PrefixOracle::try_append(const Stmt &s) {
     *spare_ = *machine_;
   else
     spare_ = std::make_unique<Machine>(*machine_);
-  Machine &m = *spare_;
-  uint32_t lines = 0, length = 0, iterators = 0;
-  if (!run_candidate(&s, m, lines, length, iterators)) {
-    error_ = m.error();
-    rollback();
+  if (!run_candidate(&s, *spare_)) {
+    error_ = spare_->error();
+    builder_.rollback(mark_);
     return false;
   }
   machine_.swap(spare_);
+  mark_ = after_candidate_;
   error_.reset();
-  lines_ += lines;
-  main_length_ += length;
-  iterators_ += iterators;
-  functions_ = program_->functions.size();
-  statements_ = program_->statements.size();
-  whens_ = program_->whens.size();
   return true;
 }
 
-void PrefixOracle::rollback() {
-  CompiledProgram &p = *program_;
-  p.functions.resize(functions_);
-  p.functions[0].code.resize(main_length_);
-  p.statements.resize(statements_);
-  p.whens.resize(whens_);
-}
-
-bool PrefixOracle::run_candidate(const Stmt *s, Machine &m, uint32_t &candidate_lines,
-                                 uint32_t &candidate_length, uint32_t &candidate_iterators) {
-  // Number the candidate and the sentinel as number_lines numbers the whole program. The
-  // candidate is copied into a reused slot (its line numbers are set on the copy). Statement
-  // texts are left out: they only make the statement events' messages, which the oracle never
-  // reports (the world, the completion and the rejection do not depend on them).
-  std::vector<Stmt> &body = candidate_.body;
-  body.resize(s ? 1 : 0);
-  if (s) body[0] = *s;
-  uint32_t line = lines_;
-  number_block(body, line);
-  candidate_lines = line - lines_;
-  const uint32_t sentinel = line + 1;
-  if (sentinel_.text.empty()) {
-    Program p;
-    p.body.push_back(s_expr(e_call("pass", {})));
-    number_lines(p);
-    sentinel_ = std::move(p.body[0]);
-  }
-  number_stmt(sentinel_, sentinel);
-  candidate_iterators = count_fors(body);
-  // The layout compile() gives (main: the candidate, the sentinel, Halt; then the candidate's
-  // functions), built with compile_statement into a reused scratch program: no copy of the AST,
-  // no allocation of a program. compile_statement gives `def` an External body, so a candidate
-  // with a `def` is compiled whole.
-  std::shared_ptr<const CompiledProgram> whole;
-  if (has_def(body)) {
-    Program p;
-    p.body = {body[0], sentinel_};
-    whole = compile(p);
-  }
-  const CompiledProgram &c = whole ? *whole : scratch_;
-  if (!whole) {
-    scratch_.functions.resize(1);
-    scratch_.statements.resize(1);
-    scratch_.whens.clear();
-    scratch_.functions[0].code.clear();
-    if (s) {
-      compile_statement(body[0], scratch_, 0);
-      scratch_.functions[0].code.pop_back(); // its Yield
-    }
-    // The sentinel's code, compiled once (at line 1), moved to its line.
-    if (sentinel_code_.empty()) {
-      CompiledProgram one;
-      Stmt at_one = sentinel_;
-      number_stmt(at_one, 1);
-      compile_statement(at_one, one, 0);
-      sentinel_code_.assign(one.functions[0].code.begin(), one.functions[0].code.end() - 1);
-      sentinel_message_ = one.statements.back().message.substr(std::string("Line 1").size());
-    }
-    std::vector<Instr> &main = scratch_.functions[0].code;
-    for (Instr in : sentinel_code_) {
-      in.line = sentinel;
-      if (in.op == Op::Statement) {
-        in.a = static_cast<uint32_t>(scratch_.statements.size());
-        scratch_.statements.push_back(
-            StatementInfo{sentinel, "Line " + std::to_string(sentinel) + sentinel_message_});
-      }
-      main.push_back(in);
-    }
-    main.push_back(Instr{Op::Halt, 0, 0, 0, 0});
-  }
-
-  // Splice its code after the prefix's, with the indices a compilation of the whole program
-  // would give: functions, `when`s and statements are numbered after the prefix's, main's jumps
-  // are offset by the prefix's code, and `_iter_k` becomes `_iter_<prefix's loops + k>`.
-  rollback();
-  CompiledProgram &into = *program_;
-  const uint32_t function_offset = static_cast<uint32_t>(functions_ - 1);
-  const uint32_t statement_offset = static_cast<uint32_t>(statements_ - 1);
-  const uint32_t when_offset = static_cast<uint32_t>(whens_);
-  std::vector<std::pair<Symbol, Symbol>> iterator_names;
-  std::vector<std::pair<std::string, std::string>> iterator_texts;
-  if (iterators_)
-    for (uint32_t k = 1; k <= candidate_iterators; ++k) {
-      std::string from = "_iter_" + std::to_string(k),
-                  to = "_iter_" + std::to_string(iterators_ + k);
-      iterator_names.emplace_back(intern(from), intern(to));
-      iterator_texts.emplace_back(" " + from, " " + to);
-    }
-  auto fix = [&](Instr in, bool main) {
-    switch (in.op) {
-      case Op::Statement:
-        in.a += statement_offset;
-        break;
-      case Op::DefFunction:
-        in.a += function_offset;
-        break;
-      case Op::Spawn:
-        in.a += when_offset;
-        break;
-      case Op::Jump:
-      case Op::JumpIfFalse:
-        if (main) in.a += main_length_;
-        break;
-      case Op::LoadVar:
-      case Op::StoreVar:
-        for (const auto &[from, to] : iterator_names)
-          if (in.a == from) {
-            in.a = to;
-            break;
-          }
-        break;
-      default:
-        break;
-    }
-    return in;
-  };
-  const std::vector<Instr> &main_code = c.functions[0].code;
-  candidate_length = static_cast<uint32_t>(main_code.size());
-  for (uint32_t i = 0; i < main_code.size(); ++i) {
-    if (main_code[i].line == sentinel && candidate_length == main_code.size())
-      candidate_length = i; // the sentinel's code starts here
-    into.functions[0].code.push_back(fix(main_code[i], true));
-  }
-  for (size_t f = 1; f < c.functions.size(); ++f) {
-    Function fn = c.functions[f];
-    for (Instr &in : fn.code)
-      in = fix(in, false);
-    into.functions.push_back(std::move(fn));
-  }
-  for (size_t i = 1; i < c.statements.size(); ++i) {
-    StatementInfo info = whole ? c.statements[i] : std::move(scratch_.statements[i]);
-    for (const auto &[from, to] : iterator_texts)
-      if (info.message.ends_with(from)) {
-        info.message.replace(info.message.size() - from.size(), from.size(), to);
-        break;
-      }
-    into.statements.push_back(std::move(info));
-  }
-  for (WhenInfo w : c.whens) {
-    w.function += function_offset;
-    into.whens.push_back(std::move(w));
-  }
-
-  // Run from the candidate's first instruction to the sentinel, as run_oracle's observer does.
-  m.restore(0, {0, main_length_});
+bool PrefixOracle::run_candidate(const Stmt *s, Machine &m) {
+  // The program is the accepted prefix, the candidate, then the sentinel: the builder compiles
+  // and numbers them as compile() would the whole program; the machine, stopped after the
+  // prefix, goes on from the candidate's first instruction to the sentinel's boundary.
+  builder_.rollback(mark_);
+  uint32_t start = static_cast<uint32_t>(mark_.main_length);
+  if (s) builder_.append(*s);
+  after_candidate_ = builder_.mark();
+  builder_.append(sentinel_);
+  const uint32_t sentinel = builder_.lines();
+  m.restore(0, {0, start});
   Event event;
   for (;;) {
     if (m.run_until_pause(0, event) != Machine::Pause::Statement) return false;

@@ -2,6 +2,7 @@
 // its end and look at the heap there (which variables hold what, regions, cowns).
 #pragma once
 
+#include "model/code.h"
 #include "model/machine.h"
 #include "model/rules.h"
 #include "model/world.h"
@@ -34,12 +35,11 @@ OracleRun run_oracle_after(const std::vector<Stmt> &body, const World &prefix_wo
                            Profile profile);
 
 /// The oracle for a program built one statement at a time (the biased generator). It keeps the
-/// machine stopped at the sentinel after the accepted prefix, and the prefix's compiled code; a
-/// candidate statement is compiled alone, spliced after that code (function, `when`, statement
-/// and jump indices, lines and the `for` iterators' names offset as compiling the whole program
-/// would give them) and run on a copy of the machine. The answer and the world are exactly those
-/// of run_oracle(prefix + candidate), at O(candidate + heap copy) per candidate: nothing is
-/// re-run, re-compiled or copied per prefix statement.
+/// machine stopped at the sentinel after the accepted prefix, and the prefix compiled by a
+/// ProgramBuilder (model/code.h), which appends a candidate and the sentinel exactly as compiling
+/// the whole program would lay them out; the candidate runs on a copy of the machine. The answer
+/// and the world are those of run_oracle(prefix + candidate), at O(candidate + heap copy) per
+/// candidate: nothing is re-run, re-compiled or copied per prefix statement.
 class PrefixOracle {
 public:
   explicit PrefixOracle(Profile profile);
@@ -58,24 +58,16 @@ public:
 
 private:
   MachineOptions options_;
-  std::shared_ptr<CompiledProgram> program_; // the prefix's code (+ the current candidate's)
-  CompiledProgram scratch_;                  // one candidate compiled alone
-  Program candidate_;                        // the candidate, numbered
-  Stmt sentinel_;                            // `pass()`
-  std::vector<Instr> sentinel_code_;         // its code at line 1, without the Yield
-  std::string sentinel_message_;             // its event message after "Line N"
-  std::unique_ptr<Machine> machine_;         // stopped at the sentinel after the prefix
-  std::unique_ptr<Machine> spare_;           // where the last candidate ran
+  ProgramBuilder builder_;               // the prefix (+ the current candidate and sentinel)
+  ProgramBuilder::Mark mark_;            // the end of the accepted prefix
+  ProgramBuilder::Mark after_candidate_; // the end of the last candidate run
+  Stmt sentinel_;                        // `pass()`
+  std::unique_ptr<Machine> machine_;     // stopped at the sentinel after the prefix
+  std::unique_ptr<Machine> spare_;       // where the last candidate ran
   std::optional<RuleError> error_;
-  uint32_t lines_ = 0;     // lines the prefix occupies in the printed program
-  uint32_t iterators_ = 0; // `for` statements in the prefix (the compiler's _iter_N counter)
-  uint32_t main_length_ = 0;
-  size_t functions_ = 1, statements_ = 1, whens_ = 0;
 
-  /// Splices `s` (nullptr: none) and the sentinel after the prefix and runs them on `m`.
-  bool run_candidate(const Stmt *s, Machine &m, uint32_t &candidate_lines,
-                     uint32_t &candidate_length, uint32_t &candidate_iterators);
-  void rollback();
+  /// Appends `s` (nullptr: none) and the sentinel after the prefix and runs them on `m`.
+  bool run_candidate(const Stmt *s, Machine &m);
   static std::vector<std::unique_ptr<PrefixOracle>> &pool_for_thread();
 };
 

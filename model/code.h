@@ -10,6 +10,7 @@
 
 #include "model/ast.h"
 #include "model/state.h"
+#include "model/text/program_text.h"
 
 #include <memory>
 #include <optional>
@@ -22,19 +23,19 @@ enum class Op : uint8_t {
   PushNone,
   PushTrue,
   PushFalse,
-  NewObject,   //                push {}
-  NewString,   // a = text       push "text"
-  LoadVar,     // a = name       push frame.name
-  LoadField,   // a = name       pop o; push o.name (prototype chain)
-  LoadIndex,   //                pop k, o; push o[k]
-  StoreVar,    // a = name       pop v; frame.name = v
-  StoreField,  // a = name       pop v, o; o.name = v (barrier)
-  StoreIndex,  //                pop v, k, o; o[k] = v (barrier)
-  StoreProto,  //                pop v, o; o.__proto__ = v (barrier)
-  SwapVar,     // a = name       push frame.name; frame.name = None     (move x)
-  SwapField,   // a = name       pop o; push o.name; o.name = None      (move o.f)
-  SwapIndex,   //                pop k, o; push o[k]; o[k] = None
-  Eq,          //                pop b, a; push a is b
+  NewObject,  //                push {}
+  NewString,  // a = text       push "text"
+  LoadVar,    // a = name       push frame.name
+  LoadField,  // a = name       pop o; push o.name (prototype chain)
+  LoadIndex,  //                pop k, o; push o[k]
+  StoreVar,   // a = name       pop v; frame.name = v
+  StoreField, // a = name       pop v, o; o.name = v (barrier)
+  StoreIndex, //                pop v, k, o; o[k] = v (barrier)
+  StoreProto, //                pop v, o; o.__proto__ = v (barrier)
+  SwapVar,    // a = name       push frame.name; frame.name = None     (move x)
+  SwapField,  // a = name       pop o; push o.name; o.name = None      (move o.f)
+  SwapIndex,  //                pop k, o; push o[k]; o[k] = None
+  Eq,         //                pop b, a; push a is b
   Ne,
   JumpIfFalse, // a = target     pop v; jump unless v is True
   Jump,        // a = target
@@ -48,8 +49,8 @@ enum class Op : uint8_t {
   DefFunction, // a = function index; push the new function object
   Spawn,       // a = when index
   Halt,
-  External,    // replay: the body of a function whose statements come from a recording
-  Yield,       // replay: the end of one recorded statement's code
+  External, // replay: the body of a function whose statements come from a recording
+  Yield,    // replay: the end of one recorded statement's code
 };
 std::string_view op_name(Op op);
 
@@ -94,6 +95,45 @@ struct CompiledProgram {
 /// Compiles a parsed program. Never fails: unknown names are runtime errors.
 std::shared_ptr<const CompiledProgram> compile(const Program &program);
 
+/// A program compiled one top-level statement at a time, to exactly what compile() gives the
+/// whole: the builder owns the numbering — source lines (as the printed program has them),
+/// statement boundaries, functions, `when`s and `for` iterators. Main's code always ends in
+/// Halt. Used where a program grows a statement at a time and is run as it grows (the biased
+/// generator's oracle), so that nothing re-numbers or splices code by hand.
+class ProgramBuilder {
+public:
+  ProgramBuilder();
+  ~ProgramBuilder();
+  ProgramBuilder(const ProgramBuilder &) = delete;
+  ProgramBuilder &operator=(const ProgramBuilder &) = delete;
+
+  /// The program's extent, to roll back to.
+  struct Mark {
+    size_t main_length = 0, functions = 1, statements = 1, whens = 0;
+    uint32_t iterators = 0, lines = 0;
+  };
+  /// Where the program ends now.
+  Mark mark() const;
+  /// Appends one top-level statement after the others: numbers its lines after theirs and
+  /// compiles it at the end of main (before Halt). Returns the pc of its first instruction.
+  uint32_t append(Stmt s);
+  /// Drops everything appended after `m`.
+  void rollback(const Mark &m);
+  /// Back to the empty program.
+  void clear();
+  /// The program so far; the same object throughout (a machine may keep a pointer to it and run
+  /// it between appends).
+  const std::shared_ptr<CompiledProgram> &program() const { return program_; }
+  /// The last line of the program so far.
+  uint32_t lines() const { return lines_; }
+
+private:
+  struct Impl;
+  std::shared_ptr<CompiledProgram> program_;
+  std::unique_ptr<Impl> impl_;
+  uint32_t lines_ = 0;
+};
+
 /// Replay: compiles one statement into function `function` of `into` (replacing its code),
 /// ending in Yield; `def` bodies become External functions appended to `into`.
 void compile_statement(const Stmt &stmt, CompiledProgram &into, uint32_t function);
@@ -124,7 +164,7 @@ enum class Builtin : uint8_t {
   Pass,
   Unreachable,
   PragmaImplicitFreezing,
-  Display, // mermaid_*, pragma_mermaid_*, breakpoint: no effect beyond their arguments' rc
+  Display,      // mermaid_*, pragma_mermaid_*, breakpoint: no effect beyond their arguments' rc
   SetFreezable, // cpython profile
   Count
 };

@@ -62,6 +62,18 @@ public:
     emit(0, Op::Halt, 0);
   }
 
+  /// ProgramBuilder: one more top-level statement at the end of main, before its Halt.
+  uint32_t append_to_main(const Stmt &s) {
+    std::vector<Instr> &main = out_.functions[0].code;
+    if (!main.empty() && main.back().op == Op::Halt) main.pop_back();
+    uint32_t start = here(0);
+    compile_stmt(0, s);
+    emit(0, Op::Halt, 0);
+    return start;
+  }
+  uint32_t iterators() const { return iter_counter_; }
+  void set_iterators(uint32_t n) { iter_counter_ = n; }
+
 private:
   CompiledProgram &out_;
   uint32_t iter_counter_ = 0;
@@ -413,6 +425,51 @@ void compile_statement(const Stmt &stmt, CompiledProgram &into, uint32_t functio
     into.functions.push_back(Function{});
   Compiler c(into);
   c.compile_one(stmt, function);
+}
+
+struct ProgramBuilder::Impl {
+  explicit Impl(CompiledProgram &p) : compiler(p) {}
+  Compiler compiler;
+};
+
+ProgramBuilder::ProgramBuilder() : program_(std::make_shared<CompiledProgram>()) {
+  clear();
+}
+
+ProgramBuilder::~ProgramBuilder() = default;
+
+void ProgramBuilder::clear() {
+  *program_ = CompiledProgram{};
+  program_->statements.push_back({}); // index 0: synthetic
+  program_->functions.push_back(Function{"<main>", {}, {Instr{Op::Halt, 0, 0, 0, 0}}, 1, false});
+  impl_ = std::make_unique<Impl>(*program_);
+  lines_ = 0;
+}
+
+ProgramBuilder::Mark ProgramBuilder::mark() const {
+  const CompiledProgram &p = *program_;
+  return Mark{p.functions[0].code.size() - 1,
+              p.functions.size(),
+              p.statements.size(),
+              p.whens.size(),
+              impl_->compiler.iterators(),
+              lines_};
+}
+
+uint32_t ProgramBuilder::append(Stmt s) {
+  number_statement(s, lines_);
+  return impl_->compiler.append_to_main(s); // (the builder keeps no AST: the code is the program)
+}
+
+void ProgramBuilder::rollback(const Mark &m) {
+  CompiledProgram &p = *program_;
+  p.functions.resize(m.functions);
+  p.functions[0].code.resize(m.main_length);
+  p.functions[0].code.push_back(Instr{Op::Halt, 0, 0, 0, 0});
+  p.statements.resize(m.statements);
+  p.whens.resize(m.whens);
+  impl_->compiler.set_iterators(m.iterators);
+  lines_ = m.lines;
 }
 
 std::shared_ptr<const CompiledProgram> compile(const Program &program) {

@@ -190,6 +190,33 @@ std::string print_expr(const Expr &e) {
   return out;
 }
 
+namespace {
+void number_expr(Expr &e, uint32_t line) {
+  e.loc = SourceLoc{line, 1};
+  for (Expr &a : e.args)
+    number_expr(a, line);
+}
+} // namespace
+
+void number_statement(Stmt &s, uint32_t &line) {
+  s.loc = SourceLoc{++line, 1};
+  number_expr(s.target, line);
+  number_expr(s.value, line);
+  for (Stmt &b : s.body)
+    number_statement(b, line);
+  if (s.kind == StmtKind::If && s.has_else) {
+    ++line; // `else:`
+    for (Stmt &b : s.orelse)
+      number_statement(b, line);
+  }
+}
+
+void number_program_lines(Program &p) {
+  uint32_t line = 0;
+  for (Stmt &s : p.body)
+    number_statement(s, line);
+}
+
 void assign_statement_texts(Program &p) {
   assign_texts(p.body);
 }

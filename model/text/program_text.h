@@ -39,6 +39,12 @@ std::string print_expr(const Expr &e);
 /// Fills in `text` of every statement from its printed form (for generated programs).
 void assign_statement_texts(Program &p);
 
+/// Numbers statement s (its expressions, its body and an `else:` line) as the printed program
+/// puts it after line `line`; `line` becomes its last line.
+void number_statement(Stmt &s, uint32_t &line);
+/// Numbers every statement of p as print_program lays it out (line 1 first).
+void number_program_lines(Program &p);
+
 /// Names that FrankenScript and the model resolve as builtins when no variable shadows them.
 bool is_builtin_name(std::string_view name);
 
