@@ -164,10 +164,20 @@ std::string PyParser::name(const char *what) {
   return next().text;
 }
 
+// Every location of the statement is the Python line's (a rejection is reported at the
+// expression that fails, whose location the model's parser set to line 1).
+void relocate(Expr &e, uint32_t line) {
+  e.loc = SourceLoc{line, 1};
+  for (Expr &a : e.args)
+    relocate(a, line);
+}
+
 void PyParser::emit(const std::string &model_text) {
   Program p = parse_program(model_text + "\n", file_);
   for (Stmt &s : p.body) {
     s.loc = SourceLoc{line_, 1};
+    relocate(s.target, line_);
+    relocate(s.value, line_);
     out_.body.push_back(std::move(s));
   }
 }

@@ -134,6 +134,22 @@ TEST(PythonSubset, RunsUnderCpython) {
   EXPECT_EQ(m.error()->line, 8u);
 }
 
+// Rejections at a read or a freeze are reported at the Python line too, not at line 1 (the
+// line of the model text the statement was parsed from).
+TEST(PythonSubset, ReadAndFreezeRejectionsHaveThePythonLine) {
+  for (const auto &[text, line] : std::vector<std::pair<std::string, uint32_t>>{
+           {"class C:\n    pass\nx = C()\ny = None\nz = y.f\n", 5},
+           {"class C:\n    pass\nx = C()\n\nfreeze(x.f)\n", 5},
+           {"x = []\nset_freezable(x, FREEZABLE_NO)\ny = [x]\nfreeze(y)\n", 4}}) {
+    MachineOptions o;
+    o.profile = Profile::Cpython;
+    Machine m(compile(parse_python_subset(text)), o);
+    EXPECT_EQ(m.run(), Outcome::Rejected) << text;
+    ASSERT_TRUE(m.error()) << text;
+    EXPECT_EQ(m.error()->line, line) << text;
+  }
+}
+
 TEST(PythonSubset, EmitsPython) {
   Program p =
       parse_program("a = {}\nb = {}\na.f = b\nb[\"g\"] = a\nset_freezable(b, \"explicit\")\n"
