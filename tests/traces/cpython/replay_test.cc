@@ -207,6 +207,14 @@ TEST(CpythonChecks, PrintedRefcountIsAnExactCount) {
       << report_to_text(r);
   j["steps"][5]["printed"] = "4";
   EXPECT_TRUE(replay_json(j, "getrefcount_ok").violations.empty());
+  // A tuple of counts, printed as a tuple: each is checked.
+  j["steps"][5]["op"] = "c.next = a\n_out = (sys.getrefcount(c), sys.getrefcount(a))";
+  j["steps"][5]["printed"] = "(2, 3)";
+  r = replay_json(j, "getrefcount_tuple");
+  EXPECT_TRUE(has_violation(r, Invariant::I18, "sys.getrefcount(a) printed 3 but 4"))
+      << report_to_text(r);
+  j["steps"][5]["printed"] = "(2, 4)";
+  EXPECT_TRUE(replay_json(j, "getrefcount_tuple_ok").violations.empty());
 }
 
 TEST(CpythonChecks, FrozenUnfreezableObjectBreaksI19) {
