@@ -555,6 +555,7 @@ void PyParser::class_def(size_t indent) {
   expect(":");
   end();
   ClassInfo info;
+  std::vector<std::string> class_attrs;
   uint32_t class_line = line_;
   size_t body_indent = 0;
   bool in_init = false;
@@ -570,8 +571,28 @@ void PyParser::class_def(size_t indent) {
     }
     if (ind <= indent) break;
     ++line_;
-    tokenize(l, ind);
     if (body_indent == 0) body_indent = ind;
+    if (ind == body_indent && l.compare(ind, 4, "def ") == 0 &&
+        l.compare(ind, 13, "def __init__(") != 0) {
+      // Another method: a function object, which replay does not compare; its body runs only
+      // when it is called (an opaque step). A class's __pre_freeze__ hook makes the freezes that
+      // reach it opaque (traces/cpython/steps.h).
+      in_init = false;
+      while (line_ < lines_.size()) {
+        const std::string &b = lines_[line_];
+        size_t bi = b.find_first_not_of(" \t");
+        if (bi != std::string::npos && b[bi] != '#' && bi <= body_indent) break;
+        ++line_;
+      }
+      continue;
+    }
+    if (ind == body_indent && l.size() >= ind + 6 &&
+        (l.compare(ind, 3, "\"\"\"") == 0 || l.compare(ind, 3, "'''") == 0) &&
+        l.find(l.substr(ind, 3), ind + 3) == l.size() - 3) {
+      in_init = false; // a docstring on one line
+      continue;
+    }
+    tokenize(l, ind);
     if (ind == body_indent) {
       in_init = false;
       if (peek().text == "pass") {
@@ -579,10 +600,23 @@ void PyParser::class_def(size_t indent) {
         end();
         continue;
       }
-      if (peek().text != "def") error(peek().col, "only __init__ may be defined in a class");
+      if (peek().kind == Tok::Name && peek().text != "def" && peek(1).text == "=") {
+        // A class attribute holding an immutable value.
+        std::string attr = next().text;
+        next();
+        uint32_t col = peek().col;
+        if (peek().text == "None")
+          next();
+        else if (!literal())
+          error(col, "a class attribute other than None or a literal is outside the subset");
+        end();
+        class_attrs.push_back(attr);
+        continue;
+      }
+      if (peek().text != "def") error(peek().col, "expected a method or a class attribute");
       next();
       if (name("a method name") != "__init__")
-        error(toks_[pos_ - 1].col, "only __init__ may be defined in a class");
+        error(toks_[pos_ - 1].col, "expected a method or a class attribute");
       expect("(");
       if (name("self") != "self") error(toks_[pos_ - 1].col, "expected 'self'");
       while (at(",")) {
@@ -654,6 +688,8 @@ void PyParser::class_def(size_t indent) {
   line_ = class_line;
   emit(cls + " = {}");
   if (!base.empty()) emit(cls + ".__proto__ = " + base);
+  for (const std::string &a : class_attrs)
+    emit(cls + "." + a + " = None");
   vars_[cls] = new_obj();
   no_instance_dict_.insert(vars_[cls]);
   line_ = after;

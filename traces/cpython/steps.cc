@@ -220,8 +220,8 @@ std::string freeze_outside_subset(const std::string &chunk, const Snapshot *befo
     if (!o || o->frozen || !seen.insert(k).second) continue;
     for (const SnapField &f : o->fields) {
       if (o->type_name == "type" && f.name == "__pre_freeze__")
-        return "the freeze reaches class " + o->label +
-               ", whose Python `__pre_freeze__` hook is outside the Python subset";
+        return "the freeze reaches " + (o->label.empty() ? "a class" : "class " + o->label) +
+               " whose Python `__pre_freeze__` hook is outside the Python subset";
       if (f.target) todo.push_back(*f.target);
     }
   }

@@ -5,7 +5,8 @@ What the snapshot shows, in the model's terms (docs/cpython-profile.md):
   builtin functions and names bound by imports left out); a name deleted by `del` stays, as None;
 * lists (fields "0", "1", ...), dicts (str(key) for int/str keys), instances of the program's
   classes (their attributes, and `__proto__` -> the class), the classes themselves (their
-  attributes but dunder names, methods as function nodes; their bases among the program's
+  attributes but dunder names other than __pre_freeze__, methods as function nodes (replay
+  does not compare functions; a freeze reaching a __pre_freeze__ is opaque); their bases among the program's
   classes: `__proto__` -> the first, `__base1__`, ... -> the others);
 * an instance whose dict the program materialised (`x.__dict__`, `vars(x)`, `dir(x)`) has a
   field `__dict__` -> that dict, drawn without fields: its entries are the instance's own
@@ -173,7 +174,8 @@ class Recorder:
             out = [("__proto__" if k == 0 else "__base%d__" % k, b) for k, b in enumerate(bases)]
             if self.user_class(o):
                 out += [(str(k), v) for k, v in vars(o).items()
-                        if type(k) is str and not (k.startswith("__") and k.endswith("__"))]
+                        if type(k) is str and (k == "__pre_freeze__" or not (
+                            k.startswith("__") and k.endswith("__")))]
             return out
         if isinstance(o, types.FunctionType):
             return []
