@@ -1,6 +1,7 @@
 #include "generators/emit.h"
 
 #include "generators/ast_build.h"
+#include "generators/python_gen.h"
 #include "model/text/program_text.h"
 #include "model/text/python_subset.h"
 
@@ -40,7 +41,32 @@ std::optional<std::string> py_value(const Expr &e) {
 
 } // namespace
 
+namespace {
+
+/// A generated Python program (python_gen.h) back as Python: each run of model statements that
+/// came from one Python statement gives that statement once; the text must parse to exactly the
+/// model program (a shrunk program whose statements no longer make whole Python statements, or
+/// whose statements were changed, is not one).
+std::optional<std::string> emit_generated_python(const Program &p) {
+  std::string header = "from immutable import freeze, set_freezable, FREEZABLE_YES, FREEZABLE_NO, "
+                       "FREEZABLE_EXPLICIT\n";
+  std::string body;
+  for (size_t i = 0; i < p.body.size(); ++i)
+    if (i == 0 || p.body[i].loc.line != p.body[i - 1].loc.line ||
+        p.body[i].text != p.body[i - 1].text)
+      body += p.body[i].text + "\n";
+  try {
+    if (!(parse_python_subset(header + body, "<emitted>") == p)) return std::nullopt;
+  } catch (const InputError &) {
+    return std::nullopt;
+  }
+  return header + body;
+}
+
+} // namespace
+
 std::optional<std::string> emit_python(const Program &p) {
+  if (p.file == kGeneratedPython) return emit_generated_python(p);
   // freeze is not a builtin of the patched CPython: it comes from its `immutable` module (on a
   // stock CPython the import fails, and the run says so).
   bool freezes = std::any_of(p.body.begin(), p.body.end(), [](const Stmt &s) {

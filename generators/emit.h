@@ -18,7 +18,9 @@ std::optional<std::string> emit_frankenscript(const Program &p);
 /// `x = {}` -> `x = Obj()` (Obj a plain class defined in a prelude), `x = y`, `x = y.f`,
 /// `x.f = y` / `x.f = {}` / `x.f = None`, `freeze(x)` -> `freeze(x)` (the patched CPython's
 /// builtin), `drop x` -> `del x`, `drop x.f` and `x = None` as assignments of None. Anything else
-/// (regions, cowns, move, strings, calls, control flow) is outside the subset.
+/// (regions, cowns, move, strings, calls, control flow) is outside the subset. A program of
+/// generate_python_program (generators/python_gen.h) is written back as its Python statements,
+/// and only if they still parse to exactly the program.
 std::optional<std::string> emit_python(const Program &p);
 
 } // namespace lungfish::gen

@@ -85,6 +85,7 @@ struct SnapObject {
   std::optional<std::string> scc_rep;   // key of the SCC representative (may be absent)
   std::vector<std::string> scc_members; // on representatives
   std::string leaf;                     // why the recorder did not expand it
+  std::string freezable;                // "no" or "explicit" if set ("" unset or yes)
   bool operator==(const SnapObject &) const = default;
 };
 

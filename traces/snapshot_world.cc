@@ -73,6 +73,11 @@ World world_from_snapshot(const Snapshot &s) {
     if (o.status == "Released") ob.status = CownStatus::Released;
     else if (o.status == "Acquired") ob.status = CownStatus::Acquired;
     if (o.kind == SnapKind::String) ob.payload = intern(o.label);
+    // Freezability matters to a later freeze, and a frozen object is not frozen again: only a
+    // mutable object's is kept (a snapshot cannot say whether an EXPLICIT frozen object was a
+    // root, which I19 would need).
+    if (!o.frozen && o.freezable == "no") ob.freezable = Freezability::No;
+    if (!o.frozen && o.freezable == "explicit") ob.freezable = Freezability::Explicit;
   }
   auto id_of = [&](const std::optional<std::string> &key) -> ObjectId {
     if (!key) return kNone;

@@ -30,12 +30,14 @@ struct ClassInfo {
 
 class PyParser {
 public:
-  PyParser(std::string_view text, const std::string &file) : text_(text), file_(file) {}
+  PyParser(std::string_view text, const std::string &file, const PythonRuntimeFacts *facts)
+      : text_(text), file_(file), facts_(facts) {}
   Program parse();
 
 private:
   std::string_view text_;
   std::string file_;
+  const PythonRuntimeFacts *facts_;
   std::vector<std::string> lines_;
   uint32_t line_ = 0;
   std::vector<Tok> toks_;
@@ -51,6 +53,8 @@ private:
   Program out_;
   int tuple_depth_ = 0;
   static constexpr int kMaxTupleDepth = 200;
+  int build_depth_ = 0;
+  static constexpr int kMaxBuildDepth = 64;
 
   [[noreturn]] void error(uint32_t col, const std::string &msg) {
     throw InputError(file_, line_, col, msg);
@@ -77,6 +81,10 @@ private:
   bool literal(std::string *key = nullptr);
   std::string key();
   std::string simple(int *obj);
+  int build(const std::string &lhs, const std::string &guard);
+  int build_instance(const std::string &lhs, const std::string &guard);
+  void skip_expr();
+  bool method_statement();
   std::string instance_dict(const std::string &v, uint32_t col, int *obj);
   bool dict_read_statement();
   void statement(size_t indent);
@@ -156,10 +164,20 @@ std::string PyParser::name(const char *what) {
   return next().text;
 }
 
+// Every location of the statement is the Python line's (a rejection is reported at the
+// expression that fails, whose location the model's parser set to line 1).
+void relocate(Expr &e, uint32_t line) {
+  e.loc = SourceLoc{line, 1};
+  for (Expr &a : e.args)
+    relocate(a, line);
+}
+
 void PyParser::emit(const std::string &model_text) {
   Program p = parse_program(model_text + "\n", file_);
   for (Stmt &s : p.body) {
     s.loc = SourceLoc{line_, 1};
+    relocate(s.target, line_);
+    relocate(s.value, line_);
     out_.body.push_back(std::move(s));
   }
 }
@@ -261,6 +279,150 @@ std::string PyParser::simple(int *obj) {
   return out;
 }
 
+// Skips one expression (balanced brackets) up to the `,`, `:` or closing bracket that ends it.
+void PyParser::skip_expr() {
+  int depth = 0;
+  while (peek().kind != Tok::End) {
+    if (at("(") || at("[") || at("{")) ++depth;
+    if (at(")") || at("]") || at("}")) {
+      if (depth == 0) return;
+      --depth;
+    }
+    if ((at(",") || at(":")) && depth == 0) return;
+    next();
+  }
+}
+
+// Builds the value of the expression at the cursor into the model lvalue `lhs`, one statement
+// per object and per stored reference; returns its abstract object (-1 unknown, or none):
+//
+//   [e0, e1]          ->  lhs = {}; build(lhs["0"], e0); build(lhs["1"], e1)
+//   {k: e}            ->  lhs = {}; build(lhs["k"], e)
+//   {1, "a"}, set()   ->  lhs = {}      (a set of immutable values: the recorder draws no items)
+//   C(a0, …)          ->  lhs = create(C); build(lhs.attr, a_i) per attribute __init__ sets
+//   a simple value    ->  lhs = value
+//
+// Python evaluates the right-hand side before it stores; here the outer object is stored first,
+// so a compound right-hand side may not read `guard` (the lvalue it overwrites) or below it.
+int PyParser::build(const std::string &lhs, const std::string &guard) {
+  // Containers nest by recursion (and each level lengthens the model's lvalue): bound it.
+  if (++build_depth_ > kMaxBuildDepth)
+    error(peek().col, "containers nested deeper than " + std::to_string(kMaxBuildDepth) +
+                          " levels are outside the subset");
+  struct Leave {
+    int &d;
+    ~Leave() { --d; }
+  } leave{build_depth_};
+  auto object = [&](bool list) {
+    emit(lhs + " = {}");
+    int o = new_obj();
+    if (list) list_len_[o] = 0;
+    no_instance_dict_.insert(o);
+    return o;
+  };
+  if (at("[")) {
+    next();
+    int o = object(true);
+    size_t n = 0;
+    while (!at("]")) {
+      std::string k = std::to_string(n++);
+      fields_[{o, k}] = build(lhs + "[\"" + k + "\"]", guard);
+      if (!at("]")) expect(",");
+    }
+    next();
+    list_len_[o] = n;
+    return o;
+  }
+  if (at("{")) {
+    next();
+    bool is_set = !at("}") && [&] {
+      size_t save = pos_;
+      skip_expr();
+      bool set = !at(":");
+      pos_ = save;
+      return set;
+    }();
+    int o = object(false);
+    while (!at("}")) {
+      if (is_set) {
+        uint32_t col = peek().col;
+        if (peek().text == "None")
+          next();
+        else if (!literal())
+          error(col, "a set of objects is outside the subset (its items are not drawn)");
+      } else {
+        std::string k = key();
+        expect(":");
+        fields_[{o, k}] = build(lhs + "[\"" + k + "\"]", guard);
+      }
+      if (!at("}")) expect(",");
+    }
+    next();
+    return o;
+  }
+  if (peek().kind == Tok::Name && (peek().text == "set" || peek().text == "frozenset") &&
+      peek(1).text == "(" && peek(2).text == ")") {
+    pos_ += 3;
+    return object(false);
+  }
+  if (peek().kind == Tok::Name && classes_.count(peek().text) && peek(1).text == "(")
+    return build_instance(lhs, guard);
+  int obj;
+  uint32_t col = peek().col;
+  std::string v = simple(&obj);
+  if (!guard.empty() && (v == guard || v.starts_with(guard + ".") || v.starts_with(guard + "[")))
+    error(col, "the target may not appear on the right (outside the subset)");
+  emit(lhs + " = " + v);
+  return obj;
+}
+
+// `C(a0, …)` into `lhs`: the instance, then each attribute __init__ sets, in its order; an
+// argument stored twice is built once and aliased, one not stored is not built (it is garbage
+// at once in Python too).
+int PyParser::build_instance(const std::string &lhs, const std::string &guard) {
+  uint32_t col = peek().col;
+  std::string cls = next().text;
+  const ClassInfo &info = classes_[cls];
+  expect("(");
+  std::vector<size_t> args; // token positions of the arguments
+  while (!at(")")) {
+    args.push_back(pos_);
+    skip_expr();
+    if (peek().kind == Tok::End) error(peek().col, "expected ')'");
+    if (!at(")")) expect(",");
+  }
+  size_t after = pos_ + 1;
+  if (args.size() != info.params.size())
+    error(col, cls + "() takes " + std::to_string(info.params.size()) + " argument(s)");
+  emit(lhs + " = create(" + cls + ")");
+  int o = new_obj();
+  std::map<size_t, std::string> built; // argument -> the attribute it was built into
+  for (const auto &[attr, value] : info.attrs) {
+    std::string target = lhs + "." + attr;
+    size_t param = info.params.size();
+    for (size_t i = 0; i < info.params.size(); ++i)
+      if ("$" + info.params[i] == value) param = i;
+    if (param == info.params.size()) {
+      emit(target + " = " + value);
+      if (value == "{}") fields_[{o, attr}] = new_obj();
+      continue;
+    }
+    if (auto b = built.find(param); b != built.end()) {
+      emit(target + " = " + lhs + "." + b->second);
+      fields_[{o, attr}] = fields_[{o, b->second}];
+      continue;
+    }
+    size_t save = pos_;
+    pos_ = args[param];
+    fields_[{o, attr}] = build(target, guard.empty() ? lhs : guard);
+    if (!at(",") && !at(")")) error(peek().col, "unexpected '" + peek().text + "'");
+    pos_ = save;
+    built[param] = attr;
+  }
+  pos_ = after;
+  return o;
+}
+
 // `v.__dict__` (also `vars(v)`, `dir(v)`): reading an instance's __dict__ materialises it as a
 // heap object (notes/cpython-immutability.md 7.1), the field `__dict__` of the instance. Its
 // entries stay the instance's own fields (they are its inline values), so the dict object has
@@ -307,18 +469,93 @@ bool PyParser::dict_read_statement() {
   return true;
 }
 
+// `x.append(e)`, `x.extend([e, …])`, `x.insert(i, e)` at the end of a list whose length is known
+// here, `x.update({k: e, …})` on a dict: the stores they make, each value built into its item.
+// Other methods of containers (pop, clear, remove, …) are outside the subset: replay maps them
+// when the runtime's snapshot says their receiver is frozen (traces/cpython/steps.h).
+bool PyParser::method_statement() {
+  static const std::set<std::string> kMethods = {"append", "extend", "insert", "update"};
+  if (peek().kind != Tok::Name || peek(1).text != "." || peek(2).kind != Tok::Name ||
+      !kMethods.count(peek(2).text) || peek(3).text != "(")
+    return false;
+  Tok t = peek();
+  std::string v = next().text;
+  next();
+  std::string m = next().text;
+  next();
+  if (is_reserved(v)) error(t.col, "'" + v + "' is outside the subset");
+  int o = var_obj(v);
+  if (facts_ && facts_->list_length && line_ >= facts_->from_line)
+    if (auto n = facts_->list_length(v)) { // the runtime's length (an opaque step may change it)
+      if (o < 0) vars_[v] = o = new_obj();
+      list_len_[o] = *n;
+      no_instance_dict_.insert(o);
+    } else if (facts_->is_dict && facts_->is_dict(v)) {
+      if (o < 0) vars_[v] = o = new_obj();
+      list_len_.erase(o);
+      no_instance_dict_.insert(o);
+    }
+  auto it = list_len_.find(o);
+  auto item = [&](const std::string &k) {
+    fields_[{o, k}] = build(v + "[\"" + k + "\"]", v + "[\"" + k + "\"]");
+  };
+  if (m == "update") {
+    if (o < 0 || list_len_.count(o) || !no_instance_dict_.count(o) || dict_views_.count(o))
+      error(t.col, "'" + v + "' is not a dict known here");
+    expect("{");
+    while (!at("}")) {
+      std::string k = key();
+      expect(":");
+      item(k);
+      if (!at("}")) expect(",");
+    }
+    next();
+  } else {
+    if (o < 0 || it == list_len_.end())
+      error(t.col, "'" + v + "' is not a list whose length is known here");
+    if (m == "insert") {
+      uint32_t col = peek().col;
+      if (peek().kind != Tok::Int || peek().text[0] == '-' ||
+          (peek().text.size() < 18 && std::stoull(peek().text) < it->second))
+        error(col, "insert before the end of a list is outside the subset");
+      next();
+      expect(",");
+    }
+    bool many = m == "extend";
+    if (many) expect("[");
+    while (!at(many ? "]" : ")")) {
+      item(std::to_string(it->second++));
+      if (!many) break;
+      if (!at("]")) expect(",");
+    }
+    if (many) next();
+  }
+  expect(")");
+  end();
+  return true;
+}
+
 void PyParser::class_def(size_t indent) {
   next(); // class
   std::string cls = name("a class name");
   if (is_reserved(cls)) error(toks_[pos_ - 1].col, "'" + cls + "' cannot name a class here");
+  std::string base; // a class of the program: the first base is the class's prototype
   if (at("(")) {
     next();
-    if (peek().kind == Tok::Name && peek().text == "object") next();
+    if (peek().kind == Tok::Name && peek().text == "object") {
+      next();
+    } else if (!at(")")) {
+      uint32_t col = peek().col;
+      base = name("a base class");
+      if (!classes_.count(base))
+        error(col, "a base other than a class of the program is outside the subset");
+    }
     expect(")");
   }
   expect(":");
   end();
   ClassInfo info;
+  std::vector<std::string> class_attrs;
   uint32_t class_line = line_;
   size_t body_indent = 0;
   bool in_init = false;
@@ -334,8 +571,28 @@ void PyParser::class_def(size_t indent) {
     }
     if (ind <= indent) break;
     ++line_;
-    tokenize(l, ind);
     if (body_indent == 0) body_indent = ind;
+    if (ind == body_indent && l.compare(ind, 4, "def ") == 0 &&
+        l.compare(ind, 13, "def __init__(") != 0) {
+      // Another method: a function object, which replay does not compare; its body runs only
+      // when it is called (an opaque step). A class's __pre_freeze__ hook makes the freezes that
+      // reach it opaque (traces/cpython/steps.h).
+      in_init = false;
+      while (line_ < lines_.size()) {
+        const std::string &b = lines_[line_];
+        size_t bi = b.find_first_not_of(" \t");
+        if (bi != std::string::npos && b[bi] != '#' && bi <= body_indent) break;
+        ++line_;
+      }
+      continue;
+    }
+    if (ind == body_indent && l.size() >= ind + 6 &&
+        (l.compare(ind, 3, "\"\"\"") == 0 || l.compare(ind, 3, "'''") == 0) &&
+        l.find(l.substr(ind, 3), ind + 3) == l.size() - 3) {
+      in_init = false; // a docstring on one line
+      continue;
+    }
+    tokenize(l, ind);
     if (ind == body_indent) {
       in_init = false;
       if (peek().text == "pass") {
@@ -343,10 +600,23 @@ void PyParser::class_def(size_t indent) {
         end();
         continue;
       }
-      if (peek().text != "def") error(peek().col, "only __init__ may be defined in a class");
+      if (peek().kind == Tok::Name && peek().text != "def" && peek(1).text == "=") {
+        // A class attribute holding an immutable value.
+        std::string attr = next().text;
+        next();
+        uint32_t col = peek().col;
+        if (peek().text == "None")
+          next();
+        else if (!literal())
+          error(col, "a class attribute other than None or a literal is outside the subset");
+        end();
+        class_attrs.push_back(attr);
+        continue;
+      }
+      if (peek().text != "def") error(peek().col, "expected a method or a class attribute");
       next();
       if (name("a method name") != "__init__")
-        error(toks_[pos_ - 1].col, "only __init__ may be defined in a class");
+        error(toks_[pos_ - 1].col, "expected a method or a class attribute");
       expect("(");
       if (name("self") != "self") error(toks_[pos_ - 1].col, "expected 'self'");
       while (at(",")) {
@@ -411,10 +681,15 @@ void PyParser::class_def(size_t indent) {
     error(static_cast<uint32_t>(body_indent + 1),
           "expected an indented block after 'def __init__(...):'");
   }
+  bool own_init = !info.params.empty() || !info.attrs.empty() || init_line != 0;
+  if (!base.empty() && !own_init) info = classes_[base]; // __init__ is inherited
   classes_[cls] = info;
   uint32_t after = line_;
   line_ = class_line;
   emit(cls + " = {}");
+  if (!base.empty()) emit(cls + ".__proto__ = " + base);
+  for (const std::string &a : class_attrs)
+    emit(cls + "." + a + " = None");
   vars_[cls] = new_obj();
   no_instance_dict_.insert(vars_[cls]);
   line_ = after;
@@ -453,81 +728,19 @@ void PyParser::assignment() {
       if (tobj >= 0) fields_[{tobj, field}] = vobj;
     }
   };
-  // Containers and instances: only into a variable (one object per statement).
-  if ((at("[") && peek(1).text != "]") || (at("{") && peek(1).text != "}") ||
-      (peek().kind == Tok::Name && classes_.count(peek().text) && peek(1).text == "(")) {
-    // An instance of a class whose __init__ sets nothing (`x.f = Obj()`) is one object in one
-    // statement: `x.f = create(Obj)`. Anything else is built in a variable first.
-    if (!is_var && peek().kind == Tok::Name && classes_.count(peek().text) &&
-        classes_[peek().text].attrs.empty() && classes_[peek().text].params.empty() &&
-        peek(2).text == ")") {
-      std::string cls = next().text;
-      expect("(");
-      expect(")");
-      end();
-      int o = new_obj();
-      store("create(" + cls + ")", o);
-      return;
-    }
-    if (!is_var) error(peek().col, "build it in a variable first (outside the subset)");
-    uint32_t col = peek().col;
-    int o = new_obj();
-    bool at_list_or_dict = at("[") || at("{");
-    std::vector<std::pair<std::string, std::string>> stores; // ["key"] or .attr, value
-    if (at("[") || at("{")) {
-      bool list = at("[");
-      next();
-      size_t n = 0;
-      while (!at(list ? "]" : "}")) {
-        std::string k = list ? std::to_string(n) : key();
-        if (!list) expect(":");
-        int vobj;
-        uint32_t vcol = peek().col;
-        std::string v = simple(&vobj);
-        if (v == "{}") error(vcol, "nested container literals are outside the subset");
-        if (v == target || v.starts_with(target + ".") || v.starts_with(target + "["))
-          error(vcol, "the target may not appear on the right (outside the subset)");
-        stores.emplace_back("[\"" + k + "\"]", v);
-        fields_[{o, k}] = vobj;
-        ++n;
-        if (!at(list ? "]" : "}")) expect(",");
-      }
-      next();
-      if (list) list_len_[o] = n;
-      end();
-      emit(target + " = {}");
-    } else {
-      std::string cls = next().text;
-      const ClassInfo &info = classes_[cls];
-      expect("(");
-      std::vector<std::string> args;
-      while (!at(")")) {
-        int vobj;
-        uint32_t vcol = peek().col;
-        std::string v = simple(&vobj);
-        if (v == "{}") error(vcol, "container arguments are outside the subset");
-        if (v == target) error(vcol, "the target may not be an argument (outside the subset)");
-        args.push_back(v);
-        if (!at(")")) expect(",");
-      }
-      next();
-      end();
-      if (args.size() != info.params.size())
-        error(col, cls + "() takes " + std::to_string(info.params.size()) + " argument(s)");
-      emit(target + " = create(" + cls + ")");
-      for (const auto &[attr, value] : info.attrs) {
-        std::string v = value;
-        if (v.starts_with("$"))
-          for (size_t i = 0; i < info.params.size(); ++i)
-            if ("$" + info.params[i] == value) v = args[i];
-        if (v == "{}") fields_[{o, attr}] = new_obj();
-        stores.emplace_back("." + attr, v);
-      }
-    }
-    vars_[target] = o;
-    if (at_list_or_dict) no_instance_dict_.insert(o);
-    for (const auto &[k, v] : stores)
-      emit(target + k + " = " + v);
+  // Containers and instances: built into the target, one statement per object and reference.
+  bool compound = at("[") || at("{") ||
+                  (peek().kind == Tok::Name && peek(1).text == "(" &&
+                   (classes_.count(peek().text) ||
+                    ((peek().text == "set" || peek().text == "frozenset") && peek(2).text == ")")));
+  if (compound) {
+    std::string lhs = is_var ? target : target + (is_attr ? "." + field : "[\"" + field + "\"]");
+    int o = build(lhs, lhs);
+    end();
+    if (is_var)
+      vars_[target] = o;
+    else if (tobj >= 0)
+      fields_[{tobj, field}] = o;
     return;
   }
   int vobj;
@@ -602,25 +815,7 @@ void PyParser::statement(size_t indent) {
   }
   if (immutable_prefix) error(t.col, "this part of the immutable module is outside the subset");
   if (dict_read_statement()) return;
-  if (peek(1).text == "." && peek(2).kind == Tok::Name && peek(2).text == "append" &&
-      peek(3).text == "(") {
-    std::string v = next().text;
-    pos_ += 3;
-    int vobj;
-    uint32_t vcol = peek().col;
-    std::string value = simple(&vobj);
-    if (value == "{}") error(vcol, "append a variable, None or a literal");
-    expect(")");
-    end();
-    int o = var_obj(v);
-    auto it = list_len_.find(o);
-    if (o < 0 || it == list_len_.end())
-      error(t.col, "'" + v + "' is not a list whose length is known here");
-    std::string k = std::to_string(it->second++);
-    emit(v + "[\"" + k + "\"] = " + value);
-    fields_[{o, k}] = vobj;
-    return;
-  }
+  if (method_statement()) return;
   assignment();
 }
 
@@ -645,8 +840,9 @@ Program PyParser::parse() {
 
 } // namespace
 
-Program parse_python_subset(std::string_view text, const std::string &file) {
-  return PyParser(text, file).parse();
+Program parse_python_subset(std::string_view text, const std::string &file,
+                            const PythonRuntimeFacts *facts) {
+  return PyParser(text, file, facts).parse();
 }
 
 Program parse_python_subset_file(const std::string &path) {

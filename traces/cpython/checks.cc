@@ -5,6 +5,7 @@
 #include <functional>
 #include <map>
 #include <set>
+#include <sstream>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -287,37 +288,53 @@ struct StepChecker {
               ? std::optional<std::string>(kCpythonMaterialisedDictDefect)
               : std::nullopt);
     }
-    // `_out = sys.getrefcount(x)`: an exact count, the call's argument included.
-    size_t at = st.op.find("getrefcount(");
-    if (!st.printed || at == std::string::npos) return;
-    size_t close = st.op.find(')', at);
-    std::string arg = trim(st.op.substr(at + 12, close == std::string::npos ? 0 : close - at - 12));
-    auto g = globals_of(a);
-    auto it = g.find(arg);
-    if (!plain_name(arg) || it == g.end()) return;
-    int64_t printed = 0;
-    try {
-      printed = std::stoll(*st.printed);
-    } catch (const std::exception &) {
-      return;
+    // `_out = sys.getrefcount(x)`, or a tuple of such calls (`_out = (sys.getrefcount(a),
+    // sys.getrefcount(b))`, printed `(3, 2)`): exact counts, each call's argument included.
+    if (!st.printed) return;
+    std::vector<std::string> args;
+    for (size_t at = st.op.find("getrefcount("); at != std::string::npos;
+         at = st.op.find("getrefcount(", at + 1)) {
+      size_t close = st.op.find(')', at);
+      args.push_back(trim(st.op.substr(at + 12, close == std::string::npos ? 0 : close - at - 12)));
     }
-    const SnapObject *o = a.find(it->second);
-    if (!o) return;
-    std::string rep = o->scc_rep.value_or(o->key);
-    std::set<std::string> members{rep};
-    if (const SnapObject *r = a.find(rep))
-      members.insert(r->scc_members.begin(), r->scc_members.end());
-    int64_t shown = shown_references(st, members) + 1;
-    if (printed < shown)
-      add(st.index, true, o->frozen && o->scc_rep ? Invariant::I18 : Invariant::I16,
-          "sys.getrefcount(" + arg + ") printed " + std::to_string(printed) + " but " +
-              std::to_string(shown) +
-              " references are held (the snapshot's references from outside its SCC and the "
-              "call's argument)",
-          describe(a, o->key),
-          o->frozen && o->scc_rep && materialised(st, members)
-              ? std::optional<std::string>(kCpythonMaterialisedDictDefect)
-              : std::nullopt);
+    std::vector<int64_t> printed;
+    std::string text = *st.printed;
+    for (char &ch : text)
+      if (ch == '(' || ch == ')' || ch == ',') ch = ' ';
+    std::istringstream numbers(text);
+    for (std::string n; numbers >> n;) {
+      try {
+        size_t used = 0;
+        printed.push_back(std::stoll(n, &used));
+        if (used != n.size()) return;
+      } catch (const std::exception &) {
+        return;
+      }
+    }
+    if (args.empty() || printed.size() != args.size()) return;
+    auto g = globals_of(a);
+    for (size_t k = 0; k < args.size(); ++k) {
+      const std::string &arg = args[k];
+      auto it = g.find(arg);
+      if (!plain_name(arg) || it == g.end()) continue;
+      const SnapObject *o = a.find(it->second);
+      if (!o) continue;
+      std::string rep = o->scc_rep.value_or(o->key);
+      std::set<std::string> members{rep};
+      if (const SnapObject *r = a.find(rep))
+        members.insert(r->scc_members.begin(), r->scc_members.end());
+      int64_t shown = shown_references(st, members) + 1;
+      if (printed[k] < shown)
+        add(st.index, true, o->frozen && o->scc_rep ? Invariant::I18 : Invariant::I16,
+            "sys.getrefcount(" + arg + ") printed " + std::to_string(printed[k]) + " but " +
+                std::to_string(shown) +
+                " references are held (the snapshot's references from outside its SCC and the "
+                "call's argument)",
+            describe(a, o->key),
+            o->frozen && o->scc_rep && materialised(st, members)
+                ? std::optional<std::string>(kCpythonMaterialisedDictDefect)
+                : std::nullopt);
+    }
   }
 };
 

@@ -1,5 +1,6 @@
 #include "traces/cpython/steps.h"
 
+#include "model/text/program_text.h"
 #include "model/text/python_subset.h"
 #include "traces/cpython/checks.h"
 
@@ -47,23 +48,148 @@ const SnapObject *global(const Snapshot *s, const std::string &name) {
   return nullptr;
 }
 
-/// `x.append(v)` as `x[N] = v`, N the number of items of the list bound to global x in
-/// `before` (items are fields `[N]` in the reference recordings, `N` in the recorder's); ""
-/// otherwise.
-std::string append_as_store(const std::string &chunk, const Snapshot *before) {
-  size_t dot = chunk.find(".append(");
-  if (dot == std::string::npos || chunk.back() != ')') return "";
-  std::string var = chunk.substr(0, dot);
-  const SnapObject *l = is_identifier(var) ? global(before, var) : nullptr;
-  if (!l || l->type_name != "list") return "";
-  size_t items = 0;
-  for (const SnapField &f : l->fields)
-    items += f.name.rfind("[", 0) == 0 ||
-             (!f.name.empty() && std::all_of(f.name.begin(), f.name.end(), [](char c) {
-               return std::isdigit(static_cast<unsigned char>(c));
-             }));
-  std::string arg = chunk.substr(dot + 8, chunk.size() - dot - 9);
-  return var + "[" + std::to_string(items) + "] = " + arg;
+/// The number of items of a list (`[N]` fields in the reference recordings, `N` in the
+/// recorder's).
+size_t items(const SnapObject &l) {
+  size_t n = 0;
+  for (const SnapField &f : l.fields)
+    n += f.name.rfind("[", 0) == 0 ||
+         (!f.name.empty() && std::all_of(f.name.begin(), f.name.end(), [](char c) {
+           return std::isdigit(static_cast<unsigned char>(c));
+         }));
+  return n;
+}
+
+/// Methods of the runtime's containers (list, dict, set, deque, array, bytearray, …) that write
+/// to their receiver: on a frozen receiver each raises TypeError before it writes anything.
+bool is_mutating_method(const std::string &m) {
+  static const std::set<std::string> kMethods = {"append",
+                                                 "extend",
+                                                 "insert",
+                                                 "pop",
+                                                 "remove",
+                                                 "clear",
+                                                 "reverse",
+                                                 "sort",
+                                                 "update",
+                                                 "setdefault",
+                                                 "popitem",
+                                                 "add",
+                                                 "discard",
+                                                 "appendleft",
+                                                 "extendleft",
+                                                 "popleft",
+                                                 "rotate",
+                                                 "byteswap",
+                                                 "frombytes",
+                                                 "fromlist",
+                                                 "fromunicode",
+                                                 "__setitem__",
+                                                 "__delitem__",
+                                                 "difference_update",
+                                                 "intersection_update",
+                                                 "symmetric_difference_update"};
+  return kMethods.count(m) > 0;
+}
+
+/// A receiver `a`, `a.f`, `a[3]` or `a['k']` at the start of `text`, resolved in `before`:
+/// the model path and the object; `*rest` gets what follows it.
+std::optional<std::pair<std::string, const SnapObject *>>
+receiver(const std::string &text, const Snapshot *before, std::string *rest) {
+  size_t i = 0;
+  while (i < text.size() && (std::isalnum(static_cast<unsigned char>(text[i])) || text[i] == '_'))
+    ++i;
+  std::string name = text.substr(0, i);
+  if (!is_identifier(name)) return std::nullopt;
+  const SnapObject *o = global(before, name);
+  std::string path = name;
+  while (o && i < text.size() && (text[i] == '.' || text[i] == '[')) {
+    std::string field;
+    size_t j;
+    if (text[i] == '.') {
+      j = i + 1;
+      while (j < text.size() &&
+             (std::isalnum(static_cast<unsigned char>(text[j])) || text[j] == '_'))
+        ++j;
+      field = text.substr(i + 1, j - i - 1);
+      if (!is_identifier(field) || (j < text.size() && text[j] == '(')) break; // a method
+    } else {
+      j = text.find(']', i);
+      if (j == std::string::npos) return std::nullopt;
+      field = text.substr(i + 1, j - i - 1);
+      if (field.size() >= 2 && (field[0] == '\'' || field[0] == '"') && field.back() == field[0])
+        field = field.substr(1, field.size() - 2);
+      else if (field.empty() || !std::all_of(field.begin(), field.end(), [](char c) {
+                 return std::isdigit(static_cast<unsigned char>(c));
+               }))
+        break; // a slice or an expression: the receiver ends before it
+      ++j;
+    }
+    const SnapObject *next = nullptr;
+    for (const SnapField &f : o->fields)
+      if (f.name == field || f.name == "[" + field + "]" || f.name == "['" + field + "']")
+        next = f.target ? before->find(*f.target) : nullptr;
+    if (!next || field.find_first_of("\"\\") != std::string::npos) break;
+    path += "[\"" + field + "\"]";
+    o = next;
+    i = j;
+  }
+  if (!o) return std::nullopt;
+  *rest = text.substr(i);
+  return std::make_pair(path, o);
+}
+
+/// A write to a frozen built-in container (`x.clear()`, `del x[0]`, `x[1:3] = …`, `x += …`,
+/// `d.setdefault(k, v)`, …; receivers as `receiver`) as the model store `PATH["N"] = None`, N its
+/// number of fields: the model rejects it (E_IMMUTABLE) as the runtime raises TypeError, and
+/// neither changes anything. "" if `chunk` is not such a write, if the receiver is not frozen in
+/// `before` or is an instance of the program's classes (its methods are Python code), or if the
+/// arguments call anything but the program's classes.
+std::string frozen_container_write(const std::string &chunk, const Snapshot *before) {
+  if (!before || chunk.find('\n') != std::string::npos) return "";
+  bool is_del = chunk.rfind("del ", 0) == 0;
+  std::string text = chunk, rest;
+  if (is_del) { // `del R[k]`: the receiver is R, what the last subscription deletes from
+    size_t open = chunk.rfind('[');
+    if (open == std::string::npos || open < 4) return "";
+    text = chunk.substr(4, open - 4);
+  }
+  auto r = receiver(text, before, &rest);
+  if (is_del) rest = rest.empty() ? chunk.substr(chunk.rfind('[')) : "";
+  if (!r || !r->second->frozen || r->second->type_name.empty()) return "";
+  const SnapObject &o = *r->second;
+  if (std::any_of(o.fields.begin(), o.fields.end(),
+                  [](const SnapField &f) { return f.name == "__proto__"; }))
+    return ""; // an instance of the program's classes
+  bool write = false;
+  if (is_del) {
+    write = rest.rfind("[", 0) == 0;
+  } else if (rest.rfind(".", 0) == 0) {
+    size_t open = rest.find('(');
+    write = open != std::string::npos && rest.back() == ')' &&
+            is_mutating_method(rest.substr(1, open - 1));
+  } else if (rest.rfind("[", 0) == 0) {
+    size_t close = rest.find(']');
+    write = close != std::string::npos &&
+            rest.find_first_not_of(' ', close + 1) != std::string::npos &&
+            rest[rest.find_first_not_of(' ', close + 1)] == '=' &&
+            rest.compare(rest.find_first_not_of(' ', close + 1), 2, "==") != 0;
+  } else {
+    size_t op = rest.find_first_not_of(' ');
+    write = op != std::string::npos && rest.size() > op + 1 && rest[op + 1] == '=' &&
+            std::string_view("+*|&-^").find(rest[op]) != std::string_view::npos;
+  }
+  if (!write) return "";
+  // Arguments may create the program's objects (garbage once the call fails), nothing else.
+  for (size_t k = rest.find('('); k != std::string::npos; k = rest.find('(', k + 1)) {
+    if (k == rest.find('(') && rest.rfind(".", 0) == 0) continue; // the method's own call
+    size_t b = k;
+    while (b > 0 && (std::isalnum(static_cast<unsigned char>(rest[b - 1])) || rest[b - 1] == '_'))
+      --b;
+    const SnapObject *callee = global(before, rest.substr(b, k - b));
+    if (!callee || callee->type_name != "type") return "";
+  }
+  return r->first + "[\"" + std::to_string(o.fields.size()) + "\"] = None";
 }
 
 /// Why a freeze in `chunk` is outside the subset although it parses: a root is a function or
@@ -94,8 +220,8 @@ std::string freeze_outside_subset(const std::string &chunk, const Snapshot *befo
     if (!o || o->frozen || !seen.insert(k).second) continue;
     for (const SnapField &f : o->fields) {
       if (o->type_name == "type" && f.name == "__pre_freeze__")
-        return "the freeze reaches class " + o->label +
-               ", whose Python `__pre_freeze__` hook is outside the Python subset";
+        return "the freeze reaches " + (o->label.empty() ? "a class" : "class " + o->label) +
+               " whose Python `__pre_freeze__` hook is outside the Python subset";
       if (f.target) todo.push_back(*f.target);
     }
   }
@@ -105,6 +231,50 @@ std::string freeze_outside_subset(const std::string &chunk, const Snapshot *befo
 /// A model lvalue for field `name` of the object at `path`.
 std::string field_path(const std::string &path, const std::string &name) {
   return path + (is_identifier(name) ? "." + name : "[\"" + name + "\"]");
+}
+
+/// The root variable of an lvalue or read (`x` of `x.f["k"]`), "" if none.
+std::string root_var(const Expr &e) {
+  const Expr *x = &e;
+  while ((x->kind == ExprKind::Field || x->kind == ExprKind::Index) && !x->args.empty())
+    x = &x->args[0];
+  return x->kind == ExprKind::Var ? x->name : "";
+}
+
+bool reads_field(const Expr &e) {
+  if (e.kind == ExprKind::Field || e.kind == ExprKind::Index) return true;
+  return std::any_of(e.args.begin(), e.args.end(), reads_field);
+}
+
+/// Of the model statements of one Python statement that raised `outcome`, the one that fails
+/// first in the model's order. Python evaluates the right-hand side (its reads) before it stores,
+/// and builds new objects before it stores them, so: for E_IMMUTABLE, the first store into an
+/// object the statement did not create (its root variable not assigned by an earlier one of
+/// these statements); for another code, the first statement that reads a field; else the last.
+size_t failing_statement(const std::vector<std::string> &stmts, const std::string &outcome) {
+  std::set<std::string> created;
+  for (size_t k = 0; k < stmts.size(); ++k) {
+    Program p;
+    try {
+      p = parse_program(stmts[k] + "\n");
+    } catch (const InputError &) {
+      continue;
+    }
+    if (p.body.size() != 1) continue;
+    const Stmt &st = p.body[0];
+    if (outcome == "E_IMMUTABLE") {
+      if (st.kind == StmtKind::Assign && st.target.kind != ExprKind::Var &&
+          !created.count(root_var(st.target)))
+        return k;
+    } else if (reads_field(st.value) ||
+               (st.kind == StmtKind::Assign && st.target.kind != ExprKind::Var &&
+                !created.count(root_var(st.target)))) {
+      return k;
+    }
+    if (st.kind == StmtKind::Assign && st.target.kind == ExprKind::Var)
+      created.insert(st.target.name);
+  }
+  return stmts.empty() ? 0 : stmts.size() - 1;
 }
 
 } // namespace
@@ -147,14 +317,31 @@ std::vector<std::string> frozen_writes(const Snapshot &before, const Snapshot &a
 PythonStepMapper::Mapped PythonStepMapper::map(const std::string &op, const Snapshot *before) {
   Mapped out;
   size_t before_lines = lines_;
-  for (const std::string &chunk : top_level_chunks(op)) {
-    std::string reason = freeze_outside_subset(chunk, before);
-    // A list's length is the runtime's (an opaque statement may have changed it).
-    std::string text = append_as_store(chunk, before);
-    if (text.empty()) text = chunk;
+  std::vector<std::string> chunks = top_level_chunks(op);
+  // A write to a frozen container: the model judges the write, the parser never sees it (the
+  // runtime refused it, so the program's abstract heap is unchanged).
+  if (chunks.size() == 1)
+    if (std::string w = frozen_container_write(chunks[0], before); !w.empty()) {
+      out.stmts.push_back(w);
+      return out;
+    }
+  // Lists' lengths and dicts are the runtime's (an opaque statement may have changed them).
+  PythonRuntimeFacts facts;
+  facts.from_line = static_cast<uint32_t>(before_lines + 1);
+  facts.list_length = [&](const std::string &g) -> std::optional<size_t> {
+    const SnapObject *l = global(before, g);
+    if (!l || l->type_name != "list") return std::nullopt;
+    return items(*l);
+  };
+  facts.is_dict = [&](const std::string &g) {
+    const SnapObject *d = global(before, g);
+    return d && d->type_name == "dict";
+  };
+  for (const std::string &text : chunks) {
+    std::string reason = freeze_outside_subset(text, before);
     if (reason.empty()) {
       try {
-        parse_python_subset(program_ + text + "\n", file_);
+        parse_python_subset(program_ + text + "\n", file_, &facts);
         program_ += text + "\n";
         lines_ += static_cast<size_t>(std::count(text.begin(), text.end(), '\n')) + 1;
       } catch (const InputError &e) {
@@ -164,7 +351,7 @@ PythonStepMapper::Mapped PythonStepMapper::map(const std::string &op, const Snap
     if (!reason.empty() && out.opaque.empty()) out.opaque = reason;
   }
   if (!out.opaque.empty()) return out;
-  for (const Stmt &s : parse_python_subset(program_, file_).body) {
+  for (const Stmt &s : parse_python_subset(program_, file_, &facts).body) {
     if (s.loc.line <= before_lines) continue;
     // The runtime's dict exists already (materialised by an opaque statement): only read it.
     if (s.kind == StmtKind::Assign && s.target.kind == ExprKind::Field &&
@@ -212,6 +399,10 @@ std::vector<RecordedStep> python_steps_to_model(const std::vector<RecordedStep> 
       continue;
     }
     if (m.stmts.empty()) m.stmts.push_back("pass()");
+    // A Python statement that raised did nothing but make garbage: its model statements end at
+    // the one that fails first (the runtime's snapshot after it is adopted).
+    if (m.stmts.size() > 1 && s.outcome != "ok" && s.outcome != "crash" && s.outcome != "abort")
+      m.stmts.resize(failing_statement(m.stmts, s.outcome) + 1);
     for (size_t k = 0; k < m.stmts.size(); ++k) {
       RecordedStep o;
       o.index = s.index;

@@ -1,12 +1,17 @@
 // Recorded Python statements as model steps, the same way for every Python format: the CPython
-// recorder's native traces (runtime "cpython") and the reference recordings (traces/cpython/replay.h).
+// recorder's native traces (runtime "cpython") and the reference recordings
+// (traces/cpython/replay.h).
 //
 //   for each recorded statement, in order:
 //     read it with the subset parser together with the in-subset statements before it
 //       (so classes, list lengths and materialised dicts are known)
 //     fill in from the runtime's snapshot before it what the text cannot say:
-//       `x.append(v)` becomes `x[N] = v`, N the list's length there
+//       `x.append(v)`, `extend`, `insert` store at the list's length there; `update` needs x
+//       to be a dict there
 //       a read of `x.__dict__` materialises x's dict only if x has none there
+//       a write to a frozen built-in container (`x.clear()`, `del x[0]`, `x += …`) is the one
+//       store `x["N"] = None`: the model rejects it as the runtime does
+//     a statement that raised ends at the model statement that fails first (failing_statement)
 //     a statement the parser refuses, or a freeze the model cannot judge, is opaque:
 //       one step, no model statement, `RecordedStep::opaque` says why
 #pragma once

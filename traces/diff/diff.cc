@@ -4,6 +4,7 @@
 
 #include "generators/emit.h"
 #include "generators/program_gen.h"
+#include "generators/python_gen.h"
 #include "generators/rng.h"
 #include "generators/shrink.h"
 #include "model/io/atomic_file.h"
@@ -70,11 +71,17 @@ std::optional<std::string> emit_for(const DiffConfig &c, const Program &p) {
 
 /// Program i of the campaign: the first of a few derived seeds whose program the runtime's
 /// emitter accepts (FrankenScript: no `when`; CPython: inside the subset).
+/// CPython: a program of the Python generator (generators/python_gen.h) of 10 to 30 statements.
+size_t python_size(uint64_t s) {
+  return 10 + static_cast<size_t>(s % 21);
+}
+
 std::optional<Program> campaign_program(const DiffConfig &c, uint64_t index) {
   Profile profile = is_python(c) ? Profile::Cpython : Profile::Frankenscript;
   uint64_t s = gen::derive_seed(c.seed, index);
   for (int attempt = 0; attempt < 16; ++attempt) {
-    Program p = gen::generate_program(s, c.max_size, gen::Family::Biased, profile);
+    Program p = is_python(c) ? gen::generate_python_program(s, python_size(s))
+                             : gen::generate_program(s, c.max_size, gen::Family::Biased, profile);
     if (!p.body.empty() && emit_for(c, p)) return p;
     s = gen::derive_seed(s, static_cast<uint64_t>(attempt) + 1);
   }
@@ -182,6 +189,23 @@ Probe probe(const DiffConfig &c, const std::vector<std::string> &argv, const std
       return pr;
     case RuntimeRun::End::Exited:
       break;
+  }
+  if (is_python(c) && pr.run.stdout_text.empty() && pr.run.status != 0) {
+    // Not one line of a trace: the command could not start the recorder (a wrong path, a
+    // python without the module). Said as the runtime said it, and the campaign stops.
+    std::string err;
+    try {
+      err = read_file_text(dir + "/stderr.txt");
+    } catch (const std::exception &) {
+    }
+    while (!err.empty() && err.back() == '\n')
+      err.pop_back();
+    pr.run.end = RuntimeRun::End::ExecFailed;
+    pr.crashed = true;
+    pr.crash_reason = "'" + argv.front() + "' exited with status " + std::to_string(pr.run.status) +
+                      " without writing a trace" +
+                      (err.empty() ? "" : ": " + err.substr(err.rfind('\n') + 1));
+    return pr;
   }
   try {
     ReplayOptions ro;
@@ -424,7 +448,7 @@ void shrink_signal_crashes(const DiffConfig &c, const std::vector<std::string> &
     };
     Program small = gen::shrink_program(it->second, still_dies, c.shrink_budget);
     cr.shrunk = *emit_for(c, small);
-    cr.shrunk_statements = small.body.size();
+    cr.shrunk_statements = gen::python_statements(small);
     cr.shrink_runs = runs;
     Probe last = probe(c, argv, cr.shrunk); // its directory is the reproduction's
     cr.shrunk_reproduce = reproduce_command(c, argv, last.run);
@@ -491,13 +515,23 @@ DiffResult run_diff(const DiffConfig &c, const std::function<void(uint64_t)> &on
   std::vector<Found> found;
   std::vector<std::pair<uint64_t, Program>> signalled; // the programs of signal crashes
   std::vector<DiffCrash> crashes;
-  std::atomic<uint64_t> next{0}, ran{0};
+  std::atomic<uint64_t> next{0}, ran{0}, skipped{0}, statements{0};
   std::string exec_error;
   auto worker = [&] {
     for (uint64_t i = next++; i < c.count; i = next++) {
       std::optional<Program> p = campaign_program(c, i);
-      if (!p) continue;
+      if (!p) {
+        ++skipped;
+        continue;
+      }
       std::string source = *emit_for(c, *p);
+      statements += gen::python_statements(*p);
+      if (is_python(c)) {
+        uint64_t s = gen::derive_seed(c.seed, i);
+        std::lock_guard<std::mutex> lock(mu);
+        for (const auto &[feature, n] : gen::python_features(s, python_size(s)))
+          if (n) ++result.generated[feature];
+      }
       Probe pr = probe(c, argv, source);
       ++ran;
       if (!c.keep_all.empty() && pr.run.end != RuntimeRun::End::ExecFailed) keep_run(c, i, pr);
@@ -531,6 +565,8 @@ DiffResult run_diff(const DiffConfig &c, const std::function<void(uint64_t)> &on
     t.join();
   if (!exec_error.empty()) throw std::invalid_argument(exec_error);
   result.programs = ran;
+  result.skipped = skipped;
+  result.mean_statements = ran ? static_cast<double>(statements) / static_cast<double>(ran) : 0;
   if (!c.keep_all.empty()) {
     // One line per program kept, in index order: what diff found in it.
     std::string index =
@@ -577,7 +613,7 @@ DiffResult run_diff(const DiffConfig &c, const std::function<void(uint64_t)> &on
     Program small = gen::shrink_program(smallest->program, still_fails, c.shrink_budget);
     g.shrink_runs = runs;
     g.program = *emit_for(c, small);
-    g.statements = small.body.size();
+    g.statements = gen::python_statements(small);
     Probe last = probe(c, argv, g.program); // rerun once: its directory is the reproduction's
     g.detail = last.detail;
     g.reproduce = reproduce_command(c, argv, last.run);
@@ -589,7 +625,9 @@ DiffResult run_diff(const DiffConfig &c, const std::function<void(uint64_t)> &on
 
 std::string diff_to_text(const DiffResult &r) {
   std::ostringstream os;
-  os << r.programs << " programs run, " << r.groups.size() << " divergence group"
+  os << r.programs << " programs run (" << r.skipped << " skipped, mean "
+     << static_cast<double>(static_cast<long>(r.mean_statements * 10 + 0.5)) / 10
+     << " statements), " << r.groups.size() << " divergence group"
      << (r.groups.size() == 1 ? "" : "s") << ", " << r.crashes.size() << " runtime crash"
      << (r.crashes.size() == 1 ? "" : "es") << "\n";
   for (const auto &g : r.groups) {
@@ -624,6 +662,9 @@ nlohmann::ordered_json diff_to_json(const DiffResult &r) {
   nlohmann::ordered_json j;
   j["seed"] = r.seed;
   j["programs"] = r.programs;
+  j["skipped"] = r.skipped;
+  j["mean_statements"] = r.mean_statements;
+  if (!r.generated.empty()) j["generated"] = r.generated;
   j["divergences"] = nlohmann::ordered_json::array();
   for (const auto &g : r.groups)
     j["divergences"].push_back({{"kind", g.key.kind},

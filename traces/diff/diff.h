@@ -16,6 +16,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -98,7 +99,10 @@ struct DiffCrash {
 
 struct DiffResult {
   uint64_t seed = 0;
-  uint64_t programs = 0; // programs run
+  uint64_t programs = 0;      // programs run
+  uint64_t skipped = 0;       // indexes for which no program the runtime can run was generated
+  double mean_statements = 0; // per program run (Python statements for cpython)
+  std::map<std::string, uint64_t> generated; // cpython: programs with each generated feature
   std::vector<DiffGroup> groups;
   std::vector<DiffCrash> crashes;
   bool failed() const { return !groups.empty() || !crashes.empty(); }

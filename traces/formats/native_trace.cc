@@ -35,7 +35,7 @@ Snapshot snapshot_from(const JsonCursor &c) {
     auto oc = objects.at(i);
     oc.expect_object({"key", "kind", "loc", "fields", "rc", "status", "bridge", "global",
                       "unreachable", "label", "type", "frozen", "refcnt", "scc_rep", "scc_members",
-                      "leaf"});
+                      "leaf", "freezable"});
     SnapObject o;
     auto kc = oc.required("key");
     o.key = kc.string();
@@ -85,6 +85,12 @@ Snapshot snapshot_from(const JsonCursor &c) {
         o.scc_members.push_back(m->at(j).string());
     }
     o.leaf = oc.string_or("leaf", "");
+    if (auto m = oc.member("freezable")) {
+      o.freezable = m->string();
+      if (o.freezable != "no" && o.freezable != "explicit" && o.freezable != "yes")
+        m->fail("freezable is \"yes\", \"no\" or \"explicit\"");
+      if (o.freezable == "yes") o.freezable.clear();
+    }
     s.objects.push_back(std::move(o));
   }
   if (auto regions = c.member("regions")) {
@@ -199,6 +205,7 @@ nlohmann::ordered_json snapshot_to_json(const Snapshot &s) {
     if (o.scc_rep) j["scc_rep"] = *o.scc_rep;
     if (!o.scc_members.empty()) j["scc_members"] = o.scc_members;
     if (!o.leaf.empty()) j["leaf"] = o.leaf;
+    if (!o.freezable.empty()) j["freezable"] = o.freezable;
     objs.push_back(std::move(j));
   }
   Ordered regs = Ordered::array();

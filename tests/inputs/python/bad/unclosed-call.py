@@ -1,4 +1,4 @@
-# expect 4:7 expected a variable, None, a literal, [] or {}
+# expect 4:7 expected ')'
 class C:
     pass
 x = C(

@@ -1,4 +1,9 @@
-"""python3 -m lungfish_record PROG.py > trace.jsonl   (or python3 path/to/lungfish_record PROG.py)
+"""python3 -m lungfish_record [--keep-going] PROG.py > trace.jsonl
+(or python3 path/to/lungfish_record ...)
+
+--keep-going: a statement's exception is recorded and the program goes on with the next top-level
+statement, as if each were wrapped in `try: ... except Exception: pass` (how a test's
+`with self.assertRaises(T): S` runs S); without it the first exception ends the program.
 
 The recording runs in a child process: if the runtime dies of a signal (the patched CPython's
 use-after-free, notes/cpython-immutability.md 7.1), the events recorded so far are kept and one
@@ -42,10 +47,10 @@ def crash_event(path, events, signum):
                       % name}
 
 
-def supervise(path):
+def supervise(path, options):
     path_var = os.pathsep.join(p for p in (HERE, os.environ.get("PYTHONPATH")) if p)
     env = dict(os.environ, **{CHILD: "1", "PYTHONPATH": path_var})
-    child = subprocess.Popen([sys.executable, "-m", "lungfish_record", path],
+    child = subprocess.Popen([sys.executable, "-m", "lungfish_record"] + options + [path],
                              stdout=subprocess.PIPE, env=env, text=True)
     lines = 0
     for line in child.stdout:
@@ -62,23 +67,25 @@ def supervise(path):
 
 
 def main(argv):
-    if len(argv) != 2 or argv[1].startswith("-"):
-        sys.stderr.write("usage: python3 -m lungfish_record PROG.py > trace.jsonl\n")
+    options = [a for a in argv[1:-1] if a == "--keep-going"]
+    if len(argv) != 2 + len(options) or argv[-1].startswith("-"):
+        sys.stderr.write("usage: python3 -m lungfish_record [--keep-going] PROG.py > trace.jsonl\n")
         return 2
+    path = argv[-1]
     try:
         if os.environ.get(CHILD) != "1":
-            return supervise(argv[1])
+            return supervise(path, options)
         # The trace owns stdout; what the program prints goes to stderr.
         trace = os.fdopen(os.dup(1), "w", encoding="utf-8")
         sys.stdout.flush()
         os.dup2(2, 1)
         sys.stdout = sys.stderr
-        return record(argv[1], trace)
+        return record(path, trace, keep_going=bool(options))
     except OSError as e:
         sys.stderr.write("lungfish_record: %s\n" % e)
         return 2
     except SyntaxError as e:
-        sys.stderr.write("%s:%s:%s: %s\n" % (argv[1], e.lineno or 0, e.offset or 0, e.msg))
+        sys.stderr.write("%s:%s:%s: %s\n" % (path, e.lineno or 0, e.offset or 0, e.msg))
         return 2
 
 

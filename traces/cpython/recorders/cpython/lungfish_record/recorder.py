@@ -5,11 +5,17 @@ What the snapshot shows, in the model's terms (docs/cpython-profile.md):
   builtin functions and names bound by imports left out); a name deleted by `del` stays, as None;
 * lists (fields "0", "1", ...), dicts (str(key) for int/str keys), instances of the program's
   classes (their attributes, and `__proto__` -> the class), the classes themselves (their
-  attributes but dunder names, methods as function nodes; their bases among the program's
+  attributes but dunder names other than __pre_freeze__, methods as function nodes (replay
+  does not compare functions; a freeze reaching a __pre_freeze__ is opaque); their bases among the program's
   classes: `__proto__` -> the first, `__base1__`, ... -> the others);
 * an instance whose dict the program materialised (`x.__dict__`, `vars(x)`, `dir(x)`) has a
   field `__dict__` -> that dict, drawn without fields: its entries are the instance's own
   attributes (CPython shares them with the instance's inline values), drawn on the instance;
+* objects of other runtime types (set, deque, array, a C extension's object): the objects they
+  reference as their traversal reports them (gc.get_referents), fields "0", "1", ... (runtime
+  internals such as frames, code, modules and methods are not expanded);
+* `freezable` "no" or "explicit" where the runtime's get_freezable says so (the object's own
+  status, else its class's), so that a state adopted from a snapshot keeps it;
 * immutable scalars (int, str, bool, float, None, tuples of scalars) as None: no edge;
 * `rc` only where it is exact: lists, dicts and instances (the recorder's own references are
   discounted, by a calibration made at start-up) whose every reference is drawn (gc referrers
@@ -38,6 +44,10 @@ import types
 from .header import HeaderReader, managed_dict
 
 SCALARS = (int, float, complex, str, bytes, bool, type(None), range)
+OPAQUE_TYPES = (types.FrameType, types.GeneratorType, types.CoroutineType,
+                types.AsyncGeneratorType, types.CodeType, types.ModuleType, types.MethodType,
+                types.BuiltinFunctionType, types.CellType, types.MappingProxyType,
+                types.TracebackType, types.SimpleNamespace, type, BaseException)
 
 
 def is_scalar(v):
@@ -62,12 +72,42 @@ def _is_freeze_call(node):
         isinstance(f, ast.Attribute) and f.attr == "freeze")
 
 
-def classify(exc, node):
-    """The error code for a Python exception raised by statement `node` (types, never texts)."""
+def raised_in_called_code(exc, code):
+    """True if `exc` was raised in Python code the statement called (a frame below `code`)."""
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    return tb is not None and tb.tb_frame.f_code is not code
+
+
+def subscripts_none(node, globals_):
+    """True if `node` stores, deletes or reads an item of a global bound to None (`x[k] = v`,
+    `del x[k]`, `y = x[k]`): looked up, never evaluated."""
+    if globals_ is None:
+        return False
+    for n in ast.walk(node):
+        if (isinstance(n, ast.Subscript) and isinstance(n.value, ast.Name)
+                and n.value.id in globals_ and globals_[n.value.id] is None):
+            return True
+    return False
+
+
+def classify(exc, node, code=None, globals_=None):
+    """The error code for a Python exception raised by statement `node` (compiled as `code`):
+    by types and where it was raised, never by texts."""
     if _is_freeze_call(node):
-        return "E_NOT_FREEZABLE" if isinstance(exc, TypeError) else "E_HOOK"
+        if code is not None and raised_in_called_code(exc, code):
+            return "E_HOOK"  # raised by a __pre_freeze__ hook (Python code freeze called)
+        if isinstance(exc, TypeError):
+            return "E_NOT_FREEZABLE"
+        if code is None:
+            return "E_HOOK"
+    if isinstance(exc, TypeError) and subscripts_none(node, globals_):
+        return "E_NONE_ACCESS"  # an item of None
     if isinstance(exc, TypeError):
         return "E_IMMUTABLE"  # writes to frozen objects raise TypeError
+    if isinstance(exc, AttributeError) and getattr(exc, "obj", 0) is None:
+        return "E_NONE_ACCESS"  # a field of None
     if isinstance(exc, (NameError, AttributeError, KeyError, IndexError)):
         return "E_UNDEFINED"
     if isinstance(exc, SystemError):
@@ -76,7 +116,8 @@ def classify(exc, node):
 
 
 class Recorder:
-    def __init__(self, source, path, out):
+    def __init__(self, source, path, out, keep_going=False):
+        self.keep_going = keep_going
         self.source = source
         self.path = path
         self.out = out
@@ -92,6 +133,12 @@ class Recorder:
         self.globals = {"__name__": "__main__", "__builtins__": builtins}
         self.seen_roots = set()
         self.header = HeaderReader()
+        try:  # the patched runtime's freezability (never imported on a stock CPython)
+            import immutable
+            self.get_freezable = immutable.get_freezable
+            self.no, self.explicit = immutable.FREEZABLE_NO, immutable.FREEZABLE_EXPLICIT
+        except (ImportError, AttributeError):
+            self.get_freezable = None
         self.discount = _calibrate()
 
     def write(self, obj):
@@ -127,16 +174,25 @@ class Recorder:
             out = [("__proto__" if k == 0 else "__base%d__" % k, b) for k, b in enumerate(bases)]
             if self.user_class(o):
                 out += [(str(k), v) for k, v in vars(o).items()
-                        if type(k) is str and not (k.startswith("__") and k.endswith("__"))]
+                        if type(k) is str and (k == "__pre_freeze__" or not (
+                            k.startswith("__") and k.endswith("__")))]
             return out
         if isinstance(o, types.FunctionType):
             return []
         if not self.user_class(type(o)):
-            return []
+            # Another runtime type (set, deque, array, a C extension's object): what it
+            # references, as its traversal reports it, the objects only (its items, in its
+            # order); runtime internals (frames, code, modules, methods) are not expanded.
+            if isinstance(o, OPAQUE_TYPES):
+                return []
+            refs = [r for r in gc.get_referents(o)
+                    if not is_scalar(r) and r is not self.globals and not isinstance(r, type)]
+            return [(str(i), r) for i, r in enumerate(refs)]
         out = []
         d = managed_dict(o)
         if d is not None:
-            out = [(k, v) for k, v in dict.items(d) if type(k) is str]
+            out = [(k, v) for k, v in dict.items(d)
+                   if type(k) is str and not (k.startswith("__") and k.endswith("__"))]
             out.append(("__dict__", d))
             self.instance_dicts.add(id(d))
             del d
@@ -155,6 +211,22 @@ class Recorder:
             del refs
         out.append(("__proto__", type(o)))
         return out
+
+    def freezable(self, o):
+        """"no" or "explicit" if the runtime's get_freezable says so (the object's
+        `__freezable__`, else its flags, else its type's), else None. Not asked of an instance
+        whose class defines __getattr__ or __getattribute__ (the lookup would run its code)."""
+        if self.get_freezable is None:
+            return None
+        t = type(o)
+        if self.user_class(t) and any("__getattr__" in c.__dict__ or "__getattribute__" in c.__dict__
+                                      for c in t.__mro__ if c is not object):
+            return None
+        try:
+            status = self.get_freezable(o)
+        except Exception:  # noqa: BLE001 - a status the runtime cannot read is unknown
+            return None
+        return {self.no: "no", self.explicit: "explicit"}.get(status)
 
     def snapshot(self):
         g = self.globals
@@ -232,6 +304,9 @@ class Recorder:
                     if rep is not None and rep in index:
                         node["scc_rep"] = "0x%x" % rep
                     member = rep is not None and rep != id(o)
+            status = self.freezable(o)
+            if status:
+                node["freezable"] = status
             counted = ((isinstance(o, (list, dict)) or self.user_class(t)) and not member
                        and i not in undrawn)
             del o
@@ -290,25 +365,25 @@ class Recorder:
             try:
                 exec(code, self.globals)
             except Exception as e:  # noqa: BLE001 - every exception is an outcome
-                outcome = classify(e, node)
+                outcome = classify(e, node, code, self.globals)
                 detail = type(e).__name__ + ": " + str(e)
             event["outcome"] = outcome
             if detail:
                 event["detail"] = detail
             event["snapshot"] = self.snapshot()
             self.write(event)
-            if detail:
+            if detail and not self.keep_going:
                 break  # a rejection ends the run, as in the model
         return 0
 
 
-def record_source(source, path, out):
+def record_source(source, path, out, keep_going=False):
     """Records `source` (named `path` in messages) as a native trace on `out`."""
-    return Recorder(source, path, out).run()
+    return Recorder(source, path, out, keep_going).run()
 
 
-def record(path, out):
+def record(path, out, keep_going=False):
     """Records the program in file `path` as a native trace on `out`."""
     with open(path, encoding="utf-8") as f:
         source = f.read()
-    return record_source(source, path, out)
+    return record_source(source, path, out, keep_going)
