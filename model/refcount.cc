@@ -181,6 +181,10 @@ void Machine::Impl::update_counters(RegionId r, int64_t dlrc, int64_t dsbrc, boo
 
 void Machine::Impl::set_parent_region(RegionId s, RegionId a) {
   Region &reg = h.region(s);
+  // Only with barrier.has_parent or pull.has_parent switched off does s have a parent here: the
+  // old parent loses the child it counted (the second owner is I5's to find, not a wrong SBRC).
+  if (reg.parent_kind == ParentKind::Region && h.is_live_region(reg.parent) && h.is_open(s))
+    update_counters(reg.parent, 0, -1, false);
   reg.parent_kind = ParentKind::Region;
   reg.parent = a;
   reg.parent_since_line = line();
