@@ -1,5 +1,7 @@
 #include "generators/oracle.h"
 
+#include "model/pull.h"
+
 #include "generators/ast_build.h"
 #include "model/code.h"
 
@@ -213,13 +215,7 @@ ParentKind HeapView::parent_kind(ObjectId o) const {
 }
 
 RegionId HeapView::root(RegionId r) const {
-  const State &h = w_.heap;
-  for (size_t guard = 0; r != kNoRegion && guard < h.region_end(); ++guard) {
-    const Region &g = h.region(r);
-    if (g.parent_kind != ParentKind::Region) return r;
-    r = g.parent;
-  }
-  return r;
+  return r == kNoRegion ? r : tree_root(w_.heap, r);
 }
 
 std::vector<std::string> HeapView::fields(ObjectId o) const {
@@ -244,31 +240,10 @@ ObjectId HeapView::field(ObjectId o, const std::string &name) const {
 }
 
 std::optional<RuleId> HeapView::pull_result(ObjectId y, RegionId a) const {
-  const State &h = w_.heap;
-  std::set<ObjectId> seen;
-  std::set<RegionId> bridges;
-  std::vector<ObjectId> todo{y};
-  RegionId root_a = root(a);
-  while (!todo.empty()) {
-    ObjectId o = todo.back();
-    todo.pop_back();
-    if (o == kNone || !h.is_live(o) || !seen.insert(o).second) continue;
-    Cls c = cls(o);
-    if (c == Cls::Frozen || c == Cls::CownPending || c == Cls::CownReleased) continue;
-    if (c == Cls::Bridge || c == Cls::Regional) {
-      RegionId s = region(o);
-      if (s == a) continue;
-      if (c == Cls::Regional) return RuleId::PullOtherRegion;
-      if (h.region(s).parent_kind != ParentKind::None || !bridges.insert(s).second)
-        return RuleId::PullHasParent;
-      if (s == root_a) return RuleId::PullCycle;
-      continue;
-    }
-    todo.push_back(h.obj(o).proto);
-    for (const Field &f : h.obj(o).fields)
-      todo.push_back(f.value);
-  }
-  return std::nullopt;
+  // The model's own plan: the generator offers a value only if the machine would accept it.
+  PullPlan plan = plan_pull(w_.heap, y, a, /*implicit_freezing=*/false);
+  if (plan.failures.empty()) return std::nullopt;
+  return plan.failures.front().rule;
 }
 
 bool HeapView::local_proto_into(RegionId r) const {

@@ -14,6 +14,7 @@
 //
 // Every function checks all its preconditions (through `fail`) before its first effect.
 #include "model/machine_impl.h"
+#include "model/pull.h"
 
 #include <algorithm>
 #include <unordered_set>
@@ -175,13 +176,17 @@ void Machine::Impl::implicit_freeze_and_store(ObjectId x, Symbol name, bool prot
   if (counted_in != kNoRegion && h.is_live_region(counted_in)) update_counters(counted_in, -1, 0);
 }
 
-RegionId Machine::Impl::tree_root(RegionId r) {
+RegionId tree_root(const State &h, RegionId r) {
   for (size_t guard = 0; guard <= h.region_end(); ++guard) {
     const Region &reg = h.region(r);
     if (reg.parent_kind != ParentKind::Region || !h.is_live_region(reg.parent)) return r;
     r = reg.parent;
   }
   return r;
+}
+
+RegionId Machine::Impl::tree_root(RegionId r) {
+  return lungfish::tree_root(h, r);
 }
 
 void Machine::Impl::barrier(ObjectId x, Symbol name, bool proto_slot, ObjectId y) {
@@ -281,25 +286,18 @@ void Machine::Impl::cown_write(ObjectId c, Symbol name, bool proto_slot, ObjectI
   m.status_dirty_ = true;
 }
 
-void Machine::Impl::pull(ObjectId x, Symbol name, bool proto_slot, ObjectId y, RegionId a) {
-  // Check phase: FrankenScript's DFS (prototype first, then fields by descending name), the
-  // whole pull checked before anything moves.
+PullPlan plan_pull(const State &h, ObjectId y, RegionId a, bool implicit_freezing) {
+  PullPlan plan;
   const uint32_t my_local = h.obj(y).loc.index;
-  bool implicit = profile_fs() && m.world_.implicit_freezing;
-  RegionId root = tree_root(a);
-  std::vector<ObjectId> pulled, to_freeze;
-  std::vector<RegionId> children;
-  // The objects visited so far: a set the size of the pull, not an array the size of the heap
-  // (a pull per statement on a large heap would otherwise cost the heap every time).
-  std::unordered_set<ObjectId> seen;
+  const RegionId root = tree_root(h, a);
   struct Frame {
     ObjectId o;
     int next; // -1: the prototype edge; then fields from the last to the first
   };
   std::vector<Frame> dfs;
   auto visit = [&](ObjectId o) {
-    seen.insert(o);
-    pulled.push_back(o);
+    plan.seen.insert(o);
+    plan.pulled.push_back(o);
     dfs.push_back({o, -1});
   };
   visit(y);
@@ -316,42 +314,73 @@ void Machine::Impl::pull(ObjectId x, Symbol name, bool proto_slot, ObjectId y, R
       dfs.pop_back();
       continue;
     }
-    if (h.is_frozen_or_none(t) || is_cown(t)) continue;
-    check_live(t);
+    if (h.is_frozen_or_none(t) || h.obj(t).kind == ObjectKind::Cown) continue;
+    if (!h.obj(t).live) plan.dead.push_back(t);
     const Object &to = h.obj(t);
     if (to.loc.is_local() && to.loc.index == my_local) {
-      if (!seen.count(t)) visit(t);
+      if (!plan.seen.count(t)) visit(t);
       continue;
     }
     if (to.loc.is_region() && to.loc.index == a) continue;
     if (to.loc.is_region() && h.is_bridge(t)) {
       RegionId s = to.loc.index;
-      bool claimed = std::find(children.begin(), children.end(), s) != children.end();
-      if (h.region(s).parent_kind != ParentKind::None || claimed) {
-        check_failed(RuleId::PullHasParent,
-                     m.describe_region(s) + " already has a parent" +
-                         (claimed ? " (reached twice by this pull)" : ""),
-                     {t}, {s, a});
-      } else if (s == root) {
-        check_failed(RuleId::PullCycle,
-                     "pulling " + m.describe(y) + " would make " + m.describe_region(s) +
-                         " an ancestor of itself",
-                     {t}, {s, a});
-      }
-      if (!claimed) children.push_back(s);
+      auto &ch = plan.children;
+      bool claimed = std::find(ch.begin(), ch.end(), s) != ch.end();
+      if (h.region(s).parent_kind != ParentKind::None || claimed)
+        plan.failures.push_back({RuleId::PullHasParent, t, s, claimed, plan.dead.size()});
+      else if (s == root)
+        plan.failures.push_back({RuleId::PullCycle, t, s, false, plan.dead.size()});
+      if (!claimed) ch.push_back(s);
       continue;
     }
-    if (implicit && to.loc.is_region()) {
-      to_freeze.push_back(t);
+    if (implicit_freezing && to.loc.is_region()) {
+      plan.to_freeze.push_back(t);
       continue;
     }
-    check_failed(RuleId::PullOtherRegion,
-                 m.describe(t) + ", reached from " + m.describe(y) + ", is inside " +
-                     (to.loc.is_region() ? m.describe_region(to.loc.index) : "another LOCAL") +
-                     " and cannot be referenced from " + m.describe_region(a),
-                 {t}, {a});
-    // check off: the object stays where it is
+    plan.failures.push_back({RuleId::PullOtherRegion, t,
+                             to.loc.is_region() ? to.loc.index : kNoRegion, false,
+                             plan.dead.size()});
   }
+  return plan;
+}
+
+void Machine::Impl::pull(ObjectId x, Symbol name, bool proto_slot, ObjectId y, RegionId a) {
+  // Check phase: the whole pull planned and checked before anything moves; a failure switched
+  // off leaves its object where it is.
+  const uint32_t my_local = h.obj(y).loc.index;
+  PullPlan plan = plan_pull(h, y, a, profile_fs() && m.world_.implicit_freezing);
+  size_t dead_seen = 0; // a freed object met before a failure is reported before it
+  auto dead_until = [&](size_t n) {
+    for (; dead_seen < n; ++dead_seen)
+      check_live(plan.dead[dead_seen]);
+  };
+  for (const PullPlan::Failure &f : plan.failures) {
+    dead_until(f.dead_before);
+    switch (f.rule) {
+      case RuleId::PullHasParent:
+        check_failed(f.rule,
+                     m.describe_region(f.region) + " already has a parent" +
+                         (f.claimed ? " (reached twice by this pull)" : ""),
+                     {f.at}, {f.region, a});
+        break;
+      case RuleId::PullCycle:
+        check_failed(f.rule,
+                     "pulling " + m.describe(y) + " would make " + m.describe_region(f.region) +
+                         " an ancestor of itself",
+                     {f.at}, {f.region, a});
+        break;
+      default:
+        check_failed(f.rule,
+                     m.describe(f.at) + ", reached from " + m.describe(y) + ", is inside " +
+                         (f.region != kNoRegion ? m.describe_region(f.region) : "another LOCAL") +
+                         " and cannot be referenced from " + m.describe_region(a),
+                     {f.at}, {a});
+    }
+  }
+  dead_until(plan.dead.size());
+  const std::vector<ObjectId> &pulled = plan.pulled, &to_freeze = plan.to_freeze;
+  const std::vector<RegionId> &children = plan.children;
+  const std::unordered_set<ObjectId> &seen = plan.seen;
 
   // Effect phase.
   for (ObjectId t : to_freeze)

@@ -64,7 +64,7 @@ std::vector<StmtSpec> all_specs(const Bound &b) {
 /// One solver per operation holding `pre <-> Pre(s, a)` and `post = Post(s, a)`.
 class Oracle {
 public:
-  explicit Oracle(const Bound &b) : b_(b), enc_(ctx_, b, DisabledChecks{}) {
+  Oracle(const Bound &b, const DisabledChecks &off) : b_(b), enc_(ctx_, b, off) {
     s_ = std::make_unique<SymState>(enc_.fresh_state("s"));
     post_ = std::make_unique<SymState>(enc_.fresh_state("post"));
     a_ = std::make_unique<SymArgs>(enc_.fresh_args("a"));
@@ -131,62 +131,112 @@ std::vector<std::string> statement_alphabet(const Bound &bound) {
   return out;
 }
 
+namespace {
+
+/// Checks each executed statement of one program (the prelude, then `body`) against the
+/// encoding; `done` skips (state, statement) pairs already checked.
+void check_program(const Bound &bound, Oracle &oracle, const DisabledChecks &off,
+                   const std::vector<const StmtSpec *> &body,
+                   std::set<std::pair<std::vector<int>, const StmtSpec *>> &done, size_t &pairs,
+                   std::vector<std::string> &problems) {
+  std::string text = prelude(bound);
+  for (const StmtSpec *sp : body)
+    text += sp->text + "\n";
+  const size_t P = static_cast<size_t>(bound.vars);
+  RunRecord rec = run_program(text, off);
+  SlotMap map;
+  std::string err;
+  std::optional<ConcreteState> pre =
+      rec.worlds.size() >= P ? abstract_world(rec.worlds[P - 1], bound, map, &err) : std::nullopt;
+  for (size_t i = 0; pre && i < body.size(); ++i) {
+    StmtSpec sp = *body[i];
+    if (sp.op == OpKind::Store) { // the same text is a cown write when x holds a cown
+      int X = pre->var[sp.x];
+      if (X != 0 && pre->loc[X - 1] == kCown) sp.op = OpKind::CownWrite;
+    }
+    std::optional<ConcreteState> post;
+    SlotMap next = map;
+    bool accepted = P + i < rec.worlds.size();
+    if (accepted) {
+      post = abstract_world(rec.worlds[P + i], bound, next, &err);
+      if (!post) break; // the model's successor leaves the scope: not comparable
+    } else if (!rec.dangling.empty()) {
+      problems.push_back(text + "  the model stopped on a dangling reference: " + rec.dangling);
+      break;
+    }
+    if (done.insert({pre->flat(), body[i]}).second) {
+      ++pairs;
+      std::string why = oracle.check(*pre, sp, post);
+      if (!why.empty())
+        problems.push_back("program:\n" + text + "statement " + std::to_string(i + 1) + " (" +
+                           op_name(sp.op) + ") from " + pre->to_string() + "\n  " + why +
+                           (accepted ? "" : "\n  model: " + rec.error));
+    }
+    if (!accepted) break;
+    pre = post;
+    map = next;
+  }
+}
+
+} // namespace
+
 std::vector<std::string> cross_check(const Bound &bound, int depth, size_t *pairs_checked,
-                                     const std::vector<std::string> &alphabet) {
+                                     const std::vector<std::string> &alphabet,
+                                     const DisabledChecks &off) {
   std::vector<StmtSpec> specs;
   std::set<std::string> wanted(alphabet.begin(), alphabet.end());
   std::set<std::string> seen;
   for (const StmtSpec &s : all_specs(bound))
     if ((wanted.empty() || wanted.count(s.text)) && seen.insert(s.text).second) specs.push_back(s);
-  Oracle oracle(bound);
+  Oracle oracle(bound, off);
   std::vector<std::string> problems;
-  std::set<std::pair<std::vector<int>, size_t>> done;
+  std::set<std::pair<std::vector<int>, const StmtSpec *>> done;
   size_t pairs = 0;
-  const std::string pre_text = prelude(bound);
-  const size_t P = static_cast<size_t>(bound.vars);
   std::vector<size_t> idx(static_cast<size_t>(depth), 0);
   while (true) {
-    std::string text = pre_text;
+    std::vector<const StmtSpec *> body;
     for (size_t i : idx)
-      text += specs[i].text + "\n";
-    RunRecord rec = run_program(text, DisabledChecks{});
-    SlotMap map;
-    std::string err;
-    std::optional<ConcreteState> pre =
-        rec.worlds.size() >= P ? abstract_world(rec.worlds[P - 1], bound, map, &err) : std::nullopt;
-    for (size_t i = 0; pre && i < idx.size(); ++i) {
-      StmtSpec sp = specs[idx[i]];
-      if (sp.op == OpKind::Store) { // the same text is a cown write when x holds a cown
-        int X = pre->var[sp.x];
-        if (X != 0 && pre->loc[X - 1] == kCown) sp.op = OpKind::CownWrite;
-      }
-      std::optional<ConcreteState> post;
-      SlotMap next = map;
-      bool accepted = P + i < rec.worlds.size();
-      if (accepted) {
-        post = abstract_world(rec.worlds[P + i], bound, next, &err);
-        if (!post) break; // the model's successor leaves the scope: not comparable
-      } else if (!rec.dangling.empty()) {
-        problems.push_back(text + "  the model stopped on a dangling reference: " + rec.dangling);
-        break;
-      }
-      if (done.insert({pre->flat(), static_cast<size_t>(&specs[idx[i]] - specs.data())}).second) {
-        ++pairs;
-        std::string why = oracle.check(*pre, sp, post);
-        if (!why.empty())
-          problems.push_back("program:\n" + text + "statement " + std::to_string(i + 1) + " (" +
-                             op_name(sp.op) + ") from " + pre->to_string() + "\n  " + why +
-                             (accepted ? "" : "\n  model: " + rec.error));
-      }
-      if (!accepted) break;
-      pre = post;
-      map = next;
-    }
+      body.push_back(&specs[i]);
+    check_program(bound, oracle, off, body, done, pairs, problems);
     // Next program (odometer).
     size_t k = 0;
     while (k < idx.size() && ++idx[k] == specs.size())
       idx[k++] = 0;
     if (k == idx.size()) break;
+  }
+  if (pairs_checked) *pairs_checked = pairs;
+  return problems;
+}
+
+std::vector<std::string> cross_check_programs(const Bound &bound,
+                                              const std::vector<std::string> &programs,
+                                              const DisabledChecks &off, size_t *pairs_checked) {
+  std::vector<StmtSpec> specs = all_specs(bound);
+  std::map<std::string, const StmtSpec *> by_text;
+  for (const StmtSpec &s : specs)
+    by_text.emplace(s.text, &s);
+  Oracle oracle(bound, off);
+  std::vector<std::string> problems;
+  std::set<std::pair<std::vector<int>, const StmtSpec *>> done;
+  size_t pairs = 0;
+  for (const std::string &program : programs) {
+    std::vector<const StmtSpec *> body;
+    size_t start = 0;
+    while (start < program.size()) {
+      size_t end = program.find('\n', start);
+      if (end == std::string::npos) end = program.size();
+      std::string line = program.substr(start, end - start);
+      start = end + 1;
+      if (line.empty()) continue;
+      auto it = by_text.find(line);
+      if (it == by_text.end()) {
+        problems.push_back("not a statement of the alphabet at this bound: " + line);
+        body.clear();
+        break;
+      }
+      body.push_back(it->second);
+    }
+    if (!body.empty()) check_program(bound, oracle, off, body, done, pairs, problems);
   }
   if (pairs_checked) *pairs_checked = pairs;
   return problems;

@@ -99,8 +99,15 @@ Verdict check_vacuity(const VerifyOptions &options, const std::string &op);
 /// statements is run through the machine; each executed statement's pre- and post-state
 /// (abstracted) must be exactly what the encoding's transition gives (or both reject).
 /// Returns the mismatches (empty = agreement) and counts the (state, statement) pairs checked.
+/// With checks switched off, both sides run without them.
 std::vector<std::string> cross_check(const Bound &bound, int depth, size_t *pairs_checked,
-                                     const std::vector<std::string> &alphabet = {});
+                                     const std::vector<std::string> &alphabet = {},
+                                     const DisabledChecks &off = {});
+
+/// The cross-check on given programs (one statement of the bound's alphabet per line).
+std::vector<std::string> cross_check_programs(const Bound &bound,
+                                              const std::vector<std::string> &programs,
+                                              const DisabledChecks &off, size_t *pairs_checked);
 
 /// The statement alphabet used by cross_check for a bound (every op, every argument).
 std::vector<std::string> statement_alphabet(const Bound &bound);
