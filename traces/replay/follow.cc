@@ -17,6 +17,8 @@
 // recording is not judged against the model; its snapshots are still checked.
 #include "traces/replay/judge.h"
 
+#include <algorithm>
+
 namespace lungfish::traces::detail {
 
 namespace {
@@ -158,15 +160,77 @@ private:
       return false;
     }
     if (t.status == ThreadStatus::Running) return true;
+    if (k > 0 && !main_done_ && !finish_main(i, k)) return false;
     if (!machine_->start_behaviour(k)) {
+      std::string why;
+      std::optional<std::string> defect;
+      for (uint32_t j = 1; j < k && why.empty(); ++j) {
+        const Thread &e = world().threads[j];
+        if (e.status == ThreadStatus::Done) continue;
+        for (ObjectId c : t.cowns)
+          if (std::find(e.cowns.begin(), e.cowns.end(), c) != e.cowns.end()) {
+            why = "behaviour " + std::to_string(j) + " (spawned at line " +
+                  std::to_string(e.spawn_line) + ") shares " + machine_->describe(c) +
+                  " with it, was spawned before it and has not finished";
+            defect = std::string(pldi27::kOvertake);
+            break;
+          }
+      }
+      for (ObjectId c : t.cowns)
+        if (why.empty() && world().heap.is_live(c) &&
+            world().heap.obj(c).status != CownStatus::Released) {
+          why = machine_->describe(c) + " is " +
+                std::string(cown_status_name(world().heap.obj(c).status));
+          if (world().heap.obj(c).status == CownStatus::Pending)
+            // The runtime drops the main program's frame when it ends: what only main's
+            // variables kept open is closed then, and the cown Released (decision 29). Else
+            // the runtime acquired a cown whose region is open.
+            defect = std::string(main_keeps_open(c) ? pldi27::kMainKept : pldi27::kAcquirePending);
+        }
       divergence(i, "schedule",
                  "the runtime starts behaviour " + std::to_string(k) + " (spawned at line " +
-                     std::to_string(t.spawn_line) +
-                     ") while the model says it may not start: one of its cowns is not Released, "
-                     "or an earlier behaviour on one of its cowns has not finished");
+                     std::to_string(t.spawn_line) + ") while the model says it may not start: " +
+                     (why.empty() ? "one of its cowns is not Released" : why),
+                 defect);
       return false;
     }
     return true;
+  }
+
+  /// Runs the main program to its end before behaviour k starts (a runtime that starts
+  /// behaviours only after main, as FrankenScript does, records main's last statement before);
+  /// false (and a divergence) if main has statements left.
+  bool finish_main(size_t i, uint32_t k) {
+    Event event;
+    Machine::Pause p = machine_->run_until_pause(0, event);
+    if (p == Machine::Pause::Yielded) {
+      main_done_ = true;
+      return true;
+    }
+    if (p == Machine::Pause::Stopped && machine_->error()) {
+      model_rejects(i, 0);
+      return false;
+    }
+    divergence(i, "schedule",
+               "the runtime starts behaviour " + std::to_string(k) +
+                   " while the model's main program goes on" +
+                   (p == Machine::Pause::Statement ? " with `" + event.message + "`" : ""));
+    return false;
+  }
+
+  /// True if cown c is Pending only because the main program's frame, which has ended, holds a
+  /// reference into its region.
+  bool main_keeps_open(ObjectId c) const {
+    const State &h = world().heap;
+    const Field *v = h.find_field(c, intern("value"));
+    if (!v || v->value == kNone || !h.is_live(v->value)) return false;
+    const Location &loc = h.obj(v->value).loc;
+    if (loc.kind != LocationKind::Region) return false;
+    const Thread &main = world().threads[0];
+    if (main.calls.empty()) return false;
+    for (const Field &f : h.obj(main.calls.front().frame).fields)
+      if (f.value != kNone && h.is_live(f.value) && h.obj(f.value).loc == loc) return true;
+    return false;
   }
 
   void opaque_step(size_t i) {
@@ -251,6 +315,23 @@ private:
     lose(i);
   }
 
+  /// True if `text` says a name is undefined ("The name x is undefined in the current frame")
+  /// that behaviour k's bottom frame holds: a variable its `when` captured.
+  static bool captured_name(const std::string &text, const World &w, uint32_t k) {
+    constexpr std::string_view kName = "The name ";
+    auto p = text.find(kName);
+    if (p == std::string::npos || k >= w.threads.size() || w.threads[k].calls.empty()) return false;
+    auto end = text.find(' ', p + kName.size());
+    if (end == std::string::npos) return false;
+    std::string name = text.substr(p + kName.size(), end - p - kName.size());
+    const Thread &t = w.threads[k];
+    const Field *f = w.heap.find_field(t.calls.front().frame, intern(name));
+    if (!f) return false;
+    // A cown variable of the `when` is bound by the runtime too; only a capture is missing.
+    return std::find(t.cowns.begin(), t.cowns.end(), f->value) == t.cowns.end() ||
+           f->value == kNone;
+  }
+
   /// True if FrankenScript's error `text`, which it prints for two codes, means the code of the
   /// model's rejection `e`: "Cannot reference an object from another region" is E_HAS_PARENT for
   /// a direct write and E_OTHER_REGION inside a pull (docs/semantics.md 6).
@@ -321,11 +402,14 @@ private:
       return;
     }
     if (p == Machine::Pause::Statement) {
-      divergence(
-          i, "outcome",
-          "spurious rejection: the runtime rejected `" + (stmt.empty() ? event.message : stmt) +
-              "` with " + runtime + "; the model accepts it",
-          classify_spurious(text, before, world()), line_of(stmt.empty() ? event.message : stmt));
+      auto defect = classify_spurious(text, before, world());
+      if (!defect && k > 0 && captured_name(text, before, k))
+        defect = std::string(pldi27::kNoCaptures);
+      divergence(i, "outcome",
+                 "spurious rejection: the runtime rejected `" +
+                     (stmt.empty() ? event.message : stmt) + "` with " + runtime +
+                     "; the model accepts it",
+                 defect, line_of(stmt.empty() ? event.message : stmt));
       lose(i);
       return;
     }
@@ -369,13 +453,24 @@ private:
         // The spawn happens in the `when` statement, recorded right after this event.
         break;
       case RecordedKind::Acquire:
-        if (!ensure_started(i, k)) lose(i);
+        if (!ensure_started(i, k)) {
+          lose(i);
+          break;
+        }
+        // FrankenScript draws the behaviour's fresh frame: its cowns bound, nothing captured.
+        if (s.snapshot && compare(i, world(), k)) lose(i);
         break;
       case RecordedKind::Release: {
         if (k >= world().threads.size()) {
           divergence(i, "schedule",
                      "the runtime ends behaviour " + std::to_string(k) +
                          ", which the model has not spawned");
+          lose(i);
+          break;
+        }
+        // FrankenScript draws the behaviour's frame as its body left it.
+        if (s.snapshot && world().threads[k].status == ThreadStatus::Running &&
+            compare(i, world(), k)) {
           lose(i);
           break;
         }

@@ -142,8 +142,11 @@ public:
 
 /// Opens a FrankenScript mermaid.md as a stream of steps. With `tolerate_cut` (the log says the
 /// runtime died), an unfinished last diagram ends the stream instead of being an error.
+/// `chosen`: the behaviour chosen at each of the runtime's prompts (RunSummary::chosen), which
+/// says which behaviour each `(Enter)` of a `when` starts.
 std::unique_ptr<StepSource> open_frankenscript_source(const std::string &mermaid_path,
-                                                      bool tolerate_cut = false);
+                                                      bool tolerate_cut = false,
+                                                      std::vector<uint32_t> chosen = {});
 /// Opens a native trace as a stream of steps; `profile` gets the header's profile.
 std::unique_ptr<StepSource> open_native_source(const std::string &path, std::string *profile);
 /// The outcome a FrankenScript run ended with, from NAME.out beside the mermaid.md ("ok" if none).
@@ -158,11 +161,11 @@ std::string runtime_outcome_of(const RuntimeEnd &e, const std::string &last_erro
 /// What a user hands to `replay`: the recording, and optionally the runtime's log and the
 /// program. Empty fields are looked for beside the recording (replay_files).
 struct ReplayFiles {
-  std::string trace;   // mermaid.md, NAME.mermaid.md, a native trace, a CPython recording
-  std::string format;  // "frankenscript", "native", "cpython"; "" = by the file's name
-  std::string log;     // the runtime's stdout+stderr (FrankenScript: NAME.out)
-  std::string program; // the program the runtime ran
-  std::string profile; // "" = the trace header's, else the format's own
+  std::string trace;            // mermaid.md, NAME.mermaid.md, a native trace, a CPython recording
+  std::string format;           // "frankenscript", "native", "cpython"; "" = by the file's name
+  std::string log;              // the runtime's stdout+stderr (FrankenScript: NAME.out)
+  std::string program;          // the program the runtime ran
+  std::string profile;          // "" = the trace header's, else the format's own
   std::optional<int> exit_code; // the runtime's exit status, when the caller saw it (diff)
 };
 
@@ -196,8 +199,8 @@ std::vector<RecordedStep> read_native_steps(const std::string &path, std::string
 /// Builds a model World from a runtime snapshot (for checking invariants on it and adopting it).
 World world_from_snapshot(const Snapshot &s);
 
-/// The FrankenScript error text of docs/semantics.md 6 mapped to its code ("E_HAS_PARENT", ...), with
-/// the context-dependent swaps; "abort" for a runtime abort; "" if unknown.
+/// The FrankenScript error text of docs/semantics.md 6 mapped to its code ("E_HAS_PARENT", ...),
+/// with the context-dependent swaps; "abort" for a runtime abort; "" if unknown.
 std::string frankenscript_error_code(const std::string &text, const std::string &failed_stmt);
 
 /// JSON of a report (docs/json-output.md).

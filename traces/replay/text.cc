@@ -106,10 +106,10 @@ public:
       const RecordedStep &s = enter(i);
       switch (s.kind) {
         case RecordedKind::Statement:
-          if (s.thread != 0) {
+          if (s.thread != 0 || s.stmt.starts_with("when (") || s.stmt.starts_with("when:")) {
             unjudged(i, "behaviour",
-                     "statements of behaviours are replayed only with the program "
-                     "(give it with --program)");
+                     "statements of behaviours are replayed only alongside the program "
+                     "(give it with --program, in the model's language)");
             check_snapshot(i);
           } else if (s.outcome != "ok") {
             runtime_error(i);
@@ -128,8 +128,8 @@ public:
         case RecordedKind::Acquire:
         case RecordedKind::Release:
           unjudged(i, "behaviour",
-                   "statements of behaviours are replayed only with the program "
-                   "(give it with --program)");
+                   "statements of behaviours are replayed only alongside the program "
+                   "(give it with --program, in the model's language)");
           break;
         case RecordedKind::Note:
         case RecordedKind::End:

@@ -1,0 +1,125 @@
+// FrankenScript's pldi27 branch (behaviours): our `when` probes' recordings
+// (tests/inputs/frankenscript-pldi27), replayed as a user has them, get the verdicts of
+// verdicts.tsv, every finding named; the branch's own `when` tests from the shared corpus replay
+// without a finding.
+#include "traces/replay/defects.h"
+#include "traces/replay/replay.h"
+
+#include "tests/traces/trace_test_util.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <unistd.h>
+
+namespace lungfish::traces {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Row {
+  std::string name, verdict, runtime_outcome, followed, what;
+};
+
+std::vector<Row> read_rows(const fs::path &p) {
+  std::vector<Row> out;
+  std::ifstream in(p);
+  for (std::string line; std::getline(in, line);) {
+    if (line.empty() || line[0] == '#') continue;
+    std::istringstream f(line);
+    Row r;
+    std::getline(f, r.name, '\t');
+    std::getline(f, r.verdict, '\t');
+    std::getline(f, r.runtime_outcome, '\t');
+    std::getline(f, r.followed, '\t');
+    std::getline(f, r.what, '\t');
+    out.push_back(r);
+  }
+  return out;
+}
+
+const fs::path kProbes = fs::path(LUNGFISH_SOURCE_DIR) / "tests/inputs/frankenscript-pldi27";
+
+TEST(ReplayPldi27, EveryProbeGetsTheVerdictOfTheTable) {
+  auto rows = read_rows(kProbes / "verdicts.tsv");
+  ASSERT_EQ(rows.size(), 17u);
+  std::set<std::string> named;
+  for (const Row &row : rows) {
+    SCOPED_TRACE(row.name + ": " + row.what);
+    ReplayFiles f;
+    f.trace = (kProbes / row.name / "mermaid.md").string();
+    ReplayReport r = replay_files(f, ReplayOptions{});
+    ASSERT_EQ(r.inputs.size(), 3u) << "the log and the program are found beside mermaid.md";
+    EXPECT_EQ(r.followed_program, row.followed == "yes") << report_to_text(r);
+    EXPECT_EQ(r.modelled + r.opaque + r.unjudged + r.other, r.events);
+    EXPECT_EQ(r.runtime_outcome, row.runtime_outcome) << report_to_text(r);
+    if (row.verdict == "clean") {
+      EXPECT_TRUE(r.clean()) << report_to_text(r);
+      if (r.followed_program) EXPECT_EQ(r.unjudged, 0u) << report_to_text(r);
+      continue;
+    }
+    ASSERT_EQ(row.verdict.rfind("defect:", 0), 0u);
+    auto defects = r.defects();
+    ASSERT_FALSE(defects.empty()) << report_to_text(r);
+    EXPECT_EQ(defects.front(), row.verdict.substr(7)) << report_to_text(r);
+    named.insert(defects.front());
+    for (const auto &d : r.divergences)
+      EXPECT_TRUE(d.defect) << d.detail;
+    for (const auto &v : r.violations)
+      EXPECT_TRUE(v.defect) << v.rendered;
+  }
+  // Every behaviour defect replay knows has a probe here.
+  for (const std::string &d : behaviour_defects())
+    EXPECT_TRUE(named.count(d)) << d << " has no probe in verdicts.tsv";
+}
+
+TEST(ReplayPldi27, TheScheduleComesFromTheLog) {
+  // when_overtake: the log's prompts list [1, 3], then [3, 2] (behaviour 3 overtook 2): replay
+  // follows that order. Without the log it would take the earliest behaviour of the `when` at
+  // the `(Enter)`'s line, which is the same here; with a log that lies about the choice, the
+  // `(Enter)`'s line wins.
+  ReplayFiles f;
+  f.trace = (kProbes / "when_overtake" / "mermaid.md").string();
+  ReplayReport r = replay_files(f, ReplayOptions{});
+  ASSERT_EQ(r.divergences.size(), 1u) << report_to_text(r);
+  EXPECT_EQ(r.divergences[0].kind, "schedule");
+  EXPECT_NE(r.divergences[0].detail.find("starts behaviour 3"), std::string::npos)
+      << r.divergences[0].detail;
+}
+
+TEST(ReplayPldi27, ReversedBindingIsSeenByIdentityAlone) {
+  // Two empty regions: the snapshots are equal up to renaming; only the bridges' addresses say
+  // that the runtime bound c1 to c2's cown.
+  ReplayFiles f;
+  f.trace = (kProbes / "when_two_same_shape" / "mermaid.md").string();
+  ReplayReport r = replay_files(f, ReplayOptions{});
+  ASSERT_FALSE(r.divergences.empty()) << report_to_text(r);
+  EXPECT_NE(r.divergences[0].detail.find("identity at frame.c1.value"), std::string::npos)
+      << r.divergences[0].detail;
+  EXPECT_EQ(r.divergences[0].defect.value_or(""), std::string(pldi27::kReversed));
+}
+
+TEST(ReplayPldi27, TheBranchsOwnWhenTestsReplayWithoutAFinding) {
+  // The shared corpus keeps the recordings of pldi27's tests/example_1 and tests/exprs/when
+  // (their programs are the runtime's, not kept here): without the program the behaviours'
+  // statements are not judged, and nothing is a finding.
+  std::string dir = test::corpus_dir() + "/frankenscript-pldi27";
+  if (!fs::exists(dir)) GTEST_SKIP() << "shared corpus not found at " << dir;
+  size_t replayed = 0;
+  for (const char *name : {"tests__example_1", "tests__exprs__when"}) {
+    SCOPED_TRACE(name);
+    ReplayFiles f;
+    f.trace = dir + "/" + name + ".mermaid.md";
+    ReplayReport r = replay_files(f, ReplayOptions{});
+    EXPECT_TRUE(r.clean()) << report_to_text(r);
+    EXPECT_GT(r.unjudged, 0u);
+    ++replayed;
+  }
+  EXPECT_EQ(replayed, 2u);
+}
+
+} // namespace
+} // namespace lungfish::traces
