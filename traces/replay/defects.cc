@@ -242,6 +242,9 @@ std::optional<std::string> classify_rejection(const std::optional<RuleError> &er
     case RuleId::WhenNotCown:
       // The runtime spawns whatever it is given and fails at the acquire, after main.
       return std::string(pldi27::kLateNotCown);
+    case RuleId::WhenSendOpen:
+      // The runtime captures nothing, so it checks no capture either.
+      return std::string(pldi27::kNoCaptures);
     case RuleId::CloseProto:
       // The runtime's close stopped scanning before it met the `__proto__` edge (notes item 51):
       // no E_CLOSE_PROTO, and the references it had not reached are left.

@@ -197,6 +197,19 @@ private:
     return true;
   }
 
+  /// A behaviour that has not started and acquires one cown twice (through two names of it), if
+  /// the runtime's run ended with it waiting; 0 if none.
+  uint32_t self_waiting() const {
+    for (uint32_t k = 1; k < world().threads.size(); ++k) {
+      const Thread &t = world().threads[k];
+      if (t.status != ThreadStatus::Waiting) continue;
+      for (size_t a = 0; a < t.cowns.size(); ++a)
+        for (size_t b = 0; b < a; ++b)
+          if (t.cowns[a] == t.cowns[b]) return k;
+    }
+    return 0;
+  }
+
   /// Runs the main program to its end before behaviour k starts (a runtime that starts
   /// behaviours only after main, as FrankenScript does, records main's last statement before);
   /// false (and a divergence) if main has statements left.
@@ -439,7 +452,15 @@ private:
         model = "; the model's program had ended";
       }
     }
-    runtime_died(i, how, stmt, text, classify_death(text, stmt, rejection, before, k));
+    auto defect = classify_death(text, stmt, rejection, before, k);
+    if (uint32_t w = self_waiting(); w && text.find("still has references") != std::string::npos) {
+      // The exit check finds what the scheduler still holds for a behaviour that never ran.
+      defect = std::string(pldi27::kSelfWait);
+      model += "; behaviour " + std::to_string(w) + " (spawned at line " +
+               std::to_string(world().threads[w].spawn_line) +
+               ") never ran: it names one cown twice and waits on itself";
+    }
+    runtime_died(i, how, stmt, text, defect);
     if (!model.empty()) report_.divergences.back().detail += model;
     lose(i);
   }
@@ -551,6 +572,19 @@ private:
     }
     if (ended_ || end_stopped_) return;
     const RuntimeEnd &end = options_.end;
+    if (uint32_t k = self_waiting()) {
+      // pldi27 links a behaviour to the last one waiting on each of its cowns: on a cown it
+      // names twice, to itself. It never runs; the scheduler's references to it stay, which
+      // the exit check then reports ("still has references").
+      const Thread &t = world().threads[k];
+      divergence(i, "schedule",
+                 "behaviour " + std::to_string(k) + " (spawned at line " +
+                     std::to_string(t.spawn_line) +
+                     ") never ran in the runtime: it names one cown twice and waits on itself" +
+                     (end.text.empty() ? std::string() : "; the run then ended: " + end.text),
+                 std::string(pldi27::kSelfWait), t.spawn_line);
+      return;
+    }
     switch (end.kind) {
       case RuntimeEnd::Kind::Abort:
         report_.runtime_outcome = "abort";

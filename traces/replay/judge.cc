@@ -187,6 +187,16 @@ std::vector<Difference> Judge::differences(size_t i, const World &model, uint32_
     // The other threads' LOCALs: a waiting behaviour's bottom frame (the runtime keeps its cowns
     // in the scheduler, not in a frame), main's frame once main has ended (the runtime frees
     // it). No object of this thread's reaches into them (I17).
+    // (An ended main's LOCAL cycles stay: FrankenScript collects them at the end of the run,
+    // in the one LOCAL region its behaviours share.)
+    std::set<std::string> cycles;
+    if (thread != 0)
+      for (const SnapObject &o : mine.objects)
+        if (o.loc.kind == LocKind::Local && o.loc.name == "0" && o.kind != SnapKind::Frame &&
+            on_cycle(mine, o.key))
+          cycles.insert(o.key);
+    for (SnapObject &o : mine.objects)
+      if (cycles.count(o.key)) o.loc.name.clear();
     std::erase_if(mine.objects, [](const SnapObject &o) {
       return o.loc.kind == LocKind::Local && !o.loc.name.empty();
     });
@@ -243,6 +253,24 @@ std::vector<Difference> Judge::differences(size_t i, const World &model, uint32_
   return diffs;
 }
 
+bool Judge::on_cycle(const Snapshot &s, const std::string &from) {
+  const SnapObject *start = s.find(from);
+  if (!start) return false;
+  std::set<std::string> seen;
+  std::vector<std::string> work{from};
+  while (!work.empty()) {
+    const SnapObject *o = s.find(work.back());
+    work.pop_back();
+    if (!o || o->is_global || !(o->loc == start->loc)) continue;
+    for (const SnapField &f : o->fields) {
+      if (!f.target) continue;
+      if (*f.target == from) return true;
+      if (seen.insert(*f.target).second) work.push_back(*f.target);
+    }
+  }
+  return false;
+}
+
 void Judge::without_main(Snapshot &mine, const World &model) {
   // What only the main program's frame reaches, from a behaviour's view: the runtime freed it
   // when main ended (decision 29); the model keeps main's frame.
@@ -264,9 +292,41 @@ void Judge::without_main(Snapshot &mine, const World &model) {
     return seen;
   };
   std::set<std::string> main = reach(0, 1), others = reach(1, UINT32_MAX);
-  std::set<std::string> gone;
-  for (const std::string &k : main)
-    if (!others.count(k) && !mine.find(k)->is_global) gone.insert(k);
+  // A frozen cycle stays (FrankenScript never reclaims one: its leak, decision 8), and so does
+  // a LOCAL cycle until the end of the run.
+  std::set<std::string> gone, kept;
+  std::vector<std::string> work;
+  for (const std::string &k : main) {
+    const SnapObject *o = mine.find(k);
+    if (others.count(k) || o->is_global) continue;
+    if ((o->loc.kind == LocKind::Imm || o->loc.kind == LocKind::Local) && on_cycle(mine, k))
+      work.push_back(k);
+    else
+      gone.insert(k);
+  }
+  // (with what such a cycle reaches)
+  while (!work.empty()) {
+    std::string k = std::move(work.back());
+    work.pop_back();
+    if (!kept.insert(k).second) continue;
+    gone.erase(k);
+    if (const SnapObject *o = mine.find(k))
+      for (const SnapField &f : o->fields)
+        if (f.target && main.count(*f.target)) work.push_back(*f.target);
+  }
+  // What stays loses the references that main's frames and what goes with them held.
+  std::set<std::string> holders = gone;
+  for (const Activation &a : model.threads[0].calls)
+    if (a.frame != kNone && model.heap.is_live(a.frame))
+      holders.insert("o" + std::to_string(model.heap.obj(a.frame).serial));
+  std::map<std::string, int64_t> dropped;
+  for (const std::string &k : holders)
+    if (const SnapObject *f = mine.find(k))
+      for (const SnapField &fd : f->fields)
+        if (fd.target && !gone.count(*fd.target)) ++dropped[*fd.target];
+  for (SnapObject &o : mine.objects)
+    if (auto d = dropped.find(o.key); d != dropped.end() && o.rc && !o.is_global)
+      *o.rc = std::max<int64_t>(0, *o.rc - d->second);
   if (gone.empty()) return;
   std::erase_if(mine.objects, [&](const SnapObject &o) { return gone.count(o.key) > 0; });
   std::erase_if(mine.regions,

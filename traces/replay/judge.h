@@ -99,6 +99,8 @@ private:
   /// Removes from `mine` (the model's state seen from a behaviour) what only the ended main
   /// program's frame reaches.
   static void without_main(Snapshot &mine, const World &model);
+  /// True if object `from` of `s` is on a cycle of objects in its own location.
+  static bool on_cycle(const Snapshot &s, const std::string &from);
   /// The defect a behaviour's first snapshot shows when its differences are explained by
   /// binding the `when`'s cowns in reverse order; nullopt if they are not.
   std::optional<std::string> reversed_binding(size_t i, const World &model, uint32_t thread);
