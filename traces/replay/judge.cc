@@ -190,11 +190,21 @@ std::vector<Difference> Judge::differences(size_t i, const World &model, uint32_
     // (An ended main's LOCAL cycles stay: FrankenScript collects them at the end of the run,
     // in the one LOCAL region its behaviours share.)
     std::set<std::string> cycles;
+    std::vector<std::string> work;
     if (thread != 0)
       for (const SnapObject &o : mine.objects)
         if (o.loc.kind == LocKind::Local && o.loc.name == "0" && o.kind != SnapKind::Frame &&
             on_cycle(mine, o.key))
-          cycles.insert(o.key);
+          work.push_back(o.key);
+    while (!work.empty()) { // (with what they reach in main's LOCAL)
+      std::string k = std::move(work.back());
+      work.pop_back();
+      const SnapObject *o = mine.find(k);
+      if (!o || o->loc.kind != LocKind::Local || o->loc.name != "0" || !cycles.insert(k).second)
+        continue;
+      for (const SnapField &f : o->fields)
+        if (f.target) work.push_back(*f.target);
+    }
     for (SnapObject &o : mine.objects)
       if (cycles.count(o.key)) o.loc.name.clear();
     std::erase_if(mine.objects, [](const SnapObject &o) {
@@ -319,14 +329,29 @@ void Judge::without_main(Snapshot &mine, const World &model) {
   for (const Activation &a : model.threads[0].calls)
     if (a.frame != kNone && model.heap.is_live(a.frame))
       holders.insert("o" + std::to_string(model.heap.obj(a.frame).serial));
-  std::map<std::string, int64_t> dropped;
+  std::map<std::string, int64_t> dropped, lrc_dropped;
   for (const std::string &k : holders)
     if (const SnapObject *f = mine.find(k))
-      for (const SnapField &fd : f->fields)
-        if (fd.target && !gone.count(*fd.target)) ++dropped[*fd.target];
+      for (const SnapField &fd : f->fields) {
+        if (!fd.target || gone.count(*fd.target)) continue;
+        ++dropped[*fd.target];
+        // A LOCAL reference into a region counts in its LRC.
+        const SnapObject *t = mine.find(*fd.target);
+        if (f->loc.kind == LocKind::Local && t && t->loc.kind == LocKind::Region)
+          ++lrc_dropped[t->loc.name];
+      }
   for (SnapObject &o : mine.objects)
     if (auto d = dropped.find(o.key); d != dropped.end() && o.rc && !o.is_global)
       *o.rc = std::max<int64_t>(0, *o.rc - d->second);
+  for (SnapRegion &r : mine.regions) {
+    auto d = lrc_dropped.find(r.name);
+    if (d == lrc_dropped.end() || !r.lrc) continue;
+    *r.lrc = std::max<int64_t>(0, *r.lrc - d->second);
+    // The cown that owns a region main alone kept open is Released once main's frame goes.
+    if (*r.lrc == 0 && r.sbrc.value_or(0) == 0 && r.parent_kind == SnapParentKind::Cown)
+      for (SnapObject &o : mine.objects)
+        if (o.key == r.parent && o.status && *o.status == "Pending") o.status = "Released";
+  }
   if (gone.empty()) return;
   std::erase_if(mine.objects, [&](const SnapObject &o) { return gone.count(o.key) > 0; });
   std::erase_if(mine.regions,
