@@ -308,12 +308,13 @@ void Judge::without_main(Snapshot &mine, const World &model) {
   std::vector<std::string> work;
   for (const std::string &k : main) {
     const SnapObject *o = mine.find(k);
-    if (others.count(k) || o->is_global) continue;
-    if ((o->loc.kind == LocKind::Imm || o->loc.kind == LocKind::Local) && on_cycle(mine, k))
-      work.push_back(k);
-    else
-      gone.insert(k);
+    if (!others.count(k) && !o->is_global) gone.insert(k);
   }
+  // (a cycle main's frame no longer reaches keeps what it reaches too)
+  for (const SnapObject &o : mine.objects)
+    if ((o.loc.kind == LocKind::Imm || (o.loc.kind == LocKind::Local && o.loc.name == "0")) &&
+        !o.is_global && o.kind != SnapKind::Frame && !others.count(o.key) && on_cycle(mine, o.key))
+      work.push_back(o.key);
   // (with what such a cycle reaches)
   while (!work.empty()) {
     std::string k = std::move(work.back());
@@ -322,7 +323,7 @@ void Judge::without_main(Snapshot &mine, const World &model) {
     gone.erase(k);
     if (const SnapObject *o = mine.find(k))
       for (const SnapField &f : o->fields)
-        if (f.target && main.count(*f.target)) work.push_back(*f.target);
+        if (f.target) work.push_back(*f.target);
   }
   // What stays loses the references that main's frames and what goes with them held.
   std::set<std::string> holders = gone;
