@@ -2,10 +2,12 @@
 //
 //   x.f = y  (x in A, y in B):
 //     1. x None / frozen / Released cown        -> E_NONE_ACCESS / E_IMMUTABLE / E_OPAQUE
-//     2. x a cown                                -> y None, frozen, cown or a free bridge (cown_write)
+//     2. x a cown                                -> y None, frozen, cown or a free bridge
+//     (cown_write)
 //     3. y None, frozen, cown, or B = A          -> store
 //     4. A = LOCAL                               -> store (LRC(B) keeps the reference)
-//     5. B = LOCAL                               -> pull y's LOCAL graph into A, checked whole first
+//     5. B = LOCAL                               -> pull y's LOCAL graph into A, checked whole
+//     first
 //     6. y the bridge of S                       -> E_HAS_PARENT / E_CYCLE, else parent(S) := A
 //     7. otherwise                               -> E_OTHER_REGION
 //     8. release the old value of x.f
@@ -30,13 +32,13 @@ void Machine::Impl::drop_below(size_t n) {
   std::vector<ObjectId> released(st.end() - static_cast<ptrdiff_t>(n), st.end());
   st.resize(st.size() - n);
   st.push_back(top);
-  for (auto it = released.rbegin(); it != released.rend(); ++it) dec_ref(*it, local());
+  for (auto it = released.rbegin(); it != released.rend(); ++it)
+    dec_ref(*it, local());
 }
 
 Symbol Machine::Impl::key_symbol(ObjectId k, RuleId rule) {
   if (!is_string_like(k)) {
-    (void)fail(rule, "the key is not a string", {k});
-    return 0;
+    reject(rule, "the key is not a string", {k}); // ReadBadKey / WriteBadKey: language errors
   }
   const Object &o = h.obj(k);
   if (o.kind == ObjectKind::Boolean) return intern(o.payload ? "True" : "False");
@@ -70,13 +72,12 @@ void Machine::Impl::load_field(Symbol name, bool by_index) {
   check_live(o);
   if (by_index) name = key_symbol(peek(0), RuleId::ReadBadKey);
   if (o == kNone)
-    (void)fail(RuleId::ReadNoneAccess, "tried to read field `" + symbol_name(name) + "` of None");
+    reject(RuleId::ReadNoneAccess, "tried to read field `" + symbol_name(name) + "` of None");
   ObjectId value = kNone;
   bool found = false;
   if (name == kProtoName) {
-    if (is_opaque_cown(o) &&
-        !fail(RuleId::ReadOpaque, "cannot read a Released cown", {o}))
-      return;
+    if (is_opaque_cown(o))
+      check_failed(RuleId::ReadOpaque, "cannot read " + opaque_cown_text(o), {o});
     value = h.obj(o).proto;
     found = true;
   } else {
@@ -85,10 +86,11 @@ void Machine::Impl::load_field(Symbol name, bool by_index) {
     for (size_t guard = 0; p != kNone && guard <= h.object_end(); ++guard) {
       check_live(p);
       if (is_opaque_cown(p))
-        (void)fail(RuleId::ReadOpaque,
-                   p == o ? "cannot read field `" + symbol_name(name) + "` of a cown this thread has not acquired"
-                          : "the prototype chain of " + m.describe(o) + " passes a Released cown",
-                   {p});
+        check_failed(
+            RuleId::ReadOpaque,
+            p == o ? "cannot read field `" + symbol_name(name) + "` of " + opaque_cown_text(p)
+                   : "the prototype chain of " + m.describe(o) + " passes " + opaque_cown_text(p),
+            {p});
       if (const Field *f = h.find_field(p, name)) {
         value = f->value;
         found = true;
@@ -98,8 +100,8 @@ void Machine::Impl::load_field(Symbol name, bool by_index) {
     }
   }
   if (!found)
-    (void)fail(RuleId::ReadUndefinedField,
-               "the field `" + symbol_name(name) + "` is not defined on " + m.describe(o), {o});
+    reject(RuleId::ReadUndefinedField,
+           "the field `" + symbol_name(name) + "` is not defined on " + m.describe(o), {o});
   check_live(value);
   push(value);
   drop_below(by_index ? 2 : 1);
@@ -110,19 +112,33 @@ void Machine::Impl::swap_field(Symbol name, bool by_index) {
   check_live(o);
   if (by_index) name = key_symbol(peek(0), RuleId::WriteBadKey);
   bool proto_slot = name == kProtoName;
-  if (o == kNone) (void)fail(RuleId::MoveNoneAccess, "cannot move a field out of None");
+  if (o == kNone) reject(RuleId::MoveNoneAccess, "cannot move a field out of None");
   if (h.obj(o).loc.is_immutable())
-    (void)fail(RuleId::MoveImmutable, "cannot move a field out of frozen " + m.describe(o), {o});
+    check_failed(RuleId::MoveImmutable, "cannot move a field out of frozen " + m.describe(o), {o});
   if (is_opaque_cown(o))
-    (void)fail(RuleId::MoveOpaque, "cannot move a field out of a Released cown", {o});
+    check_failed(RuleId::MoveOpaque, "cannot move a field out of " + opaque_cown_text(o), {o});
   // Effect: the field's reference becomes a LOCAL stack slot.
   Location loc = h.obj(o).loc;
+  // Whether this thread may own what it moves out: o is not behind a cown it may not touch (only
+  // a switched-off check lets it be).
+  bool from_own = !is_opaque_cown(o);
+  if (from_own && loc.is_region()) {
+    RegionId root = tree_root(loc.index);
+    if (h.region(root).parent_kind == ParentKind::Cown)
+      from_own = !is_opaque_cown(h.region(root).parent);
+  }
   ObjectId old = read_slot(o, name, proto_slot);
-  if (proto_slot) h.obj(o).proto = kNone;
-  else h.set_field_raw(o, name, kNone);
+  if (proto_slot)
+    h.obj(o).proto = kNone;
+  else
+    h.set_field_raw(o, name, kNone);
   if (auto child = owned_child(old, loc, o)) {
     unparent(*child, profile_fs());
     region_history(*child, "moved out of its owner");
+    // A behaviour that moves a region out of what it holds owns that region from then on, as
+    // it owns the regions its captures brought (I17).
+    if (m.current_thread_ != 0 && from_own)
+      thread().captured_regions.push_back(h.region(*child).serial);
   }
   move_ref(old, loc, local());
   thread().stack.push_back(old);
@@ -170,25 +186,25 @@ RegionId Machine::Impl::tree_root(RegionId r) {
 
 void Machine::Impl::barrier(ObjectId x, Symbol name, bool proto_slot, ObjectId y) {
   std::string field = proto_slot ? "__proto__" : symbol_name(name);
-  if (x == kNone) (void)fail(RuleId::WriteNoneAccess, "fields can't be set on None");
+  if (x == kNone) reject(RuleId::WriteNoneAccess, "fields can't be set on None");
   // The prototype slot takes what create(p) takes (docs/decisions.md 20): a cown as a prototype
   // would let a field lookup reach a Released cown's contents (I14).
   if (proto_slot && y != kNone &&
       (is_string_like(y) || is_cown(y) || h.obj(y).kind == ObjectKind::Iterator))
-    (void)fail(RuleId::WriteBadProto,
-               "a prototype must be None or an object that is not a string, a cown or an "
-               "iterator",
-               {x, y});
+    reject(RuleId::WriteBadProto,
+           "a prototype must be None or an object that is not a string, a cown or an "
+           "iterator",
+           {x, y});
   const Object &xo = h.obj(x);
   if (xo.loc.is_immutable()) {
-    if (!fail(RuleId::WriteImmutable, "cannot mutate frozen " + m.describe(x), {x, y})) return;
+    check_failed(RuleId::WriteImmutable, "cannot mutate frozen " + m.describe(x), {x, y});
     store_slot(x, name, proto_slot, y); // check off: the edge lands in the frozen object
     return;
   }
   if (is_cown(x)) {
     if (is_opaque_cown(x))
-      (void)fail(RuleId::WriteOpaque,
-                 "cannot write field `" + field + "` of a cown this thread has not acquired", {x});
+      check_failed(RuleId::WriteOpaque,
+                   "cannot write field `" + field + "` of " + opaque_cown_text(x), {x});
     cown_write(x, name, proto_slot, y);
     return;
   }
@@ -216,20 +232,17 @@ void Machine::Impl::barrier(ObjectId x, Symbol name, bool proto_slot, ObjectId y
         implicit_freeze_and_store(x, name, proto_slot, y);
         return;
       }
-      std::string owner = rs.parent_kind == ParentKind::Cown
-                              ? "a cown"
-                              : m.describe_region(rs.parent);
-      if (!fail(RuleId::BarrierHasParent,
-                m.describe_region(s) + " already has a parent (" + owner + ", since line " +
-                    std::to_string(rs.parent_since_line) + ")",
-                {x, y}, {s, ra}))
-        return;
+      std::string owner =
+          rs.parent_kind == ParentKind::Cown ? "a cown" : m.describe_region(rs.parent);
+      check_failed(RuleId::BarrierHasParent,
+                   m.describe_region(s) + " already has a parent (" + owner + ", since line " +
+                       std::to_string(rs.parent_since_line) + ")",
+                   {x, y}, {s, ra});
     } else if (tree_root(ra) == s) {
-      if (!fail(RuleId::BarrierCycle,
-                "storing " + m.describe(y) + " in " + m.describe(x) +
-                    " would make its region an ancestor of itself",
-                {x, y}, {s, ra}))
-        return;
+      check_failed(RuleId::BarrierCycle,
+                   "storing " + m.describe(y) + " in " + m.describe(x) +
+                       " would make its region an ancestor of itself",
+                   {x, y}, {s, ra});
     }
     store_slot(x, name, proto_slot, y);
     set_parent_region(s, ra);
@@ -239,10 +252,10 @@ void Machine::Impl::barrier(ObjectId x, Symbol name, bool proto_slot, ObjectId y
     implicit_freeze_and_store(x, name, proto_slot, y);
     return;
   }
-  (void)fail(RuleId::BarrierOtherRegion,
-             m.describe(y) + " is inside " + m.describe_region(b.index) +
-                 " and only its bridge may be referenced from " + m.describe_region(ra),
-             {x, y}, {b.index, ra});
+  check_failed(RuleId::BarrierOtherRegion,
+               m.describe(y) + " is inside " + m.describe_region(b.index) +
+                   " and only its bridge may be referenced from " + m.describe_region(ra),
+               {x, y}, {b.index, ra});
   store_slot(x, name, proto_slot, y);
 }
 
@@ -252,13 +265,14 @@ void Machine::Impl::cown_write(ObjectId c, Symbol name, bool proto_slot, ObjectI
     if (h.is_bridge(y)) {
       s = h.obj(y).loc.index;
       if (h.region(s).parent_kind != ParentKind::None)
-        (void)fail(RuleId::CownWriteNotFree,
-                   "a cown can only own a free region, but " + m.describe_region(s) +
-                       " has a parent",
-                   {c, y}, {s});
+        check_failed(RuleId::CownWriteNotFree,
+                     "a cown can only own a free region, but " + m.describe_region(s) +
+                         " has a parent",
+                     {c, y}, {s});
     } else {
-      (void)fail(RuleId::CownWriteNotBridge,
-                 m.describe(y) + " is not None, frozen, a cown or the bridge of a region", {c, y});
+      check_failed(RuleId::CownWriteNotBridge,
+                   m.describe(y) + " is not None, frozen, a cown or the bridge of a region",
+                   {c, y});
     }
   }
   m.written_cowns_.push_back(c);
@@ -314,17 +328,15 @@ void Machine::Impl::pull(ObjectId x, Symbol name, bool proto_slot, ObjectId y, R
       RegionId s = to.loc.index;
       bool claimed = std::find(children.begin(), children.end(), s) != children.end();
       if (h.region(s).parent_kind != ParentKind::None || claimed) {
-        if (!fail(RuleId::PullHasParent,
-                  m.describe_region(s) + " already has a parent" +
-                      (claimed ? " (reached twice by this pull)" : ""),
-                  {t}, {s, a}))
-          return;
+        check_failed(RuleId::PullHasParent,
+                     m.describe_region(s) + " already has a parent" +
+                         (claimed ? " (reached twice by this pull)" : ""),
+                     {t}, {s, a});
       } else if (s == root) {
-        if (!fail(RuleId::PullCycle,
-                  "pulling " + m.describe(y) + " would make " + m.describe_region(s) +
-                      " an ancestor of itself",
-                  {t}, {s, a}))
-          return;
+        check_failed(RuleId::PullCycle,
+                     "pulling " + m.describe(y) + " would make " + m.describe_region(s) +
+                         " an ancestor of itself",
+                     {t}, {s, a});
       }
       if (!claimed) children.push_back(s);
       continue;
@@ -333,22 +345,25 @@ void Machine::Impl::pull(ObjectId x, Symbol name, bool proto_slot, ObjectId y, R
       to_freeze.push_back(t);
       continue;
     }
-    (void)fail(RuleId::PullOtherRegion,
-               m.describe(t) + ", reached from " + m.describe(y) + ", is inside " +
-                   (to.loc.is_region() ? m.describe_region(to.loc.index) : "another LOCAL") +
-                   " and cannot be referenced from " + m.describe_region(a),
-               {t}, {a});
+    check_failed(RuleId::PullOtherRegion,
+                 m.describe(t) + ", reached from " + m.describe(y) + ", is inside " +
+                     (to.loc.is_region() ? m.describe_region(to.loc.index) : "another LOCAL") +
+                     " and cannot be referenced from " + m.describe_region(a),
+                 {t}, {a});
     // check off: the object stays where it is
   }
 
   // Effect phase.
-  for (ObjectId t : to_freeze) freeze(t);
-  for (ObjectId o : pulled) h.relocate(o, Location::region(a));
+  for (ObjectId t : to_freeze)
+    freeze(t);
+  for (ObjectId o : pulled)
+    h.relocate(o, Location::region(a));
   if (m.options().record_history && !pulled.empty()) {
     // describe_region searches the frames for an access path: once per pull, and only when a
     // history is kept (check and the oracle run without one).
     std::string what = "pulled into " + m.describe_region(a);
-    for (ObjectId o : pulled) history(o, what);
+    for (ObjectId o : pulled)
+      history(o, what);
   }
   int64_t delta_a = 0;
   Location from = Location::local(my_local), to_a = Location::region(a);
@@ -371,11 +386,14 @@ void Machine::Impl::pull(ObjectId x, Symbol name, bool proto_slot, ObjectId y, R
       // an object of another region left in place (check off): no counter change for it
     };
     each(ob.proto);
-    for (const Field &f : ob.fields) each(f.value);
+    for (const Field &f : ob.fields)
+      each(f.value);
   }
-  for (RegionId s : children) set_parent_region(s, a);
+  for (RegionId s : children)
+    set_parent_region(s, a);
   move_ref(y, from, to_a, /*count_lrc=*/false); // the written edge replaces y's stack slot
-  for (ObjectId o : pulled) delta_a += h.obj(o).local_rc;
+  for (ObjectId o : pulled)
+    delta_a += h.obj(o).local_rc;
   if (mutant(Mutant::PullLrcOffByOne)) delta_a += 1;
   if (delta_a != 0) update_counters(a, delta_a, 0);
   // Store without counting y again: it is now an internal edge of A.

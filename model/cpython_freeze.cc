@@ -1,5 +1,5 @@
-// freeze(a, b, ...) under the cpython and pep795 profiles (docs/semantics.md 7), and the collection of
-// frozen SCCs. The walk, region ending and relocation are the common deep freeze of freeze.cc,
+// freeze(a, b, ...) under the cpython and pep795 profiles (docs/semantics.md 7), and the collection
+// of frozen SCCs. The walk, region ending and relocation are the common deep freeze of freeze.cc,
 // run once per root after every check has passed, so a rejected freeze changes no flag.
 #include "model/cpython_profile.h"
 #include "model/machine_impl.h"
@@ -22,7 +22,8 @@ std::vector<std::vector<ObjectId>> frozen_sccs(const State &h, const std::vector
   constexpr uint32_t kUnvisited = UINT32_MAX;
   std::vector<uint32_t> index(h.object_end(), kUnvisited), low(h.object_end(), 0);
   std::vector<char> in_set(h.object_end(), 0), on_stack(h.object_end(), 0);
-  for (ObjectId o : set) in_set[o] = 1;
+  for (ObjectId o : set)
+    in_set[o] = 1;
   std::vector<std::vector<ObjectId>> out;
   std::vector<ObjectId> stack;
   // Explicit DFS frames: the object and how many of its edges were looked at.
@@ -50,8 +51,10 @@ std::vector<std::vector<ObjectId>> frozen_sccs(const State &h, const std::vector
       Frame &f = dfs.back();
       if (f.next < f.edges.size()) {
         ObjectId t = f.edges[f.next++];
-        if (index[t] == kUnvisited) open(t);
-        else if (on_stack[t]) low[f.o] = std::min(low[f.o], index[t]);
+        if (index[t] == kUnvisited)
+          open(t);
+        else if (on_stack[t])
+          low[f.o] = std::min(low[f.o], index[t]);
         continue;
       }
       ObjectId o = f.o;
@@ -76,7 +79,8 @@ std::vector<std::vector<ObjectId>> frozen_sccs(const State &h, const std::vector
 void cpython_freeze(Machine::Impl &im, uint32_t argc) {
   State &h = im.h;
   std::vector<ObjectId> roots;
-  for (uint32_t i = argc; i-- > 0;) roots.push_back(im.peek(i));
+  for (uint32_t i = argc; i-- > 0;)
+    roots.push_back(im.peek(i));
   // The set to freeze: everything mutable reachable from any root (classes through __proto__).
   std::vector<char> seen(h.object_end(), 0), is_root(h.object_end(), 0);
   std::vector<ObjectId> set, work;
@@ -103,13 +107,13 @@ void cpython_freeze(Machine::Impl &im, uint32_t argc) {
   for (ObjectId o : set) {
     Freezability f = h.obj(o).freezable;
     if (f == Freezability::No)
-      (void)im.fail(RuleId::FreezeNotFreezable,
-                    "Cannot freeze " + im.m.describe(o) + ": its freezability is no", {o});
+      im.check_failed(RuleId::FreezeNotFreezable,
+                      "Cannot freeze " + im.m.describe(o) + ": its freezability is no", {o});
     else if (f == Freezability::Explicit && !is_root[o])
-      (void)im.fail(RuleId::FreezeNotFreezable,
-                    "Cannot freeze " + im.m.describe(o) +
-                        ": it is freezable only explicitly, as a root of freeze(...)",
-                    {o});
+      im.check_failed(RuleId::FreezeNotFreezable,
+                      "Cannot freeze " + im.m.describe(o) +
+                          ": it is freezable only explicitly, as a root of freeze(...)",
+                      {o});
   }
   if (im.m.options().profile == Profile::Pep795) {
     // Self-contained: every reference to a non-root comes from inside the set.
@@ -120,12 +124,13 @@ void cpython_freeze(Machine::Impl &im, uint32_t argc) {
       });
     for (ObjectId o : set)
       if (!is_root[o] && h.obj(o).rc > inside[o])
-        (void)im.fail(RuleId::FreezeNotSelfContained,
-                      "Cannot freeze: " + im.m.describe(o) +
-                          " is referenced from outside the graph other than through its roots",
-                      {o});
+        im.reject(RuleId::FreezeNotSelfContained,
+                  "Cannot freeze: " + im.m.describe(o) +
+                      " is referenced from outside the graph other than through its roots",
+                  {o});
   }
-  for (ObjectId r : roots) im.freeze(r);
+  for (ObjectId r : roots)
+    im.freeze(r);
 
   // One representative per SCC of the newly frozen set, counting references from outside it.
   if (h.frozen_info.size() < h.object_end()) h.frozen_info.resize(h.object_end());
@@ -135,7 +140,8 @@ void cpython_freeze(Machine::Impl &im, uint32_t argc) {
   for (std::vector<ObjectId> &scc : frozen_sccs(h, frozen)) {
     ObjectId rep = scc.front();
     std::vector<char> member(h.object_end(), 0);
-    for (ObjectId o : scc) member[o] = 1;
+    for (ObjectId o : scc)
+      member[o] = 1;
     uint32_t internal = 0;
     for (ObjectId o : scc) {
       each_edge(h.obj(o), [&](ObjectId t) { internal += member[t]; });
@@ -145,7 +151,8 @@ void cpython_freeze(Machine::Impl &im, uint32_t argc) {
     if (internal > 0) h.cyclic_reps.push_back(rep); // only a cycle can keep an SCC alive
     h.frozen_info[rep].members = std::move(scc);
   }
-  for (uint32_t i = 0; i < argc; ++i) im.pop_release();
+  for (uint32_t i = 0; i < argc; ++i)
+    im.pop_release();
 }
 
 int64_t scc_count(const State &h, ObjectId rep) {
@@ -167,14 +174,17 @@ void collect_frozen_sccs(Machine::Impl &im) {
     for (ObjectId rep : h.cyclic_reps) {
       const FrozenInfo *info = h.frozen_info_of(rep);
       if (!info || info->rep != rep) continue;
-      if (scc_count(h, rep) > 0) h.cyclic_reps[keep++] = rep;
-      else dead.push_back(rep);
+      if (scc_count(h, rep) > 0)
+        h.cyclic_reps[keep++] = rep;
+      else
+        dead.push_back(rep);
     }
     h.cyclic_reps.resize(keep);
     for (ObjectId rep : dead) {
       std::vector<ObjectId> members = h.frozen_info[rep].members;
       std::vector<char> dying(h.object_end(), 0);
-      for (ObjectId o : members) dying[o] = h.is_live(o);
+      for (ObjectId o : members)
+        dying[o] = h.is_live(o);
       std::vector<ObjectId> outside;
       for (ObjectId o : members) {
         if (!dying[o]) continue;
@@ -185,13 +195,16 @@ void collect_frozen_sccs(Machine::Impl &im) {
         ob.fields.clear();
         ob.proto = kNone;
         for (ObjectId t : edges) {
-          if (t < dying.size() && dying[t]) h.obj(t).rc--;
-          else outside.push_back(t);
+          if (t < dying.size() && dying[t])
+            h.obj(t).rc--;
+          else
+            outside.push_back(t);
         }
       }
       for (ObjectId o : members) {
         if (!dying[o]) continue;
-        if (h.obj(o).rc == 0) h.free_object(o);
+        if (h.obj(o).rc == 0)
+          h.free_object(o);
         else { // a count that undercounted: the object dies referenced (I16 reports the uses)
           h.kill_object(o);
           im.set_dangling("line " + std::to_string(im.line()) + ": object #" +
@@ -199,7 +212,8 @@ void collect_frozen_sccs(Machine::Impl &im) {
                           " was freed with its SCC while still referenced");
         }
       }
-      for (ObjectId t : outside) im.dec_ref(t, Location::immutable());
+      for (ObjectId t : outside)
+        im.dec_ref(t, Location::immutable());
       again = true;
     }
   }

@@ -2,6 +2,7 @@
 #include "model/machine_impl.h"
 
 #include <algorithm>
+#include <cassert>
 #include <cstdio>
 #include <cstdlib>
 #include <deque>
@@ -46,10 +47,21 @@ Machine::Machine(std::shared_ptr<const CompiledProgram> program, MachineOptions 
 // ---------------------------------------------------------------------------------------------
 // Impl helpers
 
-bool Machine::Impl::fail(RuleId rule, std::string message, std::vector<ObjectId> objects,
-                         std::vector<RegionId> regions) {
+void Machine::Impl::reject(RuleId rule, std::string message, std::vector<ObjectId> objects,
+                           std::vector<RegionId> regions) {
   const RuleInfo &info = rule_info(rule);
-  if (info.switchable && off(rule)) return true;
+  // A switchable rule raised here could not be switched off: its site must use check_failed.
+  assert(!info.switchable && "a switchable rule is raised with check_failed");
+  throw Rejection{RuleError{rule, info.code, line(), std::move(message), std::move(objects),
+                            std::move(regions)}};
+}
+
+void Machine::Impl::check_failed(RuleId rule, std::string message, std::vector<ObjectId> objects,
+                                 std::vector<RegionId> regions) {
+  const RuleInfo &info = rule_info(rule);
+  // A language error raised here would be switched off with the checks: use reject.
+  assert(info.switchable && "a language error is raised with reject");
+  if (off(rule)) return;
   throw Rejection{RuleError{rule, info.code, line(), std::move(message), std::move(objects),
                             std::move(regions)}};
 }
@@ -119,13 +131,12 @@ void Machine::Impl::call(Symbol name, uint32_t argc, bool wants, bool method) {
     ObjectId receiver = thread().stack[thread().stack.size() - argc];
     check_live(receiver);
     if (receiver == kNone)
-      (void)fail(RuleId::ReadNoneAccess,
-                 "tried to call method `" + symbol_name(name) + "` on None");
+      reject(RuleId::ReadNoneAccess, "tried to call method `" + symbol_name(name) + "` on None");
     bool found = false;
     ObjectId p = receiver;
     for (size_t guard = 0; p != kNone && guard <= h.object_end(); ++guard) {
       if (is_opaque_cown(p))
-        (void)fail(RuleId::ReadOpaque, "method lookup passes a Released cown", {p});
+        check_failed(RuleId::ReadOpaque, "method lookup passes " + opaque_cown_text(p), {p});
       if (const Field *f = h.find_field(p, name)) {
         fn = f->value;
         found = true;
@@ -134,9 +145,9 @@ void Machine::Impl::call(Symbol name, uint32_t argc, bool wants, bool method) {
       p = h.obj(p).proto;
     }
     if (!found)
-      (void)fail(RuleId::ReadUndefinedField,
-                 "the field `" + symbol_name(name) + "` is not defined on " + m.describe(receiver),
-                 {receiver});
+      reject(RuleId::ReadUndefinedField,
+             "the field `" + symbol_name(name) + "` is not defined on " + m.describe(receiver),
+             {receiver});
   } else {
     const Field *f = h.find_field(frame(), name);
     if (!f) f = h.find_field(global_frame(), name);
@@ -145,18 +156,18 @@ void Machine::Impl::call(Symbol name, uint32_t argc, bool wants, bool method) {
         builtin(*b, argc, wants, name);
         return;
       }
-      (void)fail(RuleId::CallUndefined, "The name `" + symbol_name(name) +
-                                            "` is undefined in the current and global frame");
+      reject(RuleId::CallUndefined,
+             "The name `" + symbol_name(name) + "` is undefined in the current and global frame");
     }
     fn = f->value;
   }
   check_live(fn);
   if (fn == kNone || h.obj(fn).kind != ObjectKind::Function)
-    (void)fail(RuleId::CallNotFunction, symbol_name(name) + " is not a function", {fn});
+    reject(RuleId::CallNotFunction, symbol_name(name) + " is not a function", {fn});
   const Function &f = m.program_->functions[h.obj(fn).payload];
   if (f.params.size() != argc)
-    (void)fail(RuleId::CallArity, f.name + " takes " + std::to_string(f.params.size()) +
-                                      " argument(s), " + std::to_string(argc) + " given");
+    reject(RuleId::CallArity, f.name + " takes " + std::to_string(f.params.size()) +
+                                  " argument(s), " + std::to_string(argc) + " given");
   enter(h.obj(fn).payload, fn, argc, wants);
 }
 
@@ -187,8 +198,8 @@ void Machine::Impl::ret(bool has_value) {
   Activation act = t.calls.back();
   if (act.wants_value && !has_value) {
     m.current_line_ = act.call_line; // the error belongs to the call that uses the value
-    (void)fail(RuleId::CallNoValue, m.program_->functions[act.function].name +
-                                        " returned no value but its result is used");
+    reject(RuleId::CallNoValue,
+           m.program_->functions[act.function].name + " returned no value but its result is used");
   }
   ObjectId v = has_value ? pop_keep() : kNone;
   while (t.stack.size() > act.stack_base)
@@ -273,8 +284,8 @@ StepResult Stepper::exec(Machine &m, uint32_t t, Event &event) {
       case Op::LoadVar: {
         const Field *f = h.find_field(im.frame(), in.a);
         if (!f)
-          (void)im.fail(RuleId::ReadUndefinedName,
-                        "The name " + symbol_name(in.a) + " is undefined in the current frame");
+          im.reject(RuleId::ReadUndefinedName,
+                    "The name " + symbol_name(in.a) + " is undefined in the current frame");
         im.check_live(f->value);
         im.push(f->value);
         break;
@@ -356,7 +367,7 @@ StepResult Stepper::exec(Machine &m, uint32_t t, Event &event) {
       case Op::IterNew: {
         ObjectId o = im.peek(0);
         im.check_live(o);
-        if (o == kNone) (void)im.fail(RuleId::ForNoneAccess, "cannot iterate over None");
+        if (o == kNone) im.reject(RuleId::ForNoneAccess, "cannot iterate over None");
         // An iterator over a Released cown is made; its first turn fails (below), as in
         // FrankenScript (decision 23).
         ObjectId it = h.new_object(ObjectKind::Iterator, im.local(), in.line);
@@ -370,11 +381,12 @@ StepResult Stepper::exec(Machine &m, uint32_t t, Event &event) {
         ObjectId it = im.peek(0);
         const Field *src = h.find_field(it, intern("source"));
         if (src && h.is_live(src->value) && im.is_opaque_cown(src->value))
-          (void)im.fail(RuleId::ForOpaque, "cannot iterate over a Released cown", {src->value});
+          im.check_failed(RuleId::ForOpaque,
+                          "cannot iterate over " + im.opaque_cown_text(src->value), {src->value});
         if (h.obj(it).payload == kIteratorSourceClosed)
-          (void)im.fail(RuleId::ForNoneAccess,
-                        "the loop's object was closed while keys were left: its next value "
-                        "cannot be read");
+          im.reject(RuleId::ForNoneAccess,
+                    "the loop's object was closed while keys were left: its next value "
+                    "cannot be read");
         Symbol last = h.obj(it).payload, next = 0;
         if (src && h.is_live(src->value))
           for (const Field &f : h.obj(src->value).fields)

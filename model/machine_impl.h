@@ -1,5 +1,6 @@
-// Internal interface between the machine's parts (not installed). Each primitive of docs/semantics.md
-// 3 is one function here; each of its checks is one `check_*` call that names its rule.
+// Internal interface between the machine's parts (not installed). Each primitive of
+// docs/semantics.md 3 is one function here; each of its checks is one `check_*` call that names its
+// rule.
 #pragma once
 
 #include "model/machine.h"
@@ -32,10 +33,15 @@ struct Machine::Impl {
   void history(ObjectId o, std::string what);
   void region_history(RegionId r, std::string what);
 
-  /// Rejects the current primitive unless the rule's check is switched off; returns true if the
-  /// primitive must then proceed "as if the precondition held".
-  [[nodiscard]] bool fail(RuleId rule, std::string message, std::vector<ObjectId> objects = {},
-                          std::vector<RegionId> regions = {});
+  /// A language error (a rule that cannot be switched off): rejects the current primitive.
+  /// Never returns.
+  [[noreturn]] void reject(RuleId rule, std::string message, std::vector<ObjectId> objects = {},
+                           std::vector<RegionId> regions = {});
+  /// A switchable check failed: rejects the current primitive, unless --disable-check switched
+  /// the rule off; then it returns and the primitive proceeds as if the precondition held
+  /// (docs/semantics.md 5).
+  void check_failed(RuleId rule, std::string message, std::vector<ObjectId> objects = {},
+                    std::vector<RegionId> regions = {});
 
   // ---- reference counting (refcount.cc) ----
   /// Counts a new reference to `t` whose source lives at `src`.
@@ -118,20 +124,35 @@ struct Machine::Impl {
   void ret(bool has_value);
 
   // ---- helpers ----
-  /// A cown whose fields this thread may not touch: Released, or Acquired by another
-  /// behaviour (only the behaviour that acquired a cown may use it; docs/decisions.md).
+  /// A cown whose fields this thread may not touch: Released; Acquired by another behaviour
+  /// (only the behaviour that acquired a cown may use it, decision 1); or Pending and made by
+  /// another thread (its region is still open in the LOCAL of the thread that made it,
+  /// decision 28). A cown's payload is the thread that made it.
   bool is_opaque_cown(ObjectId o) {
     if (o == kNone || h.obj(o).kind != ObjectKind::Cown) return false;
     if (h.obj(o).status == CownStatus::Released) return true;
-    if (h.obj(o).status != CownStatus::Acquired) return false;
+    if (h.obj(o).status == CownStatus::Pending) return h.obj(o).payload != m.current_thread_;
     const auto &mine = thread().cowns;
     return std::find(mine.begin(), mine.end(), o) == mine.end();
+  }
+  /// Why cown o is opaque here: "a Released cown", "a cown another behaviour holds", "a Pending
+  /// cown another thread made".
+  std::string opaque_cown_text(ObjectId o) const {
+    switch (h.obj(o).status) {
+      case CownStatus::Released:
+        return "a Released cown";
+      case CownStatus::Pending:
+        return "a Pending cown another thread made";
+      default:
+        return "a cown another behaviour holds";
+    }
   }
   bool is_cown(ObjectId o) const { return o != kNone && h.obj(o).kind == ObjectKind::Cown; }
   /// The root of a region's tree (following region parents; a cown ends the walk).
   RegionId tree_root(RegionId r);
   bool is_string_like(ObjectId o) const {
-    return o != kNone && (h.obj(o).kind == ObjectKind::String || h.obj(o).kind == ObjectKind::Boolean);
+    return o != kNone &&
+           (h.obj(o).kind == ObjectKind::String || h.obj(o).kind == ObjectKind::Boolean);
   }
   ObjectId new_string(Symbol text);
   /// All LOCAL reference sites (frame/object fields, prototypes, stack slots) of every thread,

@@ -19,11 +19,11 @@ void Machine::Impl::builtin(Builtin b, uint32_t argc, bool wants, Symbol name) {
   bool cpython = is_cpython_profile(m.options_.profile);
   if (b == Builtin::Freeze && cpython && argc >= 1) arity = -1; // freeze(a, b, ...): n >= 1 roots
   if (arity >= 0 && static_cast<uint32_t>(arity) != argc)
-    (void)fail(RuleId::CallArity, symbol_name(name) + " takes " + std::to_string(arity) +
-                                      " argument(s), " + std::to_string(argc) + " given");
+    reject(RuleId::CallArity, symbol_name(name) + " takes " + std::to_string(arity) +
+                                  " argument(s), " + std::to_string(argc) + " given");
   bool has_value = kHasValue[static_cast<size_t>(b)];
   if (wants && !has_value)
-    (void)fail(RuleId::CallNoValue, symbol_name(name) + "(...) returns no value");
+    reject(RuleId::CallNoValue, symbol_name(name) + "(...) returns no value");
   switch (b) {
     case Builtin::Region:
       region_new(wants);
@@ -61,7 +61,7 @@ void Machine::Impl::builtin(Builtin b, uint32_t argc, bool wants, Symbol name) {
     case Builtin::Pass:
       break;
     case Builtin::Unreachable:
-      (void)fail(RuleId::Unreachable, "unreachable() was executed");
+      reject(RuleId::Unreachable, "unreachable() was executed");
       break;
     case Builtin::PragmaImplicitFreezing:
       m.world_.implicit_freezing = true;
@@ -98,16 +98,17 @@ void Machine::Impl::cown_new(bool wants) {
     if (h.is_bridge(v)) {
       s = h.obj(v).loc.index;
       if (h.region(s).parent_kind != ParentKind::None)
-        (void)fail(RuleId::CownNotFree,
-                   "a cown can only be created from a free region, but " + m.describe_region(s) +
-                       " has a parent",
-                   {v}, {s});
+        check_failed(RuleId::CownNotFree,
+                     "a cown can only be created from a free region, but " + m.describe_region(s) +
+                         " has a parent",
+                     {v}, {s});
     } else {
-      (void)fail(RuleId::CownNotBridge,
-                 m.describe(v) + " is not None, frozen, a cown or the bridge of a region", {v});
+      check_failed(RuleId::CownNotBridge,
+                   m.describe(v) + " is not None, frozen, a cown or the bridge of a region", {v});
     }
   }
   ObjectId c = h.new_object(ObjectKind::Cown, Location::cown(), line());
+  h.obj(c).payload = m.current_thread_; // the thread that made it (is_opaque_cown)
   m.cowns_.push_back(c);
   h.obj(c).proto = h.builtin_proto(BuiltinProto::Cown);
   inc_ref(h.obj(c).proto, Location::cown());
@@ -128,10 +129,10 @@ void Machine::Impl::create(bool wants) {
   check_live(p);
   // create(None) makes an object without a prototype, as FrankenScript does (decision 25).
   if (p != kNone && (is_string_like(p) || is_cown(p) || h.obj(p).kind == ObjectKind::Iterator))
-    (void)fail(RuleId::CreateBadProto,
-               "create() needs None or an object prototype that is not a string, a cown or an "
-               "iterator",
-               {p});
+    reject(RuleId::CreateBadProto,
+           "create() needs None or an object prototype that is not a string, a cown or an "
+           "iterator",
+           {p});
   ObjectId o = h.new_object(ObjectKind::Plain, local(), line());
   h.obj(o).proto = p; // the argument's slot becomes the prototype edge (LOCAL to LOCAL source)
   thread().stack.pop_back();
@@ -180,8 +181,7 @@ void Machine::Impl::close(bool wants) {
   ObjectId r = peek(0);
   check_live(r);
   if (!h.is_bridge(r))
-    (void)fail(RuleId::CloseNotBridge, m.describe(r) + " is not the bridge object of a region",
-               {r});
+    reject(RuleId::CloseNotBridge, m.describe(r) + " is not the bridge object of a region", {r});
   RegionId reg = h.obj(r).loc.index;
   bool descendants = h.region(reg).sbrc > 0 && !mutant(Mutant::CloseSkipsDescendants);
   auto targets = region_and_descendants(h, reg, descendants);
@@ -195,12 +195,11 @@ void Machine::Impl::close(bool wants) {
     for_each_local_reference([&](ObjectId src, Symbol, bool is_proto, ObjectId &t, uint32_t) {
       if (is_proto && into(t)) proto_sources.push_back(src);
     });
-    if (!proto_sources.empty() &&
-        !fail(RuleId::CloseProto,
-              "can't close " + m.describe_region(reg) + ": " + m.describe(proto_sources[0]) +
-                  " has it as its prototype",
-              proto_sources, {reg}))
-      return;
+    if (!proto_sources.empty())
+      check_failed(RuleId::CloseProto,
+                   "can't close " + m.describe_region(reg) + ": " + m.describe(proto_sources[0]) +
+                       " has it as its prototype",
+                   proto_sources, {reg});
   }
   pop_release();
   if (!h.is_live_region(reg)) {
@@ -255,8 +254,7 @@ void Machine::Impl::is_closed(bool wants) {
   ObjectId r = peek(0);
   check_live(r);
   if (!h.is_bridge(r))
-    (void)fail(RuleId::IsClosedNotBridge, m.describe(r) + " is not the bridge object of a region",
-               {r});
+    reject(RuleId::IsClosedNotBridge, m.describe(r) + " is not the bridge object of a region", {r});
   RegionId reg = h.obj(r).loc.index;
   pop_release();
   bool closed = true;
@@ -273,16 +271,15 @@ void Machine::Impl::merge() {
   check_live(src);
   check_live(sink);
   if (!h.is_bridge(src))
-    (void)fail(RuleId::MergeSourceNotRegion, "source " + m.describe(src) + " is not a region",
-               {src});
+    reject(RuleId::MergeSourceNotRegion, "source " + m.describe(src) + " is not a region", {src});
   if (!h.is_bridge(sink))
-    (void)fail(RuleId::MergeSinkNotRegion, "sink " + m.describe(sink) + " is not a region", {sink});
+    reject(RuleId::MergeSinkNotRegion, "sink " + m.describe(sink) + " is not a region", {sink});
   RegionId s = h.obj(src).loc.index, k = h.obj(sink).loc.index;
   const Region &rs = h.region(s);
   if (s != k && !(rs.parent_kind == ParentKind::Region && rs.parent == k))
-    (void)fail(RuleId::MergeNotParent,
-               "sink " + m.describe_region(k) + " is not the parent of " + m.describe_region(s),
-               {src, sink}, {s, k});
+    check_failed(RuleId::MergeNotParent,
+                 "sink " + m.describe_region(k) + " is not the parent of " + m.describe_region(s),
+                 {src, sink}, {s, k});
   pop_release();
   pop_release();
   if (s == k || !h.is_live_region(s) || !h.is_live_region(k)) return;
@@ -322,13 +319,12 @@ void Machine::Impl::merge() {
 void Machine::Impl::dissolve() {
   ObjectId r = peek(0);
   check_live(r);
-  if (!h.is_bridge(r))
-    (void)fail(RuleId::DissolveNotRegion, m.describe(r) + " is not a region", {r});
+  if (!h.is_bridge(r)) reject(RuleId::DissolveNotRegion, m.describe(r) + " is not a region", {r});
   RegionId reg = h.obj(r).loc.index;
   if (h.region(reg).parent_kind != ParentKind::None)
-    (void)fail(RuleId::DissolveChild,
-               "can't dissolve " + m.describe_region(reg) + ": it is the child of another", {r},
-               {reg});
+    check_failed(RuleId::DissolveChild,
+                 "can't dissolve " + m.describe_region(reg) + ": it is the child of another", {r},
+                 {reg});
   pop_release();
   if (!h.is_live_region(reg)) return;
   Region &rr = h.region(reg);
@@ -375,7 +371,7 @@ void Machine::Impl::dissolve() {
 void Machine::Impl::is_released(bool wants) {
   ObjectId c = peek(0);
   check_live(c);
-  if (!is_cown(c)) (void)fail(RuleId::IsReleasedNotCown, "the given object is not a cown", {c});
+  if (!is_cown(c)) reject(RuleId::IsReleasedNotCown, "the given object is not a cown", {c});
   bool released = h.obj(c).status == CownStatus::Released;
   pop_release();
   if (wants) push(released ? h.true_object() : h.false_object());
@@ -400,10 +396,10 @@ void Machine::Impl::spawn(const WhenInfo &w) {
   for (Symbol c : w.cowns) {
     const Field *f = h.find_field(spawner, c);
     if (!f)
-      (void)fail(RuleId::ReadUndefinedName,
-                 "The name " + symbol_name(c) + " is undefined in the current frame");
+      reject(RuleId::ReadUndefinedName,
+             "The name " + symbol_name(c) + " is undefined in the current frame");
     if (!is_cown(f->value))
-      (void)fail(RuleId::WhenNotCown, symbol_name(c) + " is not a cown", {f->value});
+      reject(RuleId::WhenNotCown, symbol_name(c) + " is not a cown", {f->value});
     cowns.push_back(f->value);
   }
   std::vector<std::pair<Symbol, ObjectId>> captures;
@@ -417,10 +413,10 @@ void Machine::Impl::spawn(const WhenInfo &w) {
       ok = r.parent_kind == ParentKind::None && r.lrc == 1 && r.sbrc == 0;
     }
     if (!ok)
-      (void)fail(RuleId::WhenSendOpen,
-                 "the behaviour captures " + symbol_name(name) + " = " + m.describe(v) +
-                     ", which is not frozen, a cown, or a region closed once moved",
-                 {v});
+      check_failed(RuleId::WhenSendOpen,
+                   "the behaviour captures " + symbol_name(name) + " = " + m.describe(v) +
+                       ", which is not frozen, a cown, or a region closed once moved",
+                   {v});
     captures.emplace_back(name, v);
   }
   // Effect: a new thread with its own LOCAL; captured variables are moved into its frame.

@@ -60,7 +60,7 @@ enum class ObjectKind : uint8_t {
   String,    // "s": payload = the text's symbol
   Frame,     // a call frame; fields are the variables
   Function,  // def f: payload = the function's index in the compiled program
-  Cown,      // Cown(v); `status`
+  Cown,      // Cown(v); `status`; payload = the thread that made it
   Iterator,  // for-loop key iterator: field `source`; payload = last key symbol yielded, or
              // kIteratorSourceClosed
   Prototype, // builtin frozen prototypes ([Frame], [RegionObject], ...); payload = BuiltinProto

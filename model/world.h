@@ -33,7 +33,9 @@ struct Thread {
   std::vector<ObjectId> cowns; // the cowns a behaviour acquires (empty for main)
   uint32_t spawn_line = 0;
   uint32_t spawned_by = 0; // thread index
-  std::vector<uint64_t> captured_regions; // serials of the regions its captures brought (I17)
+  // Serials of the regions it owns without having made them (I17): those its captures brought
+  // and those it moved out of what it holds.
+  std::vector<uint64_t> captured_regions;
   uint64_t first_own_region = 0; // regions with a serial >= this were made after the spawn
   bool operator==(const Thread &) const = default;
 };

@@ -1,6 +1,7 @@
 #include "generators/campaigns/explore.h"
 
 #include "checker/monitor.h"
+#include "generators/alphabet.h"
 #include "generators/ast_build.h"
 #include "generators/campaigns/properties.h"
 #include "model/code.h"
@@ -14,48 +15,12 @@ namespace lungfish::gen {
 
 namespace {
 
-const std::vector<std::string> kVars = {"a", "b", "c"};
-
-std::vector<std::string> field_names(size_t n) {
-  static const std::vector<std::string> all = {"f", "g", "h", "i", "j", "k2", "l", "m"};
-  return {all.begin(), all.begin() + static_cast<long>(std::min(n, all.size()))};
-}
+const std::vector<std::string> kVars = alphabet_variables(3);
 
 } // namespace
 
 std::vector<Stmt> statement_alphabet(size_t fields) {
-  std::vector<Stmt> out;
-  std::vector<std::string> fs = field_names(fields);
-  auto pass = [] { return s_expr(e_call("pass", {})); };
-  for (const std::string &x : kVars) {
-    out.push_back(s_assign(e_var(x), e_new()));
-    out.push_back(s_assign(e_var(x), e_call("Region", {})));
-    out.push_back(s_drop(e_var(x)));
-    out.push_back(s_expr(e_call("freeze", {e_var(x)})));
-    out.push_back(s_expr(e_call("close", {e_var(x)})));
-    out.push_back(s_expr(e_call("dissolve", {e_var(x)})));
-    out.push_back(s_expr(e_move(e_field(e_var(x), "value"))));
-    out.push_back(s_when({x}, {pass()}));
-    out.push_back(s_for("k", "w", e_var(x), {pass()}));
-    for (const std::string &f : fs)
-      out.push_back(s_expr(e_move(e_field(e_var(x), f))));
-    for (const std::string &y : kVars) {
-      for (const std::string &f : fs) {
-        out.push_back(s_assign(e_var(x), e_field(e_var(y), f)));
-        out.push_back(s_assign(e_field(e_var(x), f), e_var(y)));
-      }
-      if (x == y) continue;
-      out.push_back(s_assign(e_var(x), e_var(y)));
-      out.push_back(s_expr(e_call("merge", {e_var(x), e_var(y)})));
-      out.push_back(s_assign(e_var(x), e_call("Cown", {e_move(e_var(y))})));
-      out.push_back(s_assign(e_var(x), e_call("Cown", {e_var(y)})));
-      out.push_back(s_assign(e_field(e_var(x), "value"), e_var(y)));
-      out.push_back(s_assign(e_var(x), e_field(e_var(y), "value")));
-      out.push_back(s_assign(e_field(e_var(x), "__proto__"), e_var(y)));
-      out.push_back(s_when({x}, {s_assign(e_var("t"), e_var(y))}));
-    }
-  }
-  return out;
+  return statement_alphabet(kVars, alphabet_fields(fields));
 }
 
 namespace {
@@ -241,7 +206,7 @@ Transition run_transition(const std::vector<Stmt> &body, const ExploreOptions &o
 } // namespace
 
 std::string canonical_state(const World &w, size_t fields) {
-  std::vector<std::string> vars = kVars, fs = field_names(fields);
+  std::vector<std::string> vars = kVars, fs = alphabet_fields(fields);
   std::vector<std::string> vperm = vars;
   std::string best;
   bool first = true;

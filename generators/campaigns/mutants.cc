@@ -2,6 +2,7 @@
 #include "generators/campaigns/mutants.h"
 
 #include "checker/verify/verify.h"
+#include "generators/alphabet.h"
 #include "generators/ast_build.h"
 #include "generators/campaigns/campaign.h"
 #include "generators/campaigns/explore.h"
@@ -36,44 +37,9 @@ size_t live_objects(const State &h) {
   return n;
 }
 
-const std::vector<std::string> kVars = {"a", "b", "c"};
-const std::vector<std::string> kFields = {"f", "g"};
-
-/// The statements of one scope: every statement form of the language over its variables and
-/// fields (plus `value`, the cown field, and `__proto__`), each naming variables only.
+/// The statements of one scope (generators/alphabet.h).
 std::vector<Stmt> alphabet(Scope s) {
-  std::vector<std::string> vs(kVars.begin(), kVars.begin() + static_cast<long>(s.vars));
-  std::vector<std::string> fs(kFields.begin(), kFields.begin() + static_cast<long>(s.fields));
-  fs.push_back("value");
-  auto pass = [] { return s_expr(e_call("pass", {})); };
-  std::vector<Stmt> out;
-  for (const std::string &x : vs) {
-    out.push_back(s_assign(e_var(x), e_new()));
-    out.push_back(s_assign(e_var(x), e_call("Region", {})));
-    out.push_back(s_drop(e_var(x)));
-    out.push_back(s_expr(e_call("freeze", {e_var(x)})));
-    out.push_back(s_expr(e_call("close", {e_var(x)})));
-    out.push_back(s_expr(e_call("dissolve", {e_var(x)})));
-    out.push_back(s_for("k", "w", e_var(x), {pass()}));
-    out.push_back(s_when({x}, {pass()}));
-  }
-  for (const std::string &x : vs)
-    for (const std::string &y : vs) {
-      for (const std::string &f : fs) {
-        out.push_back(s_assign(e_field(e_var(x), f), e_var(y)));
-        out.push_back(s_assign(e_var(x), e_field(e_var(y), f)));
-        out.push_back(s_assign(e_var(x), e_move(e_field(e_var(y), f))));
-      }
-      out.push_back(s_assign(e_field(e_var(x), "__proto__"), e_var(y)));
-      if (x == y) continue;
-      out.push_back(s_assign(e_var(x), e_var(y)));
-      out.push_back(s_expr(e_call("merge", {e_var(x), e_var(y)})));
-      out.push_back(s_assign(e_var(x), e_call("Cown", {e_move(e_var(y))})));
-      out.push_back(s_assign(e_var(x), e_call("Cown", {e_var(y)})));
-      out.push_back(s_when({x}, {s_assign(e_var("t"), e_var(y))}));
-      out.push_back(s_when({x}, {s_assign(e_var("t"), e_move(e_field(e_var(y), "value")))}));
-    }
-  return out;
+  return statement_alphabet(alphabet_variables(s.vars), alphabet_fields(s.fields));
 }
 
 Program make_program(std::vector<Stmt> body) {

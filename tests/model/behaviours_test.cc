@@ -1,5 +1,5 @@
-// Behaviours (docs/semantics.md 3.4): spawn order, acquisition, capture by move, E_SEND_OPEN, E_STUCK,
-// and `--schedules all`.
+// Behaviours (docs/semantics.md 3.4): spawn order, acquisition, capture by move, E_SEND_OPEN,
+// E_STUCK, and `--schedules all`.
 #include "tests/model/test_util.h"
 
 #include <algorithm>
@@ -203,7 +203,8 @@ TEST(Behaviours, SendOpenOffBreaksIsolationUnderAllSchedules) {
 // A behaviour that holds a reference to a cown it did not acquire must not reach into it while
 // another behaviour holds it (I17). docs/semantics.md 3.4 makes only Released cowns opaque; read
 // literally, an Acquired cown would be readable by every behaviour with a reference to it, which
-// breaks I17; the model makes it opaque to everyone but its holder (docs/decisions.md). The default and
+// breaks I17; the model makes it opaque to everyone but its holder (docs/decisions.md). The default
+// and
 // `--schedules all` runs cannot show this (the depth-first search meets an E_OPAQUE schedule
 // first), so the scheduler is driven by hand: main to its end, then B1 (holding c2) one
 // statement, then B2 (holding c1), whose first statement reads c2.
@@ -253,3 +254,36 @@ TEST(Behaviours, AnotherBehaviourCannotReadAnAcquiredCown) {
 
 } // namespace
 } // namespace lungfish::test
+
+namespace lungfish {
+namespace {
+
+using test::run_program;
+using test::RunResult;
+
+// Found by `lungfish enumerate --depth 4` once its alphabet took `when (x): t = move y.value`
+// (generators/alphabet.h). A behaviour that moves a region out of a cown it holds owns that
+// region (decision 29): I17 must not call it a region "that neither came with its captures nor
+// was made by it".
+TEST(Behaviours, MovingARegionOutOfAHeldCownKeepsIsolation) {
+  RunResult r = run_program("a = Region()\nb = Cown(move a)\na = b\nwhen (a):\n"
+                            "    t = move b.value\n");
+  EXPECT_EQ(r.outcome, Outcome::Ok) << r.report();
+}
+
+// Also found by enumerate: a Pending cown (its region still open in main's LOCAL) reached by a
+// behaviour through a cown it holds. Moving its value would share the region between two LOCALs
+// (I17); a Pending cown is opaque to every thread but the one that made it (decision 28).
+TEST(Behaviours, APendingCownIsOpaqueToOtherThreads) {
+  RunResult r = run_program("a = Region()\nb = Cown(a)\nc = Cown(b)\nwhen (c):\n"
+                            "    t = move b.value\n");
+  ASSERT_EQ(r.outcome, Outcome::Rejected) << r.report();
+  EXPECT_EQ(r.machine().error()->rule, RuleId::MoveOpaque);
+  EXPECT_EQ(r.machine().error()->line, 5u);
+  // Its maker may still use it: main reads the Pending cown's value.
+  RunResult main = run_program("a = Region()\nb = Cown(a)\nx = b.value\n");
+  EXPECT_EQ(main.outcome, Outcome::Ok) << main.report();
+}
+
+} // namespace
+} // namespace lungfish
