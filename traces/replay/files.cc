@@ -114,7 +114,7 @@ std::optional<std::string> refused_when(const std::string &path, const InputErro
 }
 
 /// The runtime ran a `when` header the model's language refuses (the report's note says so):
-/// `when ():` and `when:` are the model's gap (decision 28), anything else the runtime's defect.
+/// `when ():` and `when:` are the model's gap (decision 30), anything else the runtime's defect.
 void judge_refused_when(ReplayReport &r, uint32_t line, const std::string &header) {
   std::vector<std::string> names = detail::when_names(header);
   bool plain = !names.empty(), duplicate = false;
@@ -139,7 +139,7 @@ void judge_refused_when(ReplayReport &r, uint32_t line, const std::string &heade
   if (plain && duplicate) {
     d.detail = "the runtime spawned `" + header +
                "`, which names a cown twice: the model refuses it (a behaviour names each cown "
-               "once, decision 28); the runtime makes the behaviour wait on itself and never runs "
+               "once, decision 30); the runtime makes the behaviour wait on itself and never runs "
                "it";
     d.defect = std::string(pldi27::kSelfWait);
   } else {

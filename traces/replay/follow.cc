@@ -183,7 +183,7 @@ private:
                 std::string(cown_status_name(world().heap.obj(c).status));
           if (world().heap.obj(c).status == CownStatus::Pending)
             // The runtime drops the main program's frame when it ends: what only main's
-            // variables kept open is closed then, and the cown Released (decision 29). Else
+            // variables kept open is closed then, and the cown Released (decision 31). Else
             // the runtime acquired a cown whose region is open.
             defect = std::string(main_keeps_open(c) ? pldi27::kMainKept : pldi27::kAcquirePending);
         }

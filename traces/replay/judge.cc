@@ -283,7 +283,7 @@ bool Judge::on_cycle(const Snapshot &s, const std::string &from) {
 
 void Judge::without_main(Snapshot &mine, const World &model) {
   // What only the main program's frame reaches, from a behaviour's view: the runtime freed it
-  // when main ended (decision 29); the model keeps main's frame.
+  // when main ended (decision 31); the model keeps main's frame.
   auto reach = [&](uint32_t from, uint32_t to) {
     std::set<std::string> seen;
     std::vector<std::string> work;
