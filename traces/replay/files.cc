@@ -130,7 +130,7 @@ void judge_refused_when(ReplayReport &r, uint32_t line, const std::string &heade
   if (names.empty()) {
     r.notes.push_back("line " + std::to_string(line) + ": `" + header +
                       "` (a behaviour over no cowns) is not in the model's language (decision "
-                      "28): the program was not followed");
+                      "30): the program was not followed");
     return;
   }
   Divergence d;
