@@ -245,6 +245,20 @@ std::vector<Difference> Judge::differences(size_t i, const World &model, uint32_
   std::set<std::string> runtime_paths;
   for (const auto &[key, name] : runtime_names)
     runtime_paths.insert(name);
+  // At a behaviour's start, the cowns its header names and their regions' bridges: a runtime
+  // object there that is a live model object other than the one the model has there belongs to
+  // another cown (the runtime started another behaviour than the model, or bound its cowns
+  // otherwise), even where the model does not draw that object in this behaviour's view.
+  std::set<std::string> header_paths, model_live;
+  if (s.kind == RecordedKind::Acquire) {
+    for (const std::string &n : when_names(s.stmt)) {
+      header_paths.insert("frame." + n);
+      header_paths.insert("frame." + n + ".value");
+    }
+    const State &h = model.heap;
+    for (ObjectId o = 0; o < h.object_end(); ++o)
+      if (h.is_live(o)) model_live.insert("o" + std::to_string(h.obj(o).serial));
+  }
   for (const auto &[key, name] : runtime_names) {
     if (!key.starts_with("0x") || name.starts_with("@") || name.starts_with("?")) continue;
     auto here = model_at.find(name);
@@ -255,6 +269,11 @@ std::vector<Difference> Judge::differences(size_t i, const World &model, uint32_
       if (there != model_names.end() && runtime_paths.count(there->second)) {
         swapped.push_back("identity at " + name + ": runtime " + key +
                           ", the object the model has at " + there->second);
+        continue;
+      }
+      if (header_paths.count(name) && model_live.count(known->second)) {
+        swapped.push_back("identity at " + name + ": runtime " + key +
+                          ", which is another cown's in the model");
         continue;
       }
     }

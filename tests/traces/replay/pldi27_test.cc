@@ -45,7 +45,7 @@ const fs::path kProbes = fs::path(LUNGFISH_SOURCE_DIR) / "tests/inputs/frankensc
 
 TEST(ReplayPldi27, EveryProbeGetsTheVerdictOfTheTable) {
   auto rows = read_rows(kProbes / "verdicts.tsv");
-  ASSERT_EQ(rows.size(), 18u);
+  ASSERT_EQ(rows.size(), 19u);
   std::set<std::string> named;
   for (const Row &row : rows) {
     SCOPED_TRACE(row.name + ": " + row.what);
@@ -88,6 +88,35 @@ TEST(ReplayPldi27, TheScheduleComesFromTheLog) {
   EXPECT_EQ(r.divergences[0].kind, "schedule");
   EXPECT_NE(r.divergences[0].detail.find("starts behaviour 3"), std::string::npos)
       << r.divergences[0].detail;
+}
+
+TEST(ReplayPldi27, WithoutTheLogTheChoiceIsNotKnownAndTheCownsTell) {
+  // when_loop_choice: one `when` in a loop spawns behaviour 1 on c1 and 2 on c2; the user
+  // answered 1 at the first prompt, so 2 ran first. With the log, replay starts 2 and the run is
+  // clean; without it, replay starts the earliest behaviour of that `when` (1), and the cown
+  // the runtime's frame holds is the model's other one: a finding, seen by identity alone (the
+  // two regions look alike).
+  const fs::path dir = kProbes / "when_loop_choice";
+  ReplayFiles f;
+  f.trace = (dir / "mermaid.md").string();
+  ReplayReport with_log = replay_files(f, ReplayOptions{});
+  ASSERT_EQ(with_log.inputs.size(), 3u);
+  EXPECT_TRUE(with_log.clean()) << report_to_text(with_log);
+
+  fs::path alone = fs::temp_directory_path() / ("lungfish-pldi27-" + std::to_string(getpid()));
+  fs::create_directories(alone);
+  fs::copy_file(dir / "mermaid.md", alone / "mermaid.md", fs::copy_options::overwrite_existing);
+  ReplayFiles g;
+  g.trace = (alone / "mermaid.md").string();
+  g.program = (dir / "when_loop_choice.frank").string();
+  ReplayReport without = replay_files(g, ReplayOptions{});
+  fs::remove_all(alone);
+  EXPECT_TRUE(without.followed_program);
+  ASSERT_FALSE(without.divergences.empty()) << report_to_text(without);
+  EXPECT_EQ(without.divergences[0].kind, "snapshot");
+  EXPECT_NE(without.divergences[0].detail.find("identity at frame.v"), std::string::npos)
+      << without.divergences[0].detail;
+  EXPECT_FALSE(without.divergences[0].defect) << "not a runtime defect: replay guessed";
 }
 
 TEST(ReplayPldi27, ReversedBindingIsSeenByIdentityAlone) {
