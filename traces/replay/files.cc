@@ -185,16 +185,18 @@ ReplayReport replay_files(const ReplayFiles &given, ReplayOptions options) {
   if (f.format == "frankenscript") {
     header_profile = "frankenscript";
     std::vector<uint32_t> chosen;
+    std::vector<std::vector<uint32_t>> prompts;
     if (!f.log.empty()) {
       RunSummary summary = read_run_summary(f.log);
       chosen = summary.chosen;
+      prompts = summary.prompts;
       if (f.exit_code) summary.exit_code = f.exit_code;
       options.end = runtime_end_of(summary);
       inputs.push_back(f.log + " (log, " + said(given.log) + ")");
     }
     bool died =
         options.end.kind == RuntimeEnd::Kind::Abort || options.end.kind == RuntimeEnd::Kind::Crash;
-    source = open_frankenscript_source(f.trace, died, std::move(chosen));
+    source = open_frankenscript_source(f.trace, died, std::move(chosen), std::move(prompts));
   } else {
     if (!f.log.empty())
       inputs.push_back(f.log + " (log, " + said(given.log) +

@@ -18,6 +18,7 @@
 #include "traces/replay/judge.h"
 
 #include <algorithm>
+#include <set>
 
 namespace lungfish::traces::detail {
 
@@ -86,10 +87,11 @@ public:
 
 private:
   std::unique_ptr<Machine> machine_;
-  bool stop_ = false;        // a limit was reached
-  bool lost_ = false;        // the recording no longer lines up with the program
-  uint32_t lost_since_ = 0;  // the first event not judged after that
-  bool ended_ = false;       // the runtime's run ended in a failure judged here
+  bool stop_ = false;                // a limit was reached
+  bool lost_ = false;                // the recording no longer lines up with the program
+  std::set<uint32_t> offered_early_; // behaviours whose offer as ready was judged
+  uint32_t lost_since_ = 0;          // the first event not judged after that
+  bool ended_ = false;               // the runtime's run ended in a failure judged here
   bool end_stopped_ = false; // the runtime says it stopped on purpose (a limit, its own checker)
   bool main_done_ = false;   // the model's main program ran to its end
   std::optional<RecordedStep> end_violation_; // an `end` event saying "violation"
@@ -195,6 +197,36 @@ private:
       return false;
     }
     return true;
+  }
+
+  /// The runtime offered the behaviours of step i's `ready` list (its log's prompt) when k was
+  /// chosen: each must be one the semantics lets start next, that is no behaviour spawned
+  /// before it and not finished shares a cown with it (spawn order per cown). A behaviour
+  /// offered too early is a finding whichever the user chose: the runtime would run it if asked.
+  /// (Whether its cowns are Released is not judged here: the model keeps main's frame, decision
+  /// 31, and the chosen behaviour's start judges that.)
+  void offered_ready(size_t i, uint32_t k) {
+    const RecordedStep &s = *at(i);
+    for (uint32_t b : s.ready) {
+      if (b == k || b == 0 || b >= world().threads.size() || !offered_early_.insert(b).second)
+        continue;
+      const Thread &t = world().threads[b];
+      if (t.status != ThreadStatus::Waiting) continue;
+      for (uint32_t j = 1; j < b; ++j) {
+        const Thread &e = world().threads[j];
+        if (e.status == ThreadStatus::Done) continue;
+        auto c = std::find_first_of(t.cowns.begin(), t.cowns.end(), e.cowns.begin(), e.cowns.end());
+        if (c == t.cowns.end()) continue;
+        divergence(i, "schedule",
+                   "the runtime offers behaviour " + std::to_string(b) + " (spawned at line " +
+                       std::to_string(t.spawn_line) + ") as ready while behaviour " +
+                       std::to_string(j) + " (spawned at line " + std::to_string(e.spawn_line) +
+                       "), spawned before it, shares " + machine_->describe(*c) +
+                       " with it and has not finished",
+                   std::string(pldi27::kOvertake));
+        break;
+      }
+    }
   }
 
   /// A behaviour that has not started and acquires one cown twice (through two names of it), if
@@ -478,6 +510,7 @@ private:
           lose(i);
           break;
         }
+        offered_ready(i, k);
         // FrankenScript draws the behaviour's fresh frame: its cowns bound, nothing captured.
         if (s.snapshot && compare(i, world(), k)) lose(i);
         break;

@@ -61,8 +61,10 @@ uint32_t new_behaviour(std::string_view h, bool *ready) {
 
 class FrankenScriptSource : public StepSource {
 public:
-  FrankenScriptSource(const std::string &path, bool tolerate_cut, std::vector<uint32_t> chosen)
-      : reader_(path), path_(path), tolerate_cut_(tolerate_cut), chosen_(std::move(chosen)) {}
+  FrankenScriptSource(const std::string &path, bool tolerate_cut, std::vector<uint32_t> chosen,
+                      std::vector<std::vector<uint32_t>> prompts)
+      : reader_(path), path_(path), tolerate_cut_(tolerate_cut), chosen_(std::move(chosen)),
+        prompts_(std::move(prompts)) {}
   bool next(RecordedStep &r) override {
     if (!read(r)) return false;
     behaviours(r);
@@ -111,6 +113,7 @@ public:
     }
     if (r.kind == RecordedKind::Statement && detail::is_when_header(r.stmt) &&
         r.marker == FlowMarker::Enter) {
+      if (choice_ < prompts_.size()) r.ready = prompts_[choice_];
       uint32_t k = pick(r.line);
       r.kind = RecordedKind::Acquire;
       r.behaviour = r.thread = current_ = k;
@@ -202,7 +205,8 @@ private:
   std::string path_;
   bool tolerate_cut_;
   bool cut_ = false;
-  std::vector<uint32_t> chosen_; // the behaviour chosen at each prompt (0: not known)
+  std::vector<uint32_t> chosen_;               // the behaviour chosen at each prompt (0: not known)
+  std::vector<std::vector<uint32_t>> prompts_; // the behaviours listed at each prompt
   size_t choice_ = 0;
   uint32_t current_ = 0; // the thread running: 0 (main) or the behaviour last entered
   std::string creating_; // the header of the `when` being spawned
@@ -272,8 +276,10 @@ private:
 
 std::unique_ptr<StepSource> open_frankenscript_source(const std::string &mermaid_path,
                                                       bool tolerate_cut,
-                                                      std::vector<uint32_t> chosen) {
-  return std::make_unique<FrankenScriptSource>(mermaid_path, tolerate_cut, std::move(chosen));
+                                                      std::vector<uint32_t> chosen,
+                                                      std::vector<std::vector<uint32_t>> prompts) {
+  return std::make_unique<FrankenScriptSource>(mermaid_path, tolerate_cut, std::move(chosen),
+                                               std::move(prompts));
 }
 
 std::unique_ptr<StepSource> open_native_source(const std::string &path, std::string *profile) {
@@ -329,7 +335,7 @@ std::string frankenscript_run_outcome(const std::string &path, const std::string
 
 std::vector<RecordedStep> read_frankenscript_steps(const std::string &path,
                                                    std::string *runtime_outcome) {
-  FrankenScriptSource source(path, false, {});
+  FrankenScriptSource source(path, false, {}, {});
   std::vector<RecordedStep> out;
   RecordedStep r;
   while (source.next(r))

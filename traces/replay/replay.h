@@ -48,8 +48,11 @@ struct RecordedStep {
   std::string stmt;       // the statement text without its marker
   FlowMarker marker = FlowMarker::None;
   RecordedKind kind = RecordedKind::Statement;
-  uint32_t thread = 0;        // who ran it: 0 = the main program, k = the k-th behaviour spawned
-  uint32_t behaviour = 0;     // Spawn / Acquire / Release: which behaviour
+  uint32_t thread = 0;    // who ran it: 0 = the main program, k = the k-th behaviour spawned
+  uint32_t behaviour = 0; // Spawn / Acquire / Release: which behaviour
+  /// Acquire: the behaviours the runtime offered as ready when this one was chosen (its log's
+  /// prompt), the chosen one among them; empty if not known.
+  std::vector<uint32_t> ready;
   std::string outcome = "ok"; // "ok", an error code, "abort", "leak", "crash"
   std::string detail;         // the runtime's own error text, if any
   std::optional<Snapshot> snapshot;
@@ -143,10 +146,12 @@ public:
 /// Opens a FrankenScript mermaid.md as a stream of steps. With `tolerate_cut` (the log says the
 /// runtime died), an unfinished last diagram ends the stream instead of being an error.
 /// `chosen`: the behaviour chosen at each of the runtime's prompts (RunSummary::chosen), which
-/// says which behaviour each `(Enter)` of a `when` starts.
-std::unique_ptr<StepSource> open_frankenscript_source(const std::string &mermaid_path,
-                                                      bool tolerate_cut = false,
-                                                      std::vector<uint32_t> chosen = {});
+/// says which behaviour each `(Enter)` of a `when` starts; `prompts`: the behaviours listed as
+/// ready at each (RunSummary::prompts), given to the `(Enter)` as RecordedStep::ready.
+std::unique_ptr<StepSource>
+open_frankenscript_source(const std::string &mermaid_path, bool tolerate_cut = false,
+                          std::vector<uint32_t> chosen = {},
+                          std::vector<std::vector<uint32_t>> prompts = {});
 /// Opens a native trace as a stream of steps; `profile` gets the header's profile.
 std::unique_ptr<StepSource> open_native_source(const std::string &path, std::string *profile);
 /// The outcome a FrankenScript run ended with, from NAME.out beside the mermaid.md ("ok" if none).
