@@ -98,6 +98,16 @@ ReplayFiles find_replay_files(ReplayFiles f) {
 
 namespace {
 
+/// True if the recording at `path` ends inside a diagram: the runtime died while drawing it.
+bool recording_cut(const std::string &path) {
+  try {
+    read_frankenscript_steps(path, nullptr);
+  } catch (const InputError &e) {
+    return e.detail.starts_with("unexpected end of file");
+  }
+  return false;
+}
+
 /// The `when` header at the line where parsing `path` failed, if the error is in one.
 std::optional<std::string> refused_when(const std::string &path, const InputError &e) {
   std::ifstream in(path, std::ios::binary);
@@ -193,6 +203,14 @@ ReplayReport replay_files(const ReplayFiles &given, ReplayOptions options) {
       if (f.exit_code) summary.exit_code = f.exit_code;
       options.end = runtime_end_of(summary);
       inputs.push_back(f.log + " (log, " + said(given.log) + ")");
+    }
+    if (options.end.kind == RuntimeEnd::Kind::Error && recording_cut(f.trace)) {
+      // The runtime reported an error, then died while drawing its diagram (pldi27 after a
+      // behaviour fails to start): the error is not how the run ended.
+      options.end.kind = RuntimeEnd::Kind::Crash;
+      options.end.text =
+          "it printed `Error: " + options.end.text.substr(0, options.end.text.find('\n')) +
+          "`, then stopped inside that step's diagram";
     }
     bool died =
         options.end.kind == RuntimeEnd::Kind::Abort || options.end.kind == RuntimeEnd::Kind::Crash;

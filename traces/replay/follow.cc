@@ -625,7 +625,7 @@ private:
         return;
       case RuntimeEnd::Kind::Crash:
         report_.runtime_outcome = "crash";
-        died(i, "died without an error or its end-of-run check (killed by a signal?)", end.text, 0);
+        died(i, "died before its end-of-run check (killed by a signal?)", end.text, 0);
         return;
       case RuntimeEnd::Kind::Error:
         // The log names an error the recording has no step for (a cut recording).

@@ -136,6 +136,39 @@ TEST(ReplayPldi27, WithoutTheLogTheChoiceIsNotKnownAndTheCownsTell) {
   EXPECT_FALSE(without.divergences[0].defect) << "not a runtime defect: replay guessed";
 }
 
+TEST(ReplayPldi27, AnErrorThenACutDiagramIsACrash) {
+  // pldi27 can die while drawing the diagram of the error it has just printed (a use after free
+  // found by `diff`, exit 139). The log then ends with `Error: ...` and no exit code is kept:
+  // the cut recording says the runtime died; that is a finding, not an unreadable recording.
+  const fs::path dir = kProbes / "when_error_in_body";
+  fs::path cut = fs::temp_directory_path() / ("lungfish-pldi27-cut-" + std::to_string(getpid()));
+  fs::create_directories(cut);
+  fs::copy_file(dir / "when_error_in_body.out", cut / "when_error_in_body.out",
+                fs::copy_options::overwrite_existing);
+  fs::copy_file(dir / "when_error_in_body.frank", cut / "when_error_in_body.frank",
+                fs::copy_options::overwrite_existing);
+  {
+    std::ifstream in(dir / "mermaid.md");
+    std::ofstream out(cut / "mermaid.md");
+    std::string line;
+    for (int n = 1; n <= 190 && std::getline(in, line); ++n) // inside the error's diagram
+      out << line << "\n";
+  }
+  ReplayFiles f;
+  f.trace = (cut / "mermaid.md").string();
+  ReplayReport r = replay_files(f, ReplayOptions{});
+  fs::remove_all(cut);
+  EXPECT_EQ(r.runtime_outcome, "crash") << report_to_text(r);
+  ASSERT_FALSE(r.divergences.empty()) << report_to_text(r);
+  EXPECT_NE(r.divergences.back().detail.find("it printed `Error: the field `missing`"),
+            std::string::npos)
+      << r.divergences.back().detail;
+
+  // The whole recording: the error is how the run ended, as the table says.
+  f.trace = (dir / "mermaid.md").string();
+  EXPECT_EQ(replay_files(f, ReplayOptions{}).runtime_outcome, "E_UNDEFINED");
+}
+
 TEST(ReplayPldi27, ReversedBindingIsSeenByIdentityAlone) {
   // Two empty regions: the snapshots are equal up to renaming; only the bridges' addresses say
   // that the runtime bound c1 to c2's cown.
