@@ -270,13 +270,35 @@ size_t region_to_cown_edges(const World &w) {
   return n;
 }
 
+namespace {
+/// True if the statement from `before` to `after` moved into a region a LOCAL object with an
+/// edge (a field or its prototype) to a cown: a pulled graph that reaches a cown.
+bool pulled_a_cown_edge(const World &before, const World &after) {
+  const State &b = before.heap, &h = after.heap;
+  auto cown = [&](ObjectId t) {
+    return t != kNone && h.is_live(t) && h.obj(t).kind == ObjectKind::Cown;
+  };
+  for (ObjectId o = 1; o < h.object_end() && o < b.object_end(); ++o) {
+    if (!h.is_live(o) || !h.obj(o).loc.is_region() || !b.is_live(o) ||
+        b.obj(o).serial != h.obj(o).serial || !b.obj(o).loc.is_local())
+      continue;
+    if (cown(h.obj(o).proto)) return true;
+    for (const Field &f : h.obj(o).fields)
+      if (cown(f.value)) return true;
+  }
+  return false;
+}
+} // namespace
+
 std::optional<std::string> classify_spurious(const std::string &text, const World &before,
                                              const World &after) {
   // docs/semantics.md 9: a pulled graph that reaches a cown is refused with the pull's text,
   // although the model (and a direct store) accepts it: the statement gave region objects new cown
-  // edges.
+  // edges, or moved into a region a LOCAL object with one (where it replaced such an edge, the
+  // count stays the same: `r.h = x.f` then `r.h = x`).
   if (text.find("Cannot reference an object from another region") != std::string::npos &&
-      region_to_cown_edges(after) > region_to_cown_edges(before))
+      (region_to_cown_edges(after) > region_to_cown_edges(before) ||
+       pulled_a_cown_edge(before, after)))
     return kPullCown;
   // The bridge test by prototype: a bridge whose prototype is no longer [RegionObject].
   if (has(text, "since it already has a parent") || has(text, "is not a region")) {
