@@ -334,6 +334,25 @@ void Judge::without_main(Snapshot &mine, const World &model) {
     if ((o.loc.kind == LocKind::Imm || (o.loc.kind == LocKind::Local && o.loc.name == "0")) &&
         !o.is_global && o.kind != SnapKind::Frame && !others.count(o.key) && on_cycle(mine, o.key))
       work.push_back(o.key);
+  // (a cown on a cycle through its own region, `r.g = Cown(r)`: the bridge and the cown count
+  // each other, and a region is collected only when its bridge's count drops to zero)
+  for (const std::string &k : gone)
+    if (const SnapObject *o = mine.find(k); o && o->kind == SnapKind::Cown) {
+      std::set<std::string> seen;
+      std::vector<std::string> next{k};
+      bool back = false;
+      while (!next.empty() && !back) {
+        const SnapObject *n = mine.find(next.back());
+        next.pop_back();
+        if (!n) continue;
+        for (const SnapField &f : n->fields)
+          if (f.target && gone.count(*f.target)) {
+            back = back || *f.target == k;
+            if (seen.insert(*f.target).second) next.push_back(*f.target);
+          }
+      }
+      if (back) work.push_back(k);
+    }
   // (with what such a cycle reaches)
   while (!work.empty()) {
     std::string k = std::move(work.back());
