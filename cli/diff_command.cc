@@ -21,6 +21,7 @@ struct DiffOptions {
   bool json = false;
   bool seed_given = false;
   std::string keep;
+  bool when = false;
 };
 
 /// Generates programs, runs them on the runtime and replays its output; exit 1 on any
@@ -37,6 +38,7 @@ int diff_command(const DiffOptions &o) {
   c.seed = o.seed_given ? o.seed : std::random_device{}();
   c.jobs = o.jobs;
   c.keep_all = o.keep;
+  c.behaviours = o.when;
   try {
     traces::DiffResult r =
         traces::run_diff(c, [](uint64_t seed) { std::cout << "seed=" << seed << std::endl; });
@@ -75,6 +77,10 @@ void add_diff_command(CLI::App &app, Handler &handler) {
                   "runtime's log prog.out, its recording), with DIR/index.tsv saying what diff "
                   "found in each; `lungfish replay DIR/NNNNNN/mermaid.md` replays one")
       ->type_name("DIR");
+  sub->add_flag(
+      "--when", o->when,
+      "Programs with behaviours (FrankenScript's pldi27 branch): each has a `when`; the "
+      "runtime's prompts are answered from schedule.txt, a schedule derived from the seed");
   sub->add_flag("--json", o->json, "Print one JSON object (docs/json-output.md)");
   sub->callback([o, seed, &handler] {
     o->seed_given = seed->count() > 0;

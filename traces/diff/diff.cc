@@ -2,6 +2,7 @@
 #include "traces/cpython/steps.h"
 #include "traces/replay/defects.h"
 
+#include "generators/ast_build.h"
 #include "generators/emit.h"
 #include "generators/program_gen.h"
 #include "generators/python_gen.h"
@@ -27,6 +28,7 @@
 #include <set>
 #include <sstream>
 #include <stdexcept>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <thread>
 #include <unistd.h>
@@ -64,13 +66,19 @@ bool is_python(const DiffConfig &c) {
   return c.runtime == "cpython";
 }
 
-/// The program as source for the runtime, nullopt if it has no such form.
+/// The program as source for the runtime, nullopt if it has no such form. FrankenScript with
+/// behaviours (pldi27) writes `when` as the model does; a bare `move` is a syntax error there too.
 std::optional<std::string> emit_for(const DiffConfig &c, const Program &p) {
-  return is_python(c) ? gen::emit_python(p) : gen::emit_frankenscript(p);
+  if (is_python(c)) return gen::emit_python(p);
+  if (c.behaviours)
+    return gen::has_non_call_expression_statement(p.body) ? std::nullopt
+                                                          : std::optional(print_program(p));
+  return gen::emit_frankenscript(p);
 }
 
 /// Program i of the campaign: the first of a few derived seeds whose program the runtime's
-/// emitter accepts (FrankenScript: no `when`; CPython: inside the subset).
+/// emitter accepts (FrankenScript: no `when`; CPython: inside the subset); with behaviours, the
+/// first that has a `when`.
 /// CPython: a program of the Python generator (generators/python_gen.h) of 10 to 30 statements.
 size_t python_size(uint64_t s) {
   return 10 + static_cast<size_t>(s % 21);
@@ -79,13 +87,19 @@ size_t python_size(uint64_t s) {
 std::optional<Program> campaign_program(const DiffConfig &c, uint64_t index) {
   Profile profile = is_python(c) ? Profile::Cpython : Profile::Frankenscript;
   uint64_t s = gen::derive_seed(c.seed, index);
-  for (int attempt = 0; attempt < 16; ++attempt) {
+  int attempts = c.behaviours ? 256 : 16;
+  for (int attempt = 0; attempt < attempts; ++attempt) {
     Program p = is_python(c) ? gen::generate_python_program(s, python_size(s))
                              : gen::generate_program(s, c.max_size, gen::Family::Biased, profile);
-    if (!p.body.empty() && emit_for(c, p)) return p;
+    if (!p.body.empty() && (!c.behaviours || gen::has_when(p.body)) && emit_for(c, p)) return p;
     s = gen::derive_seed(s, static_cast<uint64_t>(attempt) + 1);
   }
   return std::nullopt;
+}
+
+/// The seed of program i's schedule (its answers to the runtime's prompts).
+uint64_t schedule_seed(const DiffConfig &c, uint64_t index) {
+  return gen::derive_seed(gen::derive_seed(c.seed, index), 0x5c4edu);
 }
 
 std::string shell_quote(const std::string &s) {
@@ -166,17 +180,28 @@ std::string write_frankenscript_log(const std::string &dir, const RuntimeRun &ru
 /// Runs `source` in a fresh directory and replays what the runtime wrote: for FrankenScript the
 /// recording with its log and the program, as `lungfish replay DIR/mermaid.md` does, so that the
 /// statement it failed or died in is judged.
-Probe probe(const DiffConfig &c, const std::vector<std::string> &argv, const std::string &source) {
+Probe probe(const DiffConfig &c, const std::vector<std::string> &argv, const std::string &source,
+            uint64_t schedule = 0) {
   Probe pr;
   std::string dir = make_temp_dir();
   std::string prog = dir + (is_python(c) ? "/prog.py" : "/prog.frank");
   write_file_text(prog, source);
-  pr.run = run_runtime(argv, dir, prog, c.timeout_seconds);
+  std::string answers;
+  if (c.behaviours) {
+    answers = dir + "/schedule.txt";
+    write_file_text(answers, schedule_answers(schedule));
+  }
+  pr.run = run_runtime(argv, dir, prog, c.timeout_seconds, answers, c.max_output_bytes);
   switch (pr.run.end) {
     case RuntimeRun::End::TimedOut:
       pr.crashed = true;
       pr.crash_reason =
           "timeout after " + std::to_string(static_cast<long>(c.timeout_seconds)) + " s";
+      return pr;
+    case RuntimeRun::End::OutputCapped:
+      pr.crashed = true;
+      pr.crash_reason = "output over " + std::to_string(c.max_output_bytes >> 20) +
+                        " MB (killed; a prompt asked for ever?)";
       return pr;
     case RuntimeRun::End::Signaled:
       pr.crashed = true;
@@ -299,6 +324,7 @@ std::string reproduce_command(const DiffConfig &c, const std::vector<std::string
   std::string cmd = "cd " + shell_quote(run.dir) + " &&";
   for (const auto &a : argv)
     cmd += " " + shell_quote(a == "{file}" ? run.program_path : a);
+  if (c.behaviours) cmd += " < schedule.txt"; // the schedule: the answers to its prompts
   if (is_python(c))
     cmd += " > trace.jsonl && lungfish replay --format native trace.jsonl";
   else // as a user runs it: the log and the program beside the recording
@@ -323,8 +349,17 @@ std::vector<std::string> split_command(const std::string &cmd) {
   return out;
 }
 
+std::string schedule_answers(uint64_t seed, size_t count) {
+  gen::Rng rng(seed);
+  std::string out;
+  for (size_t i = 0; i < count; ++i)
+    out += std::to_string(rng.chance(1, 2) ? 0 : rng.below(3)) + "\n";
+  return out;
+}
+
 RuntimeRun run_runtime(const std::vector<std::string> &argv_template, const std::string &dir,
-                       const std::string &program_path, double timeout_seconds) {
+                       const std::string &program_path, double timeout_seconds,
+                       const std::string &stdin_path, uint64_t max_output_bytes) {
   RuntimeRun r;
   r.dir = dir;
   r.program_path = program_path;
@@ -340,7 +375,7 @@ RuntimeRun run_runtime(const std::vector<std::string> &argv_template, const std:
   // Everything the child needs is prepared before fork: only async-signal-safe calls after it.
   int out_fd = ::open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   int err_fd = ::open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  int null_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+  int null_fd = ::open(stdin_path.empty() ? "/dev/null" : stdin_path.c_str(), O_RDONLY | O_CLOEXEC);
   int exec_pipe[2] = {-1, -1}; // closed by a successful exec; carries errno otherwise
   if (out_fd < 0 || err_fd < 0 || null_fd < 0 || pipe2(exec_pipe, O_CLOEXEC) != 0)
     throw std::runtime_error("cannot create output files in " + dir);
@@ -375,17 +410,23 @@ RuntimeRun run_runtime(const std::vector<std::string> &argv_template, const std:
     pid_t w = waitpid(pid, &status, WNOHANG);
     if (w == pid) break;
     if (w < 0 && errno != EINTR) break;
-    if (std::chrono::steady_clock::now() >= deadline) {
+    bool capped = false;
+    if (max_output_bytes) {
+      struct stat st {};
+      capped = ::stat(out_path.c_str(), &st) == 0 &&
+               static_cast<uint64_t>(st.st_size) > max_output_bytes;
+    }
+    if (capped || std::chrono::steady_clock::now() >= deadline) {
       kill(-pid, SIGKILL);
       kill(pid, SIGKILL);
       waitpid(pid, &status, 0);
-      r.end = RuntimeRun::End::TimedOut;
+      r.end = capped ? RuntimeRun::End::OutputCapped : RuntimeRun::End::TimedOut;
       break;
     }
     std::this_thread::sleep_for(pause);
     if (pause < std::chrono::milliseconds(10)) pause *= 2;
   }
-  if (r.end != RuntimeRun::End::TimedOut) {
+  if (r.end != RuntimeRun::End::TimedOut && r.end != RuntimeRun::End::OutputCapped) {
     if (WIFSIGNALED(status)) {
       r.end = RuntimeRun::End::Signaled;
       r.status = WTERMSIG(status);
@@ -441,7 +482,7 @@ void shrink_signal_crashes(const DiffConfig &c, const std::vector<std::string> &
       auto src = emit_for(c, cand);
       if (!src) return false;
       ++runs;
-      Probe pr = probe(c, argv, *src);
+      Probe pr = probe(c, argv, *src, schedule_seed(c, cr.index));
       remove_dir(pr.run.dir);
       return pr.crashed && pr.run.end == RuntimeRun::End::Signaled &&
              crash_kind(pr.crash_reason) == kind;
@@ -450,7 +491,7 @@ void shrink_signal_crashes(const DiffConfig &c, const std::vector<std::string> &
     cr.shrunk = *emit_for(c, small);
     cr.shrunk_statements = gen::python_statements(small);
     cr.shrink_runs = runs;
-    Probe last = probe(c, argv, cr.shrunk); // its directory is the reproduction's
+    Probe last = probe(c, argv, cr.shrunk, schedule_seed(c, cr.index)); // the reproduction's
     cr.shrunk_reproduce = reproduce_command(c, argv, last.run);
     if (!c.keep_dirs) remove_dir(last.run.dir);
   }
@@ -483,7 +524,7 @@ void keep_run(const DiffConfig &c, uint64_t i, const Probe &pr) {
                                           "\n### --- combined stdout+stderr follows ---\n" +
                                           read_file_text(pr.run.dir + "/prog.out"));
   }
-  for (const char *name : {"prog.frank", "prog.py", "mermaid.md", "trace.jsonl"})
+  for (const char *name : {"prog.frank", "prog.py", "mermaid.md", "trace.jsonl", "schedule.txt"})
     if (fs::exists(pr.run.dir + "/" + name)) {
       fs::copy_file(pr.run.dir + "/" + name, to + "/" + name, fs::copy_options::overwrite_existing,
                     ec);
@@ -532,7 +573,7 @@ DiffResult run_diff(const DiffConfig &c, const std::function<void(uint64_t)> &on
         for (const auto &[feature, n] : gen::python_features(s, python_size(s)))
           if (n) ++result.generated[feature];
       }
-      Probe pr = probe(c, argv, source);
+      Probe pr = probe(c, argv, source, schedule_seed(c, i));
       ++ran;
       if (!c.keep_all.empty() && pr.run.end != RuntimeRun::End::ExecFailed) keep_run(c, i, pr);
       std::lock_guard<std::mutex> lock(mu);
@@ -606,7 +647,7 @@ DiffResult run_diff(const DiffConfig &c, const std::function<void(uint64_t)> &on
       auto src = emit_for(c, cand);
       if (!src) return false;
       ++runs;
-      Probe pr = probe(c, argv, *src);
+      Probe pr = probe(c, argv, *src, schedule_seed(c, smallest->index));
       remove_dir(pr.run.dir);
       return !pr.crashed && pr.finding && *pr.finding == key;
     };
@@ -614,7 +655,8 @@ DiffResult run_diff(const DiffConfig &c, const std::function<void(uint64_t)> &on
     g.shrink_runs = runs;
     g.program = *emit_for(c, small);
     g.statements = gen::python_statements(small);
-    Probe last = probe(c, argv, g.program); // rerun once: its directory is the reproduction's
+    // Rerun once: its directory is the reproduction's.
+    Probe last = probe(c, argv, g.program, schedule_seed(c, smallest->index));
     g.detail = last.detail;
     g.reproduce = reproduce_command(c, argv, last.run);
     if (!c.keep_dirs) remove_dir(last.run.dir);

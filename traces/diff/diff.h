@@ -41,11 +41,19 @@ struct DiffConfig {
   // runtime's aborts are findings. The CI test turns it on because the model's own
   // `run --show mermaid` writes the model's error texts, not FrankenScript's.
   bool ignore_unmapped_errors = false;
+  // Behaviours (FrankenScript's pldi27 branch): every program has a `when`, and the runtime's
+  // question "which ready behaviour runs next?" is answered from `schedule.txt`, a list of
+  // choices derived from the seed and the program's index, fed on its stdin (the runtime asks on
+  // stdin and loops for ever at its end). Replay recovers the choices from the log.
+  bool behaviours = false;
+  // Output above this many bytes (stdout) kills the run, reported as a crash: a runtime prompting
+  // for ever, or looping while it prints.
+  uint64_t max_output_bytes = 64u << 20;
 };
 
 /// How one run of the runtime ended.
 struct RuntimeRun {
-  enum class End { Exited, Signaled, TimedOut, ExecFailed };
+  enum class End { Exited, Signaled, TimedOut, OutputCapped, ExecFailed };
   End end = End::Exited;
   int status = 0; // exit code or signal number
   std::string dir;
@@ -54,10 +62,16 @@ struct RuntimeRun {
   bool mermaid_from_stdout = false; // no mermaid.md was written: stdout was saved as one
 };
 
-/// Runs `argv_template` (the {file} token replaced by `program_path`) in `dir` with a timeout;
-/// stdout and stderr go to files in `dir`. No shell.
+/// Runs `argv_template` (the {file} token replaced by `program_path`) in `dir` with a timeout
+/// and a cap on its stdout (0: none); stdout and stderr go to files in `dir`, stdin comes from
+/// `stdin_path` ("" = /dev/null). No shell.
 RuntimeRun run_runtime(const std::vector<std::string> &argv_template, const std::string &dir,
-                       const std::string &program_path, double timeout_seconds);
+                       const std::string &program_path, double timeout_seconds,
+                       const std::string &stdin_path = "", uint64_t max_output_bytes = 0);
+
+/// The answers fed to a runtime that asks which ready behaviour runs next: `count` lines of
+/// choices derived from `seed`, mostly 0 and 1 (an answer past the ready list is asked again).
+std::string schedule_answers(uint64_t seed, size_t count = 4096);
 
 /// Splits --cmd on whitespace; throws std::invalid_argument if empty or without {file}.
 std::vector<std::string> split_command(const std::string &cmd);

@@ -22,6 +22,8 @@ using mermaid_format::kHeader;
 using mermaid_format::kOpen;
 constexpr uint64_t kMaxId = 100'000'000, kMaxCount = 0xFFFFFFFFull;
 constexpr size_t kMaxMessage = 1u << 20;
+// A scheduler step: `### <heading>`, FrankenScript's diagram header, this one node, its footer.
+constexpr string_view kSchedule = "### ", kSchedulerNode = "  id0(Scheduler):::immutable";
 
 enum class Shape : uint8_t { Plain, Cown, Bridge, Round };
 enum class Phase : uint8_t { Nodes, Regions, Overlays };
@@ -57,8 +59,8 @@ bool is_digit(char c) {
 } // namespace
 
 std::string_view step_kind_name(StepKind k) {
-  static constexpr std::array<string_view, 8> kNames = {"Line",   "Error", "Internal",  "Builtin",
-                                                        "Cycles", "Leak",  "MergeSame", "Other"};
+  static constexpr std::array<string_view, 9> kNames = {
+      "Line", "Error", "Internal", "Builtin", "Cycles", "Leak", "MergeSame", "Schedule", "Other"};
   return kNames[static_cast<size_t>(k)];
 }
 
@@ -161,6 +163,7 @@ struct MermaidReader::Impl {
 
   std::string unescape(string_view esc, size_t col, const char *where);
   bool next_step(MermaidStep &out);
+  bool schedule_step(MermaidStep &out);
   void read_message(MermaidStep &out);
   void classify(MermaidStep &out);
   bool body_line();
@@ -200,7 +203,8 @@ bool MermaidReader::Impl::next_step(MermaidStep &out) {
   if (!src.next(l)) return false;
   check_bytes();
   step_line = src.lineno();
-  if (!l.starts_with(kOpen)) fail(1, "expected `<pre><code>` starting a step");
+  if (l.starts_with(kSchedule)) return schedule_step(out);
+  if (!l.starts_with(kOpen)) fail(1, "expected `<pre><code>` or `### ` starting a step");
   out = MermaidStep{};
   out.index = ++steps;
   out.file_line = step_line;
@@ -232,6 +236,23 @@ bool MermaidReader::Impl::next_step(MermaidStep &out) {
     if (t < nodes.size() && (nodes[t].shape == Shape::Bridge || nodes[t].current_bridge))
       out.error_target_is_bridge = true;
   build(out);
+  return true;
+}
+
+// A scheduler step (FrankenScript's behaviours): a `### ` heading, then the scheduler's diagram,
+// which is one fixed node. The heading is the message; the step has no heap.
+bool MermaidReader::Impl::schedule_step(MermaidStep &out) {
+  out = MermaidStep{};
+  out.index = ++steps;
+  out.file_line = step_line;
+  out.message.assign(l.substr(kSchedule.size()));
+  if (out.message.empty()) fail(5, "expected a heading after `### `");
+  out.kind = StepKind::Schedule;
+  for (size_t i = 0; i + 1 < kHeader.size(); ++i)
+    expect_exact(kHeader[i]);
+  expect_exact(kSchedulerNode);
+  for (string_view f : kFooter)
+    expect_exact(f);
   return true;
 }
 

@@ -35,7 +35,19 @@
 
 namespace lungfish::traces {
 
-enum class StepKind : uint8_t { Line, Error, Internal, Builtin, Cycles, Leak, MergeSame, Other };
+/// Schedule: a scheduler step (`### New behavior `Behavior_K` is ready`, `### Current Schedule:`)
+/// of a FrankenScript with behaviours; its message is the heading, it has no heap.
+enum class StepKind : uint8_t {
+  Line,
+  Error,
+  Internal,
+  Builtin,
+  Cycles,
+  Leak,
+  MergeSame,
+  Schedule,
+  Other
+};
 /// "Line", "Error", ...
 std::string_view step_kind_name(StepKind k);
 
@@ -54,7 +66,7 @@ struct MermaidStep {
   uint32_t line = 0; // Line steps: N
   std::string stmt;  // Line steps: the statement text without the marker ("if x: ")
   FlowMarker marker = FlowMarker::None;
-  bool flat_regions = false; // drawn after pragma_mermaid_draw_regions_nested(False)
+  bool flat_regions = false;           // drawn after pragma_mermaid_draw_regions_nested(False)
   bool error_target_is_bridge = false; // an error edge (`| ERROR |`, or restyled red) points at
                                        // a bridge
   Snapshot snapshot;
@@ -93,6 +105,15 @@ struct RunSummary {
   std::string abort_text;       // the line that says so ("" if only the exit code does)
   bool finished = false;        // the runtime reached its end-of-run leak check
   bool truncated = false;       // the log's last line has no newline (cut by a crash)
+  /// A FrankenScript with behaviours asks on stdin which ready behaviour runs next, printing
+  /// `Available behaviors:`, `- I: Behavior_K` lines and a `> ` prompt: one entry per choice made
+  /// (a prompt repeated after an invalid answer is one), the K of each listed behaviour in order.
+  std::vector<std::vector<uint32_t>> prompts;
+  /// The behaviour chosen at each prompt, recovered from the lists: the one listed at a prompt
+  /// and not at the next (the chosen one leaves the ready list, new ones are only added); at the
+  /// last prompt, the only one listed. 0 where the log cannot tell (the last prompt listed
+  /// several and the run ended in the chosen behaviour).
+  std::vector<uint32_t> chosen;
   /// Ended without an error, an abort or the end-of-run check: killed (a signal) or cut short.
   bool crashed() const { return !finished && !abort && error_text.empty(); }
 };

@@ -8,6 +8,8 @@
 #include "traces/formats/line_source.h"
 #include "traces/formats/mermaid_reader.h"
 
+#include <algorithm>
+
 namespace lungfish::traces {
 
 namespace {
@@ -21,6 +23,21 @@ bool is_abort_line(std::string_view l) {
          l.find("assert fail") != std::string_view::npos || l.starts_with("terminate called") ||
          l.find("still has references") != std::string_view::npos || l == "Aborted" ||
          l.starts_with("Aborted (core dumped)") || l.starts_with("Segmentation fault");
+}
+/// K of a listed `- I: Behavior_K` line; nullopt if the line is not one.
+std::optional<uint32_t> behaviour_of_listing(std::string_view l) {
+  size_t p = 2;
+  while (p < l.size() && is_digit(l[p]))
+    ++p;
+  constexpr std::string_view kName = ": Behavior_";
+  if (p == 2 || l.substr(p, kName.size()) != kName) return std::nullopt;
+  p += kName.size();
+  uint64_t k = 0;
+  size_t start = p;
+  for (; p < l.size() && is_digit(l[p]) && p - start < 9; ++p)
+    k = k * 10 + static_cast<uint64_t>(l[p] - '0');
+  if (p == start || p != l.size() || k == 0) return std::nullopt;
+  return static_cast<uint32_t>(k);
 }
 } // namespace
 
@@ -56,7 +73,24 @@ RunSummary read_run_summary(const std::string &path) {
   }
   bool in_error = false;
   bool first = true;
+  bool listing = false; // inside an `Available behaviors:` list
   for (; first || src.next(l); first = false) {
+    // The prompt `> ` has no newline: what the runtime prints next (a re-prompt, the chosen
+    // behaviour's first line) follows it on the same line.
+    while (l.starts_with("> "))
+      l.remove_prefix(2);
+    if (l == "Available behaviors:") {
+      listing = true;
+      out.prompts.emplace_back();
+      continue;
+    }
+    if (listing && l.starts_with("- ")) {
+      if (auto k = behaviour_of_listing(l)) {
+        out.prompts.back().push_back(*k);
+        continue;
+      }
+    }
+    listing = false;
     if (in_error) {
       if (l.starts_with("Destroying region: ") || is_abort_line(l))
         in_error = false;
@@ -80,6 +114,21 @@ RunSummary read_run_summary(const std::string &path) {
     }
   }
   out.truncated = src.truncated();
+  // A prompt repeated after an invalid answer lists the same behaviours: one choice.
+  std::erase_if(out.prompts, [](const std::vector<uint32_t> &p) { return p.empty(); });
+  out.prompts.erase(std::unique(out.prompts.begin(), out.prompts.end()), out.prompts.end());
+  for (size_t i = 0; i < out.prompts.size(); ++i) {
+    const auto &now = out.prompts[i];
+    uint32_t chosen = 0;
+    if (i + 1 < out.prompts.size()) {
+      const auto &next = out.prompts[i + 1];
+      for (uint32_t k : now)
+        if (std::find(next.begin(), next.end(), k) == next.end()) chosen = k;
+    } else if (now.size() == 1) {
+      chosen = now.front();
+    }
+    out.chosen.push_back(chosen);
+  }
   if (out.exit_code && (*out.exit_code >= 128 || *out.exit_code < 0)) out.abort = true;
   return out;
 }

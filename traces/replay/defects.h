@@ -18,6 +18,27 @@ namespace lungfish::traces {
 /// Every defect name replay can report, in docs/semantics.md 9 order.
 const std::vector<std::string> &known_defects();
 
+/// The defects of FrankenScript's behaviours (branch pldi27), in docs/differential-testing.md
+/// order ("pldi27: its `when`"); the last is the model's own gap, named so that a campaign
+/// groups it rather than calling it new.
+namespace pldi27 {
+inline constexpr std::string_view kReversed = "when binds its cowns in reverse (pldi27)";
+inline constexpr std::string_view kOvertake =
+    "behaviour overtakes an earlier one on its cown (pldi27)";
+inline constexpr std::string_view kSelfWait = "when (c, c) waits on itself (pldi27)";
+inline constexpr std::string_view kHeaderNames =
+    "when acquires only the names of its header (pldi27)";
+inline constexpr std::string_view kNoCaptures = "behaviour body captures no variables (pldi27)";
+inline constexpr std::string_view kLateNotCown =
+    "when checks its cowns only when the behaviour starts (pldi27)";
+inline constexpr std::string_view kReleaseOpen = "cown released while its region is open (pldi27)";
+inline constexpr std::string_view kAcquirePending =
+    "behaviour starts on a cown that is not Released (pldi27)";
+inline constexpr std::string_view kMainKept =
+    "the model keeps main's references after main ends (model gap)";
+} // namespace pldi27
+const std::vector<std::string> &behaviour_defects();
+
 /// The defect an invariant broken by the runtime's snapshot at step i shows, if any.
 /// `recent` holds the latest statements, the current one last.
 /// `w` is the runtime's state (the defect's signature is checked on the witness's objects).
@@ -32,7 +53,8 @@ std::optional<std::string> classify_difference(const std::vector<Difference> &di
 /// state at the rejection (the defect's signature is checked on the objects involved).
 std::optional<std::string> classify_rejection(const std::optional<RuleError> &error,
                                               const RecordedStep &step, const World &w);
-/// Edges (fields and prototypes) from objects in regions to cowns (the signature of a refused pull that reaches one).
+/// Edges (fields and prototypes) from objects in regions to cowns (the signature of a refused pull
+/// that reaches one).
 size_t region_to_cown_edges(const World &w);
 /// The defect behind "the runtime rejected, with error `text`, what the model accepts", if
 /// any; `before` and `after` are the model's states around the statement.

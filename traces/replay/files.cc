@@ -5,7 +5,12 @@
 #include "traces/cpython/replay.h"
 #include "traces/cpython/steps.h"
 #include "traces/formats/native_trace.h"
+#include "traces/replay/defects.h"
+#include "traces/replay/judge.h"
 #include "traces/replay/replay.h"
+
+#include <cctype>
+#include <fstream>
 
 #include <filesystem>
 
@@ -91,6 +96,79 @@ ReplayFiles find_replay_files(ReplayFiles f) {
   return f;
 }
 
+namespace {
+
+/// True if the recording at `path` ends inside a diagram: the runtime died while drawing it.
+bool recording_cut(const std::string &path) {
+  try {
+    read_frankenscript_steps(path, nullptr);
+  } catch (const InputError &e) {
+    return e.detail.starts_with("unexpected end of file");
+  }
+  return false;
+}
+
+/// The `when` header at the line where parsing `path` failed, if the error is in one.
+std::optional<std::string> refused_when(const std::string &path, const InputError &e) {
+  std::ifstream in(path, std::ios::binary);
+  std::string line;
+  for (uint32_t n = 1; std::getline(in, line); ++n)
+    if (n == e.line) {
+      line.erase(0, line.find_first_not_of(" \t"));
+      while (!line.empty() && (line.back() == '\r' || line.back() == ' '))
+        line.pop_back();
+      if (line.starts_with("when (") || line.starts_with("when:")) return line;
+      return std::nullopt;
+    }
+  return std::nullopt;
+}
+
+/// The runtime ran a `when` header the model's language refuses (the report's note says so):
+/// `when ():` and `when:` are the model's gap (decision 30), anything else the runtime's defect.
+void judge_refused_when(ReplayReport &r, uint32_t line, const std::string &header) {
+  std::vector<std::string> names = detail::when_names(header);
+  bool plain = !names.empty(), duplicate = false;
+  for (size_t i = 0; i < names.size(); ++i) {
+    const std::string &n = names[i];
+    if (n.empty() || !(std::isalpha(static_cast<unsigned char>(n[0])) || n[0] == '_') ||
+        n.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") !=
+            std::string::npos)
+      plain = false;
+    for (size_t j = 0; j < i; ++j)
+      duplicate = duplicate || names[j] == n;
+  }
+  if (names.empty()) {
+    r.notes.push_back("line " + std::to_string(line) + ": `" + header +
+                      "` (a behaviour over no cowns) is not in the model's language (decision "
+                      "30): the program was not followed");
+    return;
+  }
+  Divergence d;
+  d.line = line;
+  d.kind = "statement";
+  if (plain && duplicate) {
+    d.detail = "the runtime spawned `" + header +
+               "`, which names a cown twice: the model refuses it (a behaviour names each cown "
+               "once, decision 30); the runtime makes the behaviour wait on itself and never runs "
+               "it";
+    d.defect = std::string(pldi27::kSelfWait);
+  } else {
+    d.detail = "the runtime spawned `" + header +
+               "`, whose header is not a list of cown variables: the model refuses it; the "
+               "runtime acquires only the names before the first other expression";
+    d.defect = std::string(pldi27::kHeaderNames);
+  }
+  if (r.clean()) r.matched_prefix = 0;
+  // The behaviour that never ends keeps what the scheduler holds: FrankenScript's exit check
+  // then finds objects "still referenced". A consequence, not another defect.
+  if (d.defect == std::string(pldi27::kSelfWait))
+    for (Divergence &later : r.divergences)
+      if (later.detail.find("still has references") != std::string::npos) later.defect = d.defect;
+  r.divergences.insert(r.divergences.begin(), std::move(d));
+}
+
+} // namespace
+
 ReplayReport replay_files(const ReplayFiles &given, ReplayOptions options) {
   ReplayFiles f = find_replay_files(given);
   std::vector<std::string> inputs;
@@ -116,15 +194,27 @@ ReplayReport replay_files(const ReplayFiles &given, ReplayOptions options) {
   std::string last_error;
   if (f.format == "frankenscript") {
     header_profile = "frankenscript";
+    std::vector<uint32_t> chosen;
+    std::vector<std::vector<uint32_t>> prompts;
     if (!f.log.empty()) {
       RunSummary summary = read_run_summary(f.log);
+      chosen = summary.chosen;
+      prompts = summary.prompts;
       if (f.exit_code) summary.exit_code = f.exit_code;
       options.end = runtime_end_of(summary);
       inputs.push_back(f.log + " (log, " + said(given.log) + ")");
     }
+    if (options.end.kind == RuntimeEnd::Kind::Error && recording_cut(f.trace)) {
+      // The runtime reported an error, then died while drawing its diagram (pldi27 after a
+      // behaviour fails to start): the error is not how the run ended.
+      options.end.kind = RuntimeEnd::Kind::Crash;
+      options.end.text =
+          "it printed `Error: " + options.end.text.substr(0, options.end.text.find('\n')) +
+          "`, then stopped inside that step's diagram";
+    }
     bool died =
         options.end.kind == RuntimeEnd::Kind::Abort || options.end.kind == RuntimeEnd::Kind::Crash;
-    source = open_frankenscript_source(f.trace, died);
+    source = open_frankenscript_source(f.trace, died, std::move(chosen), std::move(prompts));
   } else {
     if (!f.log.empty())
       inputs.push_back(f.log + " (log, " + said(given.log) +
@@ -138,15 +228,26 @@ ReplayReport replay_files(const ReplayFiles &given, ReplayOptions options) {
 
   // The program: named, found beside, or carried by a native trace's header.
   std::optional<Program> program;
+  std::pair<uint32_t, std::string> refused; // a `when` header the language refuses: line, text
   bool python = is_python_profile(header_profile);
   if (!f.program.empty()) {
     if (python) {
       inputs.push_back(f.program + " (program, " + said(given.program) +
                        "; not followed: a Python recording carries every statement it ran)");
     } else {
-      program = f.program.ends_with(".py") ? parse_python_subset_file(f.program)
-                                           : parse_program_file(f.program);
-      inputs.push_back(f.program + " (program, " + said(given.program) + "; followed)");
+      try {
+        program = f.program.ends_with(".py") ? parse_python_subset_file(f.program)
+                                             : parse_program_file(f.program);
+        inputs.push_back(f.program + " (program, " + said(given.program) + "; followed)");
+      } catch (const InputError &e) {
+        // A FrankenScript with behaviours runs `when` headers the model's language refuses:
+        // the runtime ran the program, so the refusal is judged, not an input error.
+        auto header = f.format == "frankenscript" ? refused_when(f.program, e) : std::nullopt;
+        if (!header) throw;
+        inputs.push_back(f.program + " (program, " + said(given.program) +
+                         "; not followed: " + e.what() + ")");
+        refused = {e.line, *header};
+      }
     }
   } else if (f.format == "native" && !python) {
     NativeTraceReader header_reader(f.trace);
@@ -165,6 +266,7 @@ ReplayReport replay_files(const ReplayFiles &given, ReplayOptions options) {
 
   ReplayReport report = replay_stream(*source, options, f.trace);
   report.inputs = std::move(inputs);
+  if (refused.first) judge_refused_when(report, refused.first, refused.second);
   if (std::string n = source->end_note(); !n.empty()) report.notes.push_back(n);
   if (f.format == "frankenscript") {
     std::string last = report.runtime_outcome == "ok" || report.runtime_outcome == "leak"

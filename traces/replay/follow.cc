@@ -17,6 +17,9 @@
 // recording is not judged against the model; its snapshots are still checked.
 #include "traces/replay/judge.h"
 
+#include <algorithm>
+#include <set>
+
 namespace lungfish::traces::detail {
 
 namespace {
@@ -84,10 +87,11 @@ public:
 
 private:
   std::unique_ptr<Machine> machine_;
-  bool stop_ = false;        // a limit was reached
-  bool lost_ = false;        // the recording no longer lines up with the program
-  uint32_t lost_since_ = 0;  // the first event not judged after that
-  bool ended_ = false;       // the runtime's run ended in a failure judged here
+  bool stop_ = false;                // a limit was reached
+  bool lost_ = false;                // the recording no longer lines up with the program
+  std::set<uint32_t> offered_early_; // behaviours whose offer as ready was judged
+  uint32_t lost_since_ = 0;          // the first event not judged after that
+  bool ended_ = false;               // the runtime's run ended in a failure judged here
   bool end_stopped_ = false; // the runtime says it stopped on purpose (a limit, its own checker)
   bool main_done_ = false;   // the model's main program ran to its end
   std::optional<RecordedStep> end_violation_; // an `end` event saying "violation"
@@ -158,15 +162,120 @@ private:
       return false;
     }
     if (t.status == ThreadStatus::Running) return true;
+    if (k > 0 && !main_done_ && !finish_main(i, k)) return false;
     if (!machine_->start_behaviour(k)) {
+      std::string why;
+      std::optional<std::string> defect;
+      for (uint32_t j = 1; j < k && why.empty(); ++j) {
+        const Thread &e = world().threads[j];
+        if (e.status == ThreadStatus::Done) continue;
+        for (ObjectId c : t.cowns)
+          if (std::find(e.cowns.begin(), e.cowns.end(), c) != e.cowns.end()) {
+            why = "behaviour " + std::to_string(j) + " (spawned at line " +
+                  std::to_string(e.spawn_line) + ") shares " + machine_->describe(c) +
+                  " with it, was spawned before it and has not finished";
+            defect = std::string(pldi27::kOvertake);
+            break;
+          }
+      }
+      for (ObjectId c : t.cowns)
+        if (why.empty() && world().heap.is_live(c) &&
+            world().heap.obj(c).status != CownStatus::Released) {
+          why = machine_->describe(c) + " is " +
+                std::string(cown_status_name(world().heap.obj(c).status));
+          if (world().heap.obj(c).status == CownStatus::Pending)
+            // The runtime drops the main program's frame when it ends: what only main's
+            // variables kept open is closed then, and the cown Released (decision 31). Else
+            // the runtime acquired a cown whose region is open.
+            defect = std::string(main_keeps_open(c) ? pldi27::kMainKept : pldi27::kAcquirePending);
+        }
       divergence(i, "schedule",
                  "the runtime starts behaviour " + std::to_string(k) + " (spawned at line " +
-                     std::to_string(t.spawn_line) +
-                     ") while the model says it may not start: one of its cowns is not Released, "
-                     "or an earlier behaviour on one of its cowns has not finished");
+                     std::to_string(t.spawn_line) + ") while the model says it may not start: " +
+                     (why.empty() ? "one of its cowns is not Released" : why),
+                 defect);
       return false;
     }
     return true;
+  }
+
+  /// The runtime offered the behaviours of step i's `ready` list (its log's prompt) when k was
+  /// chosen: each must be one the semantics lets start next, that is no behaviour spawned
+  /// before it and not finished shares a cown with it (spawn order per cown). A behaviour
+  /// offered too early is a finding whichever the user chose: the runtime would run it if asked.
+  /// (Whether its cowns are Released is not judged here: the model keeps main's frame, decision
+  /// 31, and the chosen behaviour's start judges that.)
+  void offered_ready(size_t i, uint32_t k) {
+    const RecordedStep &s = *at(i);
+    for (uint32_t b : s.ready) {
+      if (b == k || b == 0 || b >= world().threads.size() || !offered_early_.insert(b).second)
+        continue;
+      const Thread &t = world().threads[b];
+      if (t.status != ThreadStatus::Waiting) continue;
+      for (uint32_t j = 1; j < b; ++j) {
+        const Thread &e = world().threads[j];
+        if (e.status == ThreadStatus::Done) continue;
+        auto c = std::find_first_of(t.cowns.begin(), t.cowns.end(), e.cowns.begin(), e.cowns.end());
+        if (c == t.cowns.end()) continue;
+        divergence(i, "schedule",
+                   "the runtime offers behaviour " + std::to_string(b) + " (spawned at line " +
+                       std::to_string(t.spawn_line) + ") as ready while behaviour " +
+                       std::to_string(j) + " (spawned at line " + std::to_string(e.spawn_line) +
+                       "), spawned before it, shares " + machine_->describe(*c) +
+                       " with it and has not finished",
+                   std::string(pldi27::kOvertake));
+        break;
+      }
+    }
+  }
+
+  /// A behaviour that has not started and acquires one cown twice (through two names of it), if
+  /// the runtime's run ended with it waiting; 0 if none.
+  uint32_t self_waiting() const {
+    for (uint32_t k = 1; k < world().threads.size(); ++k) {
+      const Thread &t = world().threads[k];
+      if (t.status != ThreadStatus::Waiting) continue;
+      for (size_t a = 0; a < t.cowns.size(); ++a)
+        for (size_t b = 0; b < a; ++b)
+          if (t.cowns[a] == t.cowns[b]) return k;
+    }
+    return 0;
+  }
+
+  /// Runs the main program to its end before behaviour k starts (a runtime that starts
+  /// behaviours only after main, as FrankenScript does, records main's last statement before);
+  /// false (and a divergence) if main has statements left.
+  bool finish_main(size_t i, uint32_t k) {
+    Event event;
+    Machine::Pause p = machine_->run_until_pause(0, event);
+    if (p == Machine::Pause::Yielded) {
+      main_done_ = true;
+      return true;
+    }
+    if (p == Machine::Pause::Stopped && machine_->error()) {
+      model_rejects(i, 0);
+      return false;
+    }
+    divergence(i, "schedule",
+               "the runtime starts behaviour " + std::to_string(k) +
+                   " while the model's main program goes on" +
+                   (p == Machine::Pause::Statement ? " with `" + event.message + "`" : ""));
+    return false;
+  }
+
+  /// True if cown c is Pending only because the main program's frame, which has ended, holds a
+  /// reference into its region.
+  bool main_keeps_open(ObjectId c) const {
+    const State &h = world().heap;
+    const Field *v = h.find_field(c, intern("value"));
+    if (!v || v->value == kNone || !h.is_live(v->value)) return false;
+    const Location &loc = h.obj(v->value).loc;
+    if (loc.kind != LocationKind::Region) return false;
+    const Thread &main = world().threads[0];
+    if (main.calls.empty()) return false;
+    for (const Field &f : h.obj(main.calls.front().frame).fields)
+      if (f.value != kNone && h.is_live(f.value) && h.obj(f.value).loc == loc) return true;
+    return false;
   }
 
   void opaque_step(size_t i) {
@@ -251,6 +360,23 @@ private:
     lose(i);
   }
 
+  /// True if `text` says a name is undefined ("The name x is undefined in the current frame")
+  /// that behaviour k's bottom frame holds: a variable its `when` captured.
+  static bool captured_name(const std::string &text, const World &w, uint32_t k) {
+    constexpr std::string_view kName = "The name ";
+    auto p = text.find(kName);
+    if (p == std::string::npos || k >= w.threads.size() || w.threads[k].calls.empty()) return false;
+    auto end = text.find(' ', p + kName.size());
+    if (end == std::string::npos) return false;
+    std::string name = text.substr(p + kName.size(), end - p - kName.size());
+    const Thread &t = w.threads[k];
+    const Field *f = w.heap.find_field(t.calls.front().frame, intern(name));
+    if (!f) return false;
+    // A cown variable of the `when` is bound by the runtime too; only a capture is missing.
+    return std::find(t.cowns.begin(), t.cowns.end(), f->value) == t.cowns.end() ||
+           f->value == kNone;
+  }
+
   /// True if FrankenScript's error `text`, which it prints for two codes, means the code of the
   /// model's rejection `e`: "Cannot reference an object from another region" is E_HAS_PARENT for
   /// a direct write and E_OTHER_REGION inside a pull (docs/semantics.md 6).
@@ -321,11 +447,14 @@ private:
       return;
     }
     if (p == Machine::Pause::Statement) {
-      divergence(
-          i, "outcome",
-          "spurious rejection: the runtime rejected `" + (stmt.empty() ? event.message : stmt) +
-              "` with " + runtime + "; the model accepts it",
-          classify_spurious(text, before, world()), line_of(stmt.empty() ? event.message : stmt));
+      auto defect = classify_spurious(text, before, world());
+      if (!defect && k > 0 && captured_name(text, before, k))
+        defect = std::string(pldi27::kNoCaptures);
+      divergence(i, "outcome",
+                 "spurious rejection: the runtime rejected `" +
+                     (stmt.empty() ? event.message : stmt) + "` with " + runtime +
+                     "; the model accepts it",
+                 defect, line_of(stmt.empty() ? event.message : stmt));
       lose(i);
       return;
     }
@@ -355,7 +484,15 @@ private:
         model = "; the model's program had ended";
       }
     }
-    runtime_died(i, how, stmt, text, classify_death(text, stmt, rejection, before, k));
+    auto defect = classify_death(text, stmt, rejection, before, k);
+    if (uint32_t w = self_waiting(); w && text.find("still has references") != std::string::npos) {
+      // The exit check finds what the scheduler still holds for a behaviour that never ran.
+      defect = std::string(pldi27::kSelfWait);
+      model += "; behaviour " + std::to_string(w) + " (spawned at line " +
+               std::to_string(world().threads[w].spawn_line) +
+               ") never ran: it names one cown twice and waits on itself";
+    }
+    runtime_died(i, how, stmt, text, defect);
     if (!model.empty()) report_.divergences.back().detail += model;
     lose(i);
   }
@@ -369,13 +506,25 @@ private:
         // The spawn happens in the `when` statement, recorded right after this event.
         break;
       case RecordedKind::Acquire:
-        if (!ensure_started(i, k)) lose(i);
+        if (!ensure_started(i, k)) {
+          lose(i);
+          break;
+        }
+        offered_ready(i, k);
+        // FrankenScript draws the behaviour's fresh frame: its cowns bound, nothing captured.
+        if (s.snapshot && compare(i, world(), k)) lose(i);
         break;
       case RecordedKind::Release: {
         if (k >= world().threads.size()) {
           divergence(i, "schedule",
                      "the runtime ends behaviour " + std::to_string(k) +
                          ", which the model has not spawned");
+          lose(i);
+          break;
+        }
+        // FrankenScript draws the behaviour's frame as its body left it.
+        if (s.snapshot && world().threads[k].status == ThreadStatus::Running &&
+            compare(i, world(), k)) {
           lose(i);
           break;
         }
@@ -456,6 +605,19 @@ private:
     }
     if (ended_ || end_stopped_) return;
     const RuntimeEnd &end = options_.end;
+    if (uint32_t k = self_waiting()) {
+      // pldi27 links a behaviour to the last one waiting on each of its cowns: on a cown it
+      // names twice, to itself. It never runs; the scheduler's references to it stay, which
+      // the exit check then reports ("still has references").
+      const Thread &t = world().threads[k];
+      divergence(i, "schedule",
+                 "behaviour " + std::to_string(k) + " (spawned at line " +
+                     std::to_string(t.spawn_line) +
+                     ") never ran in the runtime: it names one cown twice and waits on itself" +
+                     (end.text.empty() ? std::string() : "; the run then ended: " + end.text),
+                 std::string(pldi27::kSelfWait), t.spawn_line);
+      return;
+    }
     switch (end.kind) {
       case RuntimeEnd::Kind::Abort:
         report_.runtime_outcome = "abort";
@@ -463,7 +625,7 @@ private:
         return;
       case RuntimeEnd::Kind::Crash:
         report_.runtime_outcome = "crash";
-        died(i, "died without an error or its end-of-run check (killed by a signal?)", end.text, 0);
+        died(i, "died before its end-of-run check (killed by a signal?)", end.text, 0);
         return;
       case RuntimeEnd::Kind::Error:
         // The log names an error the recording has no step for (a cut recording).

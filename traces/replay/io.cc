@@ -2,9 +2,12 @@
 #include "traces/formats/line_source.h"
 #include "traces/formats/mermaid_reader.h"
 #include "traces/formats/native_trace.h"
+#include "traces/replay/judge.h"
 #include "traces/replay/replay.h"
 
 #include <filesystem>
+#include <map>
+#include <set>
 #include <sstream>
 
 namespace lungfish::traces {
@@ -40,11 +43,105 @@ std::string frankenscript_error_code(const std::string &text, const std::string 
 
 namespace {
 
+/// K of "New behavior `Behavior_K` is ready|pending"; 0 if the heading is not one. `ready` says
+/// which.
+uint32_t new_behaviour(std::string_view h, bool *ready) {
+  constexpr std::string_view kNew = "New behavior `Behavior_";
+  if (!h.starts_with(kNew)) return 0;
+  size_t p = kNew.size();
+  uint64_t k = 0;
+  size_t start = p;
+  for (; p < h.size() && h[p] >= '0' && h[p] <= '9' && p - start < 9; ++p)
+    k = k * 10 + static_cast<uint64_t>(h[p] - '0');
+  std::string_view rest = h.substr(p);
+  if (p == start || (rest != "` is ready" && rest != "` is pending")) return 0;
+  *ready = rest == "` is ready";
+  return static_cast<uint32_t>(k);
+}
+
 class FrankenScriptSource : public StepSource {
 public:
-  FrankenScriptSource(const std::string &path, bool tolerate_cut)
-      : reader_(path), path_(path), tolerate_cut_(tolerate_cut) {}
+  FrankenScriptSource(const std::string &path, bool tolerate_cut, std::vector<uint32_t> chosen,
+                      std::vector<std::vector<uint32_t>> prompts)
+      : reader_(path), path_(path), tolerate_cut_(tolerate_cut), chosen_(std::move(chosen)),
+        prompts_(std::move(prompts)) {}
   bool next(RecordedStep &r) override {
+    if (!read(r)) return false;
+    behaviours(r);
+    return true;
+  }
+
+  /// Behaviours (a FrankenScript with `when`): the runtime's own steps become the events of the
+  /// model's behaviours, and every step says which thread ran it.
+  ///
+  ///   `Line N: Creating behavior from: H` (the hidden `__when_K` is defined)  -> a note
+  ///   `### New behavior `Behavior_K` is ready|pending`                        -> spawn of K
+  ///   `Line N: Spawning Behavior`                      -> the statement `Line N: H` (the `when`)
+  ///   `### Current Schedule:`                                                 -> a note
+  ///   `Line N: H (Enter)` -> K acquires its cowns and starts; its frame is the snapshot
+  ///   `Line N: H (Exit)`  -> K ends and releases them
+  ///
+  /// Which K runs at an `(Enter)` is what the user answered at the runtime's prompt: the log's
+  /// lists tell it (RunSummary::chosen); without them, the earliest spawned behaviour of the
+  /// `when` at line N that has not run.
+  void behaviours(RecordedStep &r) {
+    if (r.kind == RecordedKind::Statement && r.stmt.starts_with("Creating behavior from: ")) {
+      creating_ = r.stmt.substr(24);
+      creating_line_ = r.line;
+      r.kind = RecordedKind::Note;
+      r.thread = current_;
+      return;
+    }
+    if (r.kind == RecordedKind::Note && r.message.starts_with("New behavior `")) {
+      bool ready = false;
+      uint32_t k = new_behaviour(r.message, &ready);
+      if (k == 0) return;
+      r.kind = RecordedKind::Spawn;
+      r.behaviour = k;
+      r.thread = current_;
+      r.line = creating_line_;
+      r.stmt = creating_;
+      r.detail = ready ? "ready" : "pending";
+      headers_[k] = {creating_line_, creating_};
+      return;
+    }
+    if (r.kind == RecordedKind::Statement && r.stmt == "Spawning Behavior") {
+      r.stmt = creating_;
+      r.message = "Line " + std::to_string(r.line) + ": " + creating_;
+      r.thread = current_;
+      return;
+    }
+    if (r.kind == RecordedKind::Statement && detail::is_when_header(r.stmt) &&
+        r.marker == FlowMarker::Enter) {
+      if (choice_ < prompts_.size()) r.ready = prompts_[choice_];
+      uint32_t k = pick(r.line);
+      r.kind = RecordedKind::Acquire;
+      r.behaviour = r.thread = current_ = k;
+      started_.insert(k);
+      return;
+    }
+    if (r.kind == RecordedKind::Statement && detail::is_when_header(r.stmt) &&
+        r.marker == FlowMarker::Exit) {
+      r.kind = RecordedKind::Release;
+      r.behaviour = r.thread = current_;
+      return;
+    }
+    r.thread = current_;
+  }
+
+  /// The behaviour that starts at an `(Enter)` of the `when` at `line`.
+  uint32_t pick(uint32_t line) {
+    uint32_t k = 0;
+    if (choice_ < chosen_.size()) k = chosen_[choice_];
+    ++choice_;
+    auto h = headers_.find(k);
+    if (k != 0 && h != headers_.end() && h->second.first == line && !started_.count(k)) return k;
+    for (const auto &[b, header] : headers_)
+      if (header.first == line && !started_.count(b)) return b;
+    return k; // (the follower says the model has no such behaviour)
+  }
+
+  bool read(RecordedStep &r) {
     MermaidStep step;
     if (cut_) return false;
     try {
@@ -90,6 +187,9 @@ public:
         r.kind = RecordedKind::Leak;
         r.outcome = "leak";
         break;
+      case StepKind::Schedule: // turned into a spawn by behaviours() where it says one
+        r.kind = RecordedKind::Note;
+        break;
       default:
         r.kind = RecordedKind::Note;
         break;
@@ -105,6 +205,14 @@ private:
   std::string path_;
   bool tolerate_cut_;
   bool cut_ = false;
+  std::vector<uint32_t> chosen_;               // the behaviour chosen at each prompt (0: not known)
+  std::vector<std::vector<uint32_t>> prompts_; // the behaviours listed at each prompt
+  size_t choice_ = 0;
+  uint32_t current_ = 0; // the thread running: 0 (main) or the behaviour last entered
+  std::string creating_; // the header of the `when` being spawned
+  uint32_t creating_line_ = 0;
+  std::map<uint32_t, std::pair<uint32_t, std::string>> headers_; // K -> (line, header)
+  std::set<uint32_t> started_;
   uint32_t last_complete_ = UINT32_MAX; // computed on the first error only
 
   /// The line of the last `<div style='break-after:page'></div>`, which ends a complete step.
@@ -167,8 +275,11 @@ private:
 } // namespace
 
 std::unique_ptr<StepSource> open_frankenscript_source(const std::string &mermaid_path,
-                                                      bool tolerate_cut) {
-  return std::make_unique<FrankenScriptSource>(mermaid_path, tolerate_cut);
+                                                      bool tolerate_cut,
+                                                      std::vector<uint32_t> chosen,
+                                                      std::vector<std::vector<uint32_t>> prompts) {
+  return std::make_unique<FrankenScriptSource>(mermaid_path, tolerate_cut, std::move(chosen),
+                                               std::move(prompts));
 }
 
 std::unique_ptr<StepSource> open_native_source(const std::string &path, std::string *profile) {
@@ -224,7 +335,7 @@ std::string frankenscript_run_outcome(const std::string &path, const std::string
 
 std::vector<RecordedStep> read_frankenscript_steps(const std::string &path,
                                                    std::string *runtime_outcome) {
-  FrankenScriptSource source(path, false);
+  FrankenScriptSource source(path, false, {}, {});
   std::vector<RecordedStep> out;
   RecordedStep r;
   while (source.next(r))

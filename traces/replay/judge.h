@@ -18,6 +18,12 @@
 
 namespace lungfish::traces::detail {
 
+/// `when (c1, c2):`, `when ():`, `when:`: a behaviour's header as FrankenScript prints it.
+bool is_when_header(std::string_view stmt);
+/// The names between the parentheses of a `when` header, trimmed ("a", "b.c"); empty for
+/// `when ():` and `when:`.
+std::vector<std::string> when_names(std::string_view header);
+
 /// `Line 4: x (True)` -> "(True)"; "" if the message ends in no marker.
 std::string marker_of(const std::string &message);
 /// N of a `Line N: ...` message; 0 if it is not one.
@@ -73,6 +79,38 @@ private:
   std::set<std::string> previous_; // violations at the previous step (reported once)
   std::optional<std::string> last_defect_;
   std::map<std::string, std::string> persisting_; // "I9 main.r1" -> the defect classified there
+  /// Which model object each runtime object (by address) is: recorded at every compared step
+  /// where both stand at the same access path. Snapshots compare up to renaming, so two
+  /// objects that changed places (a `when` binding its cowns in reverse) differ only here.
+  std::map<std::string, std::string> identity_;
+  uint32_t scheduled_ = 0; // behaviours spawned and not ended, as recorded
+  bool released_ = false;  // the previous step ended a behaviour
+
+  /// Counts the behaviours the runtime's scheduler holds (spawned, not ended) after step s.
+  void scheduler_held(const RecordedStep &s);
+  /// The runtime's snapshot as a World, without the scheduler's references to cowns.
+  World runtime_world(const Snapshot &snapshot) const;
+
+  /// The differences of step i's snapshot from `model` as thread `thread` sees it, after the
+  /// filters of the format, with the identity mismatches ("the runtime's object at P is the
+  /// model's at Q") in `swapped`. `learn`: record the identities seen.
+  std::vector<Difference> differences(size_t i, const World &model, uint32_t thread,
+                                      std::vector<std::string> &swapped, bool learn);
+  /// Removes from `mine` (the model's state seen from a behaviour) what only the ended main
+  /// program's frame reaches.
+  static void without_main(Snapshot &mine, const World &model);
+  /// True if object `from` of `s` is on a cycle of objects in its own location.
+  static bool on_cycle(const Snapshot &s, const std::string &from);
+  /// The defect a behaviour's first snapshot shows when its differences are explained by
+  /// binding the `when`'s cowns in reverse order; nullopt if they are not.
+  std::optional<std::string> reversed_binding(size_t i, const World &model, uint32_t thread);
+  /// True if `diffs`, at a behaviour's start, show a region of its cowns still open (LRC above
+  /// 0 in the runtime, 0 in the model).
+  static bool released_open(const std::vector<Difference> &diffs);
+  /// True if `diffs`, at the `when` statement `header` of `thread`, are all the variables the
+  /// model's new behaviour captured (moved out of the spawning frame) and the runtime kept.
+  static bool kept_captures(const std::vector<Difference> &diffs, const World &model,
+                            uint32_t thread, const std::string &header);
 
   /// Reports the violations of the runtime's world at step i not already reported.
   std::optional<std::string> report_violations(size_t i, const std::vector<Violation> &vs,

@@ -48,8 +48,11 @@ struct RecordedStep {
   std::string stmt;       // the statement text without its marker
   FlowMarker marker = FlowMarker::None;
   RecordedKind kind = RecordedKind::Statement;
-  uint32_t thread = 0;        // who ran it: 0 = the main program, k = the k-th behaviour spawned
-  uint32_t behaviour = 0;     // Spawn / Acquire / Release: which behaviour
+  uint32_t thread = 0;    // who ran it: 0 = the main program, k = the k-th behaviour spawned
+  uint32_t behaviour = 0; // Spawn / Acquire / Release: which behaviour
+  /// Acquire: the behaviours the runtime offered as ready when this one was chosen (its log's
+  /// prompt), the chosen one among them; empty if not known.
+  std::vector<uint32_t> ready;
   std::string outcome = "ok"; // "ok", an error code, "abort", "leak", "crash"
   std::string detail;         // the runtime's own error text, if any
   std::optional<Snapshot> snapshot;
@@ -142,8 +145,13 @@ public:
 
 /// Opens a FrankenScript mermaid.md as a stream of steps. With `tolerate_cut` (the log says the
 /// runtime died), an unfinished last diagram ends the stream instead of being an error.
-std::unique_ptr<StepSource> open_frankenscript_source(const std::string &mermaid_path,
-                                                      bool tolerate_cut = false);
+/// `chosen`: the behaviour chosen at each of the runtime's prompts (RunSummary::chosen), which
+/// says which behaviour each `(Enter)` of a `when` starts; `prompts`: the behaviours listed as
+/// ready at each (RunSummary::prompts), given to the `(Enter)` as RecordedStep::ready.
+std::unique_ptr<StepSource>
+open_frankenscript_source(const std::string &mermaid_path, bool tolerate_cut = false,
+                          std::vector<uint32_t> chosen = {},
+                          std::vector<std::vector<uint32_t>> prompts = {});
 /// Opens a native trace as a stream of steps; `profile` gets the header's profile.
 std::unique_ptr<StepSource> open_native_source(const std::string &path, std::string *profile);
 /// The outcome a FrankenScript run ended with, from NAME.out beside the mermaid.md ("ok" if none).
@@ -158,11 +166,11 @@ std::string runtime_outcome_of(const RuntimeEnd &e, const std::string &last_erro
 /// What a user hands to `replay`: the recording, and optionally the runtime's log and the
 /// program. Empty fields are looked for beside the recording (replay_files).
 struct ReplayFiles {
-  std::string trace;   // mermaid.md, NAME.mermaid.md, a native trace, a CPython recording
-  std::string format;  // "frankenscript", "native", "cpython"; "" = by the file's name
-  std::string log;     // the runtime's stdout+stderr (FrankenScript: NAME.out)
-  std::string program; // the program the runtime ran
-  std::string profile; // "" = the trace header's, else the format's own
+  std::string trace;            // mermaid.md, NAME.mermaid.md, a native trace, a CPython recording
+  std::string format;           // "frankenscript", "native", "cpython"; "" = by the file's name
+  std::string log;              // the runtime's stdout+stderr (FrankenScript: NAME.out)
+  std::string program;          // the program the runtime ran
+  std::string profile;          // "" = the trace header's, else the format's own
   std::optional<int> exit_code; // the runtime's exit status, when the caller saw it (diff)
 };
 
@@ -196,8 +204,8 @@ std::vector<RecordedStep> read_native_steps(const std::string &path, std::string
 /// Builds a model World from a runtime snapshot (for checking invariants on it and adopting it).
 World world_from_snapshot(const Snapshot &s);
 
-/// The FrankenScript error text of docs/semantics.md 6 mapped to its code ("E_HAS_PARENT", ...), with
-/// the context-dependent swaps; "abort" for a runtime abort; "" if unknown.
+/// The FrankenScript error text of docs/semantics.md 6 mapped to its code ("E_HAS_PARENT", ...),
+/// with the context-dependent swaps; "abort" for a runtime abort; "" if unknown.
 std::string frankenscript_error_code(const std::string &text, const std::string &failed_stmt);
 
 /// JSON of a report (docs/json-output.md).

@@ -7,13 +7,17 @@
 //
 // What the recording does not show cannot be judged here: the statement a FrankenScript run
 // failed on (it draws no diagram for it) and the statements of behaviours (their bodies and
-// captures are in the program only). Those events are counted as not judged, with the reason.
+// captures are in the program only). Those events are counted as not judged, with the reason;
+// but a behaviour that fails on a variable of the frame that spawned it is a finding the
+// runtime's own text names (it captured nothing).
+#include "traces/replay/defects.h"
 #include "traces/replay/judge.h"
 
 #include "model/text/program_text.h"
 
 #include <algorithm>
 #include <deque>
+#include <map>
 #include <set>
 #include <sstream>
 #include <unordered_map>
@@ -106,10 +110,11 @@ public:
       const RecordedStep &s = enter(i);
       switch (s.kind) {
         case RecordedKind::Statement:
-          if (s.thread != 0) {
+          if (s.thread != 0 || s.stmt.starts_with("when (") || s.stmt.starts_with("when:")) {
+            if (s.thread == 0 && s.snapshot && last_spawn_ != 0) spawner_vars(s, last_spawn_);
             unjudged(i, "behaviour",
-                     "statements of behaviours are replayed only with the program "
-                     "(give it with --program)");
+                     "statements of behaviours are replayed only alongside the program "
+                     "(give it with --program, in the model's language)");
             check_snapshot(i);
           } else if (s.outcome != "ok") {
             runtime_error(i);
@@ -125,11 +130,14 @@ public:
           ++report_.other;
           break;
         case RecordedKind::Spawn:
+          spawned_[s.behaviour] = {s.stmt, s.line};
+          last_spawn_ = s.behaviour;
+          [[fallthrough]];
         case RecordedKind::Acquire:
         case RecordedKind::Release:
           unjudged(i, "behaviour",
-                   "statements of behaviours are replayed only with the program "
-                   "(give it with --program)");
+                   "statements of behaviours are replayed only alongside the program "
+                   "(give it with --program, in the model's language)");
           break;
         case RecordedKind::Note:
         case RecordedKind::End:
@@ -159,6 +167,52 @@ public:
   }
 
 private:
+  /// Behaviours (a runtime with `when`): each one's header and line, as spawned, and the
+  /// variables of main's frame when it was spawned (the `when` statement's snapshot).
+  std::map<uint32_t, std::pair<std::string, uint32_t>> spawned_;
+  std::map<uint32_t, std::set<std::string>> spawner_vars_;
+  uint32_t last_spawn_ = 0;
+
+  void spawner_vars(const RecordedStep &s, uint32_t k) {
+    const Snapshot &snap = *s.snapshot;
+    const SnapObject *frame = snap.roots.empty() ? nullptr : snap.find(snap.roots.front());
+    if (!frame) return;
+    std::set<std::string> &vars = spawner_vars_[k];
+    for (const SnapField &f : frame->fields)
+      vars.insert(f.name);
+  }
+
+  /// A behaviour failed with "The name X is undefined in the current frame" where X was a
+  /// variable of main when main spawned it and its header does not name X: the body uses X, so
+  /// it captures X (docs/semantics.md 3.4; a variable that cannot be sent is refused at the
+  /// `when`, E_SEND_OPEN). The runtime's body runs in a fresh frame without it. Without the
+  /// program the statement is not known, but the runtime's text names the variable.
+  bool uncaptured(size_t i, const std::string &text) {
+    const RecordedStep &s = *at(i);
+    constexpr std::string_view kName = "The name ",
+                               kUndefined = " is undefined in the current frame";
+    auto p = text.find(kName);
+    auto e = p == std::string::npos ? p : text.find(kUndefined, p);
+    auto spawn = spawned_.find(s.thread);
+    auto vars = spawner_vars_.find(s.thread);
+    if (s.thread == 0 || e == std::string::npos || spawn == spawned_.end() ||
+        vars == spawner_vars_.end())
+      return false;
+    std::string name = text.substr(p + kName.size(), e - p - kName.size());
+    std::vector<std::string> header = detail::when_names(spawn->second.first);
+    if (!vars->second.count(name) || std::find(header.begin(), header.end(), name) != header.end())
+      return false;
+    ++report_.modelled;
+    divergence(i, "outcome",
+               "behaviour " + std::to_string(s.thread) + " (`" + spawn->second.first +
+                   "` at line " + std::to_string(spawn->second.second) + ") failed with " +
+                   s.outcome + ": `" + name +
+                   "` was a variable of the spawning frame, which the body captures; the "
+                   "runtime's body has none",
+               std::string(pldi27::kNoCaptures), spawn->second.second);
+    return true;
+  }
+
   std::shared_ptr<CompiledProgram> shared_ = std::make_shared<CompiledProgram>();
   CompiledProgram &prog_ = *shared_;
   std::unique_ptr<Machine> machine_;
@@ -510,6 +564,7 @@ private:
       opaque_step(i, s.opaque);
       return;
     }
+    if (uncaptured(i, s.detail.empty() ? s.message : s.detail)) return;
     unjudged(i, "rejection",
              "the runtime stopped with " + s.outcome +
                  " in a statement it does not record; without the program the model cannot run "

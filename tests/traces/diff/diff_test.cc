@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -261,6 +262,61 @@ TEST(Diff, KeptRunsReplayWithDiffsVerdicts) {
   EXPECT_EQ(rows, r.programs);
   EXPECT_GT(flagged, 0u) << "with barrier.has_parent off some programs diverge";
   std::filesystem::remove_all(keep);
+}
+
+// Behaviours (FrankenScript's pldi27): every program has a `when`, the runtime's prompts are
+// answered from schedule.txt (derived from the seed), which the reproduction line feeds again.
+TEST(Diff, BehavioursAreAnsweredFromASchedule) {
+  std::string a = schedule_answers(11), b = schedule_answers(11), other = schedule_answers(12);
+  EXPECT_EQ(a, b);
+  EXPECT_NE(a, other);
+  EXPECT_EQ(count_lines(a), 4096u);
+  EXPECT_NE(a.find("0\n"), std::string::npos);
+  EXPECT_NE(a.find("1\n"), std::string::npos);
+  EXPECT_EQ(a.find_first_not_of("012\n"), std::string::npos);
+
+  // The runtime reads its answers on stdin: this one prints the first two as its recording.
+  DiffConfig c;
+  c.count = 3;
+  c.behaviours = true;
+  c.keep_dirs = false;
+  c.cmd = "/bin/sh " + script("answers.sh", "head -n 2\nexit 0\n") + " {file}";
+  DiffResult r = run_diff(c);
+  ASSERT_EQ(r.crashes.size(), 3u) << diff_to_text(r); // what it printed is no recording
+  for (const DiffCrash &cr : r.crashes) {
+    EXPECT_NE(cr.program.find("when ("), std::string::npos) << cr.program;
+    EXPECT_NE(cr.reproduce.find(" < schedule.txt"), std::string::npos) << cr.reproduce;
+    std::string dir = cr.reproduce.substr(3, cr.reproduce.find(" &&") - 3);
+    std::ifstream in(dir + "/stdout.txt");
+    std::string first, second;
+    std::getline(in, first);
+    std::getline(in, second);
+    std::ifstream fed(dir + "/schedule.txt");
+    std::string f1, f2;
+    std::getline(fed, f1);
+    std::getline(fed, f2);
+    EXPECT_EQ(first + second, f1 + f2);
+    std::filesystem::remove_all(dir);
+  }
+}
+
+TEST(Diff, ARuntimePromptingForEverIsCutOff) {
+  // pldi27 at the end of its answers asks again for ever (about 8 MB/s): the output cap stops
+  // it long before the timeout.
+  DiffConfig c;
+  c.count = 1;
+  c.behaviours = true;
+  c.keep_dirs = false;
+  c.max_output_bytes = 1u << 20;
+  c.timeout_seconds = 30;
+  c.cmd = "/bin/sh " + script("prompt.sh", "yes '> Available behaviors:'\n") + " {file}";
+  auto start = std::chrono::steady_clock::now();
+  DiffResult r = run_diff(c);
+  ASSERT_EQ(r.crashes.size(), 1u) << diff_to_text(r);
+  EXPECT_EQ(r.crashes[0].reason.rfind("output over 1 MB", 0), 0u) << r.crashes[0].reason;
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(20));
+  std::string dir = r.crashes[0].reproduce.substr(3, r.crashes[0].reproduce.find(" &&") - 3);
+  std::filesystem::remove_all(dir);
 }
 
 } // namespace
