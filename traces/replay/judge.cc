@@ -29,10 +29,6 @@ std::vector<std::string> when_names(std::string_view header) {
   return out;
 }
 
-std::string marker_of(const std::string &message) {
-  return std::string(flow_marker_text(flow_marker_of(message)));
-}
-
 const RecordedStep *Judge::at(size_t i) {
   while (!eof_ && base_ + window_.size() <= i) {
     RecordedStep s;

@@ -24,8 +24,6 @@ bool is_when_header(std::string_view stmt);
 /// `when ():` and `when:`.
 std::vector<std::string> when_names(std::string_view header);
 
-/// `Line 4: x (True)` -> "(True)"; "" if the message ends in no marker.
-std::string marker_of(const std::string &message);
 /// N of a `Line N: ...` message; 0 if it is not one.
 uint32_t line_of(const std::string &message);
 

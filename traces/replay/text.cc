@@ -26,8 +26,6 @@ namespace lungfish::traces {
 
 namespace {
 
-using detail::marker_of;
-
 std::optional<Stmt> parse_recorded_uncached(const std::string &text, uint32_t line);
 
 /// Parses one recorded statement; compound headers get a placeholder body. Recorded programs
@@ -318,9 +316,9 @@ private:
     for (size_t j = i + 1; at(j); ++j) {
       const RecordedStep &s = *at(j);
       if (s.kind != RecordedKind::Statement) continue;
-      std::string m = marker_of(s.message);
-      bool ret = m == "(Exit)" || s.stmt == "return" || s.stmt.rfind("return ", 0) == 0;
-      if (m == "(Enter)") {
+      bool ret =
+          s.marker == FlowMarker::Exit || s.stmt == "return" || s.stmt.rfind("return ", 0) == 0;
+      if (s.marker == FlowMarker::Enter) {
         ++d;
       } else if (ret) {
         if (d == 0) {
@@ -328,7 +326,7 @@ private:
           for (size_t k = j + 1; at(k); ++k) {
             const RecordedStep &t = *at(k);
             if (t.kind != RecordedKind::Statement) continue;
-            if (marker_of(t.message) == "(Enter)") return call_site(k);
+            if (t.marker == FlowMarker::Enter) return call_site(k);
             return k;
           }
           return std::nullopt;
@@ -368,7 +366,7 @@ private:
 
   bool compile_own(size_t i, bool &unsupported) {
     const RecordedStep &s = *at(i);
-    std::string marker = marker_of(s.message);
+    std::string marker(flow_marker_text(s.marker)); // the text may still end in it
     std::string text = s.stmt;
     if (!marker.empty() && text.size() > marker.size() &&
         text.compare(text.size() - marker.size(), marker.size(), marker) == 0)
@@ -378,7 +376,7 @@ private:
     uint32_t fn = slot(depth());
     if (prog_.statements.size() > 4096 && depth() == 1 && nothing_saved())
       prog_.statements.resize(1); // nothing refers to old boundaries any more
-    if (marker == "(Enter)") {
+    if (s.marker == FlowMarker::Enter) {
       auto site = call_site(i);
       if (!site) {
         // The call site is not recorded (the run failed inside it): take the call's frame and
@@ -397,7 +395,7 @@ private:
       note("event " + std::to_string(i + 1) + ": the call's arguments come from the call site `" +
            at(*site)->stmt + "` (event " + std::to_string(*site + 1) + ")");
       compile_statement(*stmt, prog_, fn);
-    } else if (marker == "(Exit)") {
+    } else if (s.marker == FlowMarker::Exit) {
       Stmt r;
       r.kind = StmtKind::Return;
       r.loc.line = s.line;
@@ -412,7 +410,7 @@ private:
       // Released cown) there is none, and the iterated value is read from the snapshot.
       std::string header;
       if (at(next) && at(next)->line == s.line &&
-          (marker_of(at(next)->message) == "(Next)" || marker_of(at(next)->message) == "(Break)"))
+          (at(next)->marker == FlowMarker::Next || at(next)->marker == FlowMarker::Break))
         header = at(next)->stmt;
       else if (auto path = iterated_path(s, "_iter_" + std::to_string(*number)))
         header = "for _k, _v in " + *path + ":";
@@ -483,7 +481,6 @@ private:
       return;
     }
     ++report_.modelled;
-    std::string marker = marker_of(s.message);
     if (p == Machine::Pause::Stopped) {
       std::string what = machine_->error()
                              ? std::string(error_code_name(machine_->error()->code)) + " (" +
@@ -498,7 +495,7 @@ private:
       trim_saved();
       return;
     }
-    if (p == Machine::Pause::Entered && marker != "(Enter)") {
+    if (p == Machine::Pause::Entered && s.marker != FlowMarker::Enter) {
       divergence(i, "statement",
                  "the model entered a function where the runtime shows `" + s.message + "`");
       adopt(i, *machine_);
