@@ -115,7 +115,12 @@ public:
   }
   SourceLoc loc(const Token &t) const { return {line_.number, t.col}; }
 
+  /// A problem at `col`; a lexical error earlier on the line (or at col) comes first.
   [[noreturn]] void fail(uint32_t col, const std::string &msg) const {
+    const auto &toks = line_.tokens;
+    const Token &last = toks.size() >= 2 ? toks[toks.size() - 2] : toks.back();
+    if (!line_.error.empty() && last.kind == Tok::Error && last.col <= col)
+      throw InputError(file_, line_.number, last.col, line_.error);
     throw InputError(file_, line_.number, col, msg);
   }
   [[noreturn]] void fail(const Token &t, const std::string &msg) const { fail(t.col, msg); }
@@ -497,10 +502,17 @@ private:
                      "unexpected indentation (expected " + want + ")");
   }
 
+  /// A line whose indentation could not be read has no level: its error is reported when the
+  /// parser reaches it, after every problem on the lines before it.
+  void reach(size_t i) const {
+    if (i < lines_.size() && lines_[i].indent_error)
+      throw InputError(file_, lines_[i].number, lines_[i].tokens[0].col, lines_[i].error);
+  }
+
   /// Statements at indentation `level` until a line indented less.
   std::vector<Stmt> block(uint32_t level, bool in_function) {
     std::vector<Stmt> out;
-    while (i_ < lines_.size() && lines_[i_].level >= level) {
+    while ((reach(i_), i_ < lines_.size()) && lines_[i_].level >= level) {
       const Line &l = lines_[i_];
       if (l.level > level) unexpected_indent(l, level);
       LineParser p(l, file_);
@@ -509,6 +521,7 @@ private:
       if (is_compound(s.kind)) {
         bool fn = s.kind == StmtKind::Def ? true : s.kind == StmtKind::When ? false : in_function;
         s.body = child_block(l, p, level, fn);
+        reach(i_);
         if (s.kind == StmtKind::If && i_ < lines_.size() && lines_[i_].level == level) {
           const Line &el = lines_[i_];
           LineParser ep(el, file_);
@@ -531,6 +544,7 @@ private:
       throw InputError(file_, l.number, l.tokens[0].col,
                        "blocks nested too deeply (more than " + std::to_string(kMaxBlockDepth) +
                            " levels)");
+    reach(i_);
     if (i_ >= lines_.size() || lines_[i_].level <= level)
       p.fail(p.colon_token().col, "expected an indented block after ':'");
     if (lines_[i_].level > level + 1) unexpected_indent(lines_[i_], level + 1);

@@ -51,16 +51,32 @@ public:
 
   /// Tokenizes the line into `out`; returns false for a blank or comment-only line.
   bool run(Line &out) {
+    try {
+      return lex_line(out);
+    } catch (const LexError &e) {
+      out.number = number_;
+      out.text = text_;
+      out.error = e.msg;
+      out.indent_error = e.indentation;
+      uint32_t at = out.tokens.empty() ? 0 : out.tokens.back().end;
+      out.tokens.push_back({Tok::Error, at, at, e.col, e.col});
+      out.tokens.push_back({Tok::End, at, at, e.col, e.col});
+      return true;
+    }
+  }
+
+private:
+  bool lex_line(Line &out) {
     size_t i = 0, spaces = 0, tabs = 0;
     for (; i < text_.size() && (text_[i] == ' ' || text_[i] == '\t'); ++i) {
       if ((text_[i] == ' ' && tabs > 0) || (text_[i] == '\t' && spaces > 0))
-        fail(uint32_t(i + 1), "indentation mixes tabs and spaces");
+        indent_fail(uint32_t(i + 1), "indentation mixes tabs and spaces");
       ++(text_[i] == ' ' ? spaces : tabs);
     }
     if (i == text_.size() || text_[i] == '#') return false;
     if (spaces % 4 != 0)
-      fail(uint32_t(i + 1),
-           "indentation of " + std::to_string(spaces) + " spaces is not a multiple of 4");
+      indent_fail(uint32_t(i + 1),
+                  "indentation of " + std::to_string(spaces) + " spaces is not a multiple of 4");
     out.number = number_;
     out.text = text_;
     out.level = uint32_t(spaces / 4 + tabs);
@@ -70,9 +86,15 @@ public:
     return true;
   }
 
-private:
-  [[noreturn]] void fail(uint32_t col, const std::string &msg) const {
-    throw InputError(file_, number_, col, msg);
+  /// A lexical error: thrown out of lex() and turned into the line's Error token by run().
+  struct LexError {
+    uint32_t col;
+    std::string msg;
+    bool indentation = false;
+  };
+  [[noreturn]] void fail(uint32_t col, const std::string &msg) const { throw LexError{col, msg}; }
+  [[noreturn]] void indent_fail(uint32_t col, const std::string &msg) const {
+    throw LexError{col, msg, true};
   }
 
   void push(std::vector<Token> &out, Tok kind, size_t len, uint32_t cols) {

@@ -29,6 +29,8 @@ enum class Tok : uint8_t {
   EqEq,     // ==
   NotEq,    // !=
   End,      // end of the statement (end of line or start of a comment)
+  Error,    // a lexical error at this column (Line::error says which); the parser reports it
+            // when it reaches the token, so the first problem in file order is the one reported
 };
 
 /// One token of a line: byte range [begin, end) in the line and 1-based columns (code points).
@@ -44,14 +46,17 @@ struct Line {
   std::string_view text;     // the physical line, without "\n" or "\r\n"
   uint32_t level = 0;        // indentation level (4 spaces or one tab per level)
   std::vector<Token> tokens; // never empty: the last token is End
+  std::string error;         // the message of its Error token, if it has one
+  bool indent_error = false; // the error is in its indentation: its level is unknown
 };
 
 /// Checks only the encoding of a text (UTF-8, no NUL, no control bytes but tab and CR LF, line
 /// length); throws InputError at the first bad byte (the Python subset's parser uses it).
 void check_encoding(std::string_view text, const std::string &file);
 
-/// Checks the whole text (UTF-8, no NUL or control bytes, line length) and returns its
-/// statement lines, tokenized; throws InputError at the first problem.
+/// Checks the whole text (UTF-8, no NUL or control bytes, line length; throws InputError at the
+/// first problem) and returns its statement lines, tokenized. A lexical error ends its line's
+/// tokens with an Error token: the parser reports it when it gets there.
 std::vector<Line> split_lines(std::string_view text, const std::string &file);
 
 /// The source text of a token.
