@@ -14,6 +14,9 @@ namespace lungfish {
 /// A streaming output file. open() creates `<path>.<pid>.<n>.tmp` next to `path` (and the
 /// missing parent directories); commit() flushes, closes and renames it to `path`. Destroyed
 /// without a successful commit(), it removes the temporary file and leaves `path` untouched.
+/// SIGINT, SIGTERM and SIGHUP remove the open temporary files before the process dies of them
+/// (when the program has not set its own handler); open() removes the temporary files of `path`
+/// left by processes that no longer exist (SIGKILL, a crash).
 class AtomicFile {
 public:
   AtomicFile() = default;
@@ -38,6 +41,7 @@ public:
 private:
   std::string path_, temp_;
   std::ofstream out_;
+  size_t slot_ = ~size_t(0); // its entry in the table the signal handler empties
 };
 
 /// Writes `content` to `path` through an AtomicFile. False with `error` set on failure, when

@@ -11,6 +11,7 @@
 #include <fstream>
 #include <sstream>
 #include <sys/resource.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <vector>
 
@@ -116,6 +117,56 @@ TEST_F(AtomicFileTest, StreamingFileAppearsOnlyAtCommit) {
 TEST_F(AtomicFileTest, WriteErrorIsReportedAndLeavesNothing) {
   EXPECT_EXIT(write_under_a_size_limit(dir_), ::testing::ExitedWithCode(0),
               "cannot write .*big.txt");
+}
+
+// A process killed by SIGTERM or SIGHUP while writing leaves no temporary file: the handler
+// removes it, and the process still dies of the signal. (SIGINT takes the same handler, but a
+// shell starts background jobs with it ignored, and an ignored signal is left so.)
+TEST_F(AtomicFileTest, TerminatedWriterLeavesNoTemporary) {
+  for (int sig : {SIGTERM, SIGHUP}) {
+    struct sigaction now {};
+    sigaction(sig, nullptr, &now);
+    if (now.sa_handler == SIG_IGN) { // started under nohup or the like: the handler stays off
+      std::fprintf(stderr, "signal %d is ignored in this process: not tested\n", sig);
+      continue;
+    }
+    fs::path target = dir_ / ("out-" + std::to_string(sig) + ".txt");
+    pid_t child = fork();
+    ASSERT_GE(child, 0);
+    if (child == 0) {
+      AtomicFile f;
+      std::string error;
+      if (!f.open(target.string(), error)) _exit(10);
+      f.stream() << "partial";
+      f.stream().flush();
+      ::raise(sig);
+      _exit(11); // not reached
+    }
+    int status = 0;
+    ASSERT_EQ(waitpid(child, &status, 0), child);
+    ASSERT_TRUE(WIFSIGNALED(status)) << "exit " << WEXITSTATUS(status);
+    EXPECT_EQ(WTERMSIG(status), sig);
+  }
+  EXPECT_TRUE(listing().empty()) << listing().front();
+}
+
+// A temporary file of a process that no longer exists (killed with SIGKILL) is removed by the
+// next writer of the same path; one of a live process is left alone.
+TEST_F(AtomicFileTest, NextWriterSweepsTemporariesOfDeadProcesses) {
+  pid_t dead = fork();
+  ASSERT_GE(dead, 0);
+  if (dead == 0) _exit(0);
+  int status = 0;
+  ASSERT_EQ(waitpid(dead, &status, 0), dead);
+  fs::path target = dir_ / "t.trace";
+  std::string stale = "t.trace." + std::to_string(dead) + ".0.tmp";
+  std::string live = "t.trace." + std::to_string(getppid()) + ".3.tmp";
+  std::ofstream(dir_ / stale) << "stale";
+  std::ofstream(dir_ / live) << "live";
+  std::ofstream(dir_ / "t.trace.notapid.tmp") << "other";
+  std::string error;
+  ASSERT_TRUE(write_file_atomically(target.string(), "x", error)) << error;
+  EXPECT_EQ(listing(), (std::vector<std::string>{"t.trace", live, "t.trace.notapid.tmp"}));
 }
 
 } // namespace
