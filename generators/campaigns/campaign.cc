@@ -1,16 +1,19 @@
 #include "generators/campaigns/campaign.h"
 
+#include "generators/campaigns/parallel.h"
+
 #include "checker/monitor.h"
 #include "generators/ast_build.h"
 #include "generators/rng.h"
 #include "generators/shrink.h"
-#include "model/io/atomic_file.h"
 #include "model/code.h"
+#include "model/io/atomic_file.h"
 #include "model/text/program_text.h"
 
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
+#include <optional>
 #include <sstream>
 
 namespace lungfish::gen {
@@ -161,7 +164,7 @@ CampaignResult run_campaign(const CampaignOptions &o,
     r.rule_hits[std::string(rule_info(id).name)] = 0;
 
   // Saved failures first: each is rerun as it is (it is already minimal).
-  for (const fs::path &path : saved_cases(o.save_dir)) {
+  for (const fs::path &path : o.begin == 0 ? saved_cases(o.save_dir) : std::vector<fs::path>{}) {
     Program p;
     try {
       p = parse_program_file(path.string());
@@ -184,15 +187,47 @@ CampaignResult run_campaign(const CampaignOptions &o,
   }
   if (!r.failures.empty()) return r;
 
-  for (uint64_t i = 0; i < o.count; ++i) {
-    if (progress && i % 500 == 0) progress(i);
+  // Programs in blocks: each block is generated and checked on a worker, the blocks are
+  // accounted in index order here, and the first failure (by index) stops the campaign, so
+  // every number is the one a sequential run gives.
+  const uint64_t begin = std::min(o.begin, o.count), end = std::min(o.end, o.count);
+  constexpr uint64_t kBlock = 128;
+  const uint64_t blocks = (end - begin + kBlock - 1) / kBlock;
+  using Block = std::vector<ProgramResult>;
+  std::function<Block(uint64_t)> work = [&](uint64_t b) {
+    Block out;
+    for (uint64_t i = begin + b * kBlock; i < std::min(end, begin + (b + 1) * kBlock); ++i) {
+      Program p = generate_program(derive_seed(o.seed, i), o.max_size, campaign_family(i),
+                                   o.config.profile);
+      out.push_back(check_program(p, o.config));
+      if (out.back().failure) break; // the rest of the block would be discarded
+    }
+    return out;
+  };
+  std::optional<uint64_t> failing;
+  std::optional<ProgramFailure> failure;
+  std::function<bool(uint64_t, Block &)> consume = [&](uint64_t b, Block &results) {
+    for (size_t k = 0; k < results.size(); ++k) {
+      uint64_t i = begin + b * kBlock + k;
+      Family fam = campaign_family(i);
+      account(r, results[k], &fam, o.config);
+      if (results[k].failure) {
+        failing = i;
+        failure = results[k].failure;
+        return false;
+      }
+    }
+    if (progress) progress(std::min(end, begin + (b + 1) * kBlock) - begin);
+    return true;
+  };
+  if (progress) progress(0);
+  ordered_parallel<Block>(blocks, o.jobs, work, consume);
+  if (failing) {
+    // Shrinking is deterministic, on this thread.
+    uint64_t i = *failing;
     Family fam = campaign_family(i);
-    uint64_t seed = derive_seed(o.seed, i);
-    Program p = generate_program(seed, o.max_size, fam, o.config.profile);
-    ProgramResult pr = check_program(p, o.config);
-    account(r, pr, &fam, o.config);
-    if (!pr.failure) continue;
-    ProgramFailure want = *pr.failure;
+    Program p = generate_program(derive_seed(o.seed, i), o.max_size, fam, o.config.profile);
+    ProgramFailure want = *failure;
     Program small = shrink_program(p, [&](const Program &c) {
       ProgramResult cr = check_program(c, o.config);
       return cr.failure && cr.failure->same_kind(want);
@@ -200,7 +235,7 @@ CampaignResult run_campaign(const CampaignOptions &o,
     ProgramResult fr = check_program(small, o.config);
     if (!fr.failure) { // cannot happen (the shrinker keeps failing programs); be safe
       small = p;
-      fr = pr;
+      fr = check_program(p, o.config);
     }
     Counterexample c =
         make_counterexample(small, *fr.failure, o,
@@ -208,9 +243,8 @@ CampaignResult run_campaign(const CampaignOptions &o,
                                 ", --seed " + std::to_string(o.seed) + ")");
     save(c, o, r.save_error);
     r.failures.push_back(std::move(c));
-    break;
   }
-  if (progress) progress(o.count);
+  if (progress && !failing) progress(end - begin);
   return r;
 }
 

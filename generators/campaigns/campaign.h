@@ -1,10 +1,12 @@
 // The `lungfish check` campaign: saved failures first, then generated programs, each checked
-// against every property (generators/campaigns/properties.h); the first failure is shrunk and saved.
+// against every property (generators/campaigns/properties.h); the first failure is shrunk and
+// saved.
 #pragma once
 
-#include "generators/program_gen.h"
 #include "generators/campaigns/properties.h"
+#include "generators/program_gen.h"
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -20,6 +22,10 @@ struct CampaignOptions {
   CheckConfig config;
   std::vector<std::string> disabled_names; // as given on the command line (for `reproduce`)
   std::string save_dir = ".lungfish/failures/";
+  unsigned jobs = 1; // threads; the result is the same for any number
+  // This run's part of the programs: indices [begin, end) of [0, count) (a shard); the saved
+  // failures are rerun only by the part that starts at 0.
+  uint64_t begin = 0, end = UINT64_MAX;
 };
 
 /// A shrunk failing program, where it was saved and the one command that reproduces it.
@@ -50,7 +56,8 @@ struct CampaignResult {
   std::string save_error; // a failure could not be saved
 };
 
-/// Runs the campaign; `progress(done)` is called every few hundred programs.
+/// Runs the campaign; `progress(done)` is called every few hundred programs (on the calling
+/// thread), with `done` counted from `begin`.
 CampaignResult run_campaign(const CampaignOptions &o,
                             const std::function<void(uint64_t)> &progress = {});
 

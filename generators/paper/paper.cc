@@ -64,7 +64,8 @@ PaperResult write_paper(const PaperOptions &o) {
   mo.seed = o.seed;
   mo.budget_programs = o.budget_programs;
   mo.use_z3 = o.use_z3;
-  std::vector<MutantResult> mutants = hunt_mutants(mo);
+  mo.jobs = o.jobs;
+  std::vector<MutantResult> mutants = hunt_mutants(mo, o.on_mutant);
 
   std::optional<VerifyReport> report;
   if (o.run_verify) {
@@ -72,6 +73,7 @@ PaperResult write_paper(const PaperOptions &o) {
     vo.bound = o.verify_bound;
     vo.steps = o.verify_steps;
     vo.solver_timeout = 0; // bounded by the scope, never by time: the table is reproducible
+    vo.jobs = o.jobs;
     report = run_verify(vo);
   }
 
