@@ -1,6 +1,7 @@
 // `lungfish check`: random programs through the model with the invariants checked.
 #include "cli/commands.h"
 #include "cli/options.h"
+#include "cli/scaling.h"
 
 #include "generators/campaigns/campaign.h"
 
@@ -9,6 +10,7 @@
 #include <iostream>
 #include <memory>
 #include <random>
+#include <tuple>
 
 #include <unistd.h>
 
@@ -26,6 +28,9 @@ struct CheckOptions {
   std::string save_failures = ".lungfish/failures/";
   std::string check = "incremental";
   bool json = false;
+  unsigned jobs = 1;
+  std::string shard;
+  double progress = -1;
 };
 
 std::string percent(uint64_t a, uint64_t b) {
@@ -64,19 +69,41 @@ int check_command(const CheckOptions &o) {
   co.config.check = to_check_mode(o.check);
   co.disabled_names = o.disabled;
   co.save_dir = o.save_failures;
+  Shard shard;
+  std::string error;
+  if (!resolve_shard(o.shard, shard, error)) {
+    std::cerr << "lungfish check: " << error << "\n";
+    return kExitUsage;
+  }
+  std::tie(co.begin, co.end) = shard_range(o.count, shard);
+  co.jobs = o.jobs;
   // The seed comes first; with --json it goes to stderr so that stdout stays one JSON object.
   (o.json ? std::cerr : std::cout) << "seed=" << co.seed << std::endl;
+  if (shard.sharded())
+    std::cerr << "lungfish check: shard " << shard.label() << " (from " << shard.source
+              << "): programs " << co.begin << " to " << co.end << " of " << o.count << "\n";
 
-  bool tty = isatty(STDERR_FILENO);
-  gen::CampaignResult r = gen::run_campaign(co, [&](uint64_t done) {
-    if (tty) std::cerr << "\rcheck: " << done << "/" << o.count << " programs" << std::flush;
-  });
-  if (tty) std::cerr << "\n";
+  Progress progress("check", "programs", co.end - co.begin, o.progress);
+  gen::CampaignResult r = gen::run_campaign(co, [&](uint64_t done) { progress.update(done); });
+  progress.finish();
   if (!r.save_error.empty()) std::cerr << "lungfish check: " << r.save_error << "\n";
 
   if (o.json) {
     nlohmann::json j;
+    j["command"] = "check";
+    j["version"] = lungfish_version();
     j["seed"] = co.seed;
+    j["outcome"] = r.failures.empty() ? "ok" : "violation";
+    j["campaign"] = {{"count", o.count},
+                     {"max_size", o.max_size},
+                     {"profile", profile_name(co.config.profile)},
+                     {"disabled", o.disabled},
+                     {"check", o.check}};
+    if (shard.sharded()) {
+      j["shard"] = shard.to_json();
+      j["shard"]["begin"] = co.begin;
+      j["shard"]["end"] = co.end;
+    }
     j["programs"] = r.programs;
     j["steps"] = r.steps;
     j["accepted_steps"] = r.accepted_steps;
@@ -142,6 +169,9 @@ void add_check_command(CLI::App &app, Handler &handler) {
       ->type_name("DIR")
       ->capture_default_str();
   add_check_option(*sub, o->check);
+  add_jobs_option(*sub, o->jobs);
+  add_shard_option(*sub, o->shard, "the programs (a contiguous range of indices)");
+  add_progress_option(*sub, o->progress);
   sub->add_flag("--json", o->json, "Print one JSON object (docs/json-output.md)");
   sub->callback([o, sub, &handler] {
     o->seed_given = sub->count("--seed") > 0;

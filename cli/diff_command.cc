@@ -1,6 +1,7 @@
 // `lungfish diff`: differential testing of a runtime against the model.
 #include "cli/commands.h"
 #include "cli/options.h"
+#include "cli/scaling.h"
 #include "traces/diff/diff.h"
 
 #include <iostream>
@@ -17,7 +18,7 @@ struct DiffOptions {
   std::string cmd;
   uint64_t count = 100;
   uint64_t seed = 0;
-  uint64_t jobs = 1;
+  unsigned jobs = 1;
   bool json = false;
   bool seed_given = false;
   std::string keep;
@@ -66,10 +67,7 @@ void add_diff_command(CLI::App &app, Handler &handler) {
   sub->add_option("--count", o->count, "Number of programs")->check(kNonNegative);
   CLI::Option *seed =
       sub->add_option("--seed", o->seed, "Random seed")->check(kNonNegative)->type_name("S");
-  sub->add_option("--jobs", o->jobs,
-                  "Programs run in parallel (threads; shrinking runs one group at a time)")
-      ->check(kPositive)
-      ->type_name("J");
+  add_jobs_option(*sub, o->jobs);
   sub->add_option("--keep", o->keep,
                   "Keep every program's run in DIR/NNNNNN/ as a user has it (the program, the "
                   "runtime's log prog.out, its recording), with DIR/index.tsv saying what diff "

@@ -1,6 +1,7 @@
 // `lungfish enumerate`: exhaustive small-scope exploration.
 #include "cli/commands.h"
 #include "cli/options.h"
+#include "cli/scaling.h"
 
 #include "generators/campaigns/explore.h"
 #include "model/io/atomic_file.h"
@@ -25,6 +26,8 @@ struct EnumerateOptions {
   std::string schedules = "default";
   std::string check = "incremental";
   bool json = false;
+  unsigned jobs = 1;
+  double progress = -1;
 };
 
 /// Saves a counterexample as .lungfish/failures/<hash>.lf (written atomically) and returns the
@@ -61,10 +64,21 @@ int enumerate_command(const EnumerateOptions &o) {
   eo.disabled = to_disabled_checks(o.disabled);
   eo.schedules = o.schedules == "all" ? ScheduleMode::All : ScheduleMode::Default;
   eo.check = to_check_mode(o.check);
-  bool tty = isatty(STDERR_FILENO);
-  gen::ExploreResult r = gen::explore(eo, [&](size_t depth, uint64_t states) {
-    if (tty) std::cerr << "enumerate: depth " << depth << ", " << states << " states\n";
-  });
+  eo.jobs = o.jobs;
+  std::unique_ptr<Progress> progress;
+  size_t level = 0;
+  gen::ExploreResult r =
+      gen::explore(eo, [&](size_t depth, uint64_t states, uint64_t done, uint64_t total) {
+        if (depth != level) {
+          if (progress) progress->finish();
+          level = depth;
+          progress = std::make_unique<Progress>("enumerate: depth " + std::to_string(depth),
+                                                "programs", total, o.progress);
+        }
+        progress->update(done);
+        (void)states;
+      });
+  if (progress) progress->finish();
   if (!r.checker_bug.empty()) {
     std::cerr << r.checker_bug << "\n";
     return kExitCheckerBug;
@@ -84,6 +98,9 @@ int enumerate_command(const EnumerateOptions &o) {
   }
   if (o.json) {
     nlohmann::json j;
+    j["command"] = "enumerate";
+    j["version"] = lungfish_version();
+    j["outcome"] = r.violations.empty() ? "ok" : "violation";
     j["states"] = r.states;
     j["transitions"] = r.transitions;
     j["rejected"] = r.rejected;
@@ -138,6 +155,8 @@ void add_enumerate_command(CLI::App &app, Handler &handler) {
   sub->add_option("--schedules", o->schedules, "Behaviour interleavings: default or all")
       ->check(CLI::IsMember({"default", "all"}));
   add_check_option(*sub, o->check);
+  add_jobs_option(*sub, o->jobs);
+  add_progress_option(*sub, o->progress);
   sub->add_flag("--json", o->json, "Print one JSON object (docs/json-output.md)");
   sub->callback([o, &handler] { handler = [o] { return enumerate_command(*o); }; });
 }

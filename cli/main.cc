@@ -20,6 +20,7 @@ int main(int argc, char **argv) {
   add_mutants_command(app, handler);
   add_paper_command(app, handler);
   add_bench_command(app, handler);
+  add_merge_command(app, handler);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp &e) {

@@ -2,6 +2,7 @@
 // an invariant.
 #include "cli/commands.h"
 #include "cli/options.h"
+#include "cli/scaling.h"
 
 #include "generators/campaigns/mutants.h"
 #include "generators/paper/paper.h"
@@ -27,6 +28,9 @@ struct MutantsOptions {
   bool from_scratch = false;
   std::string check = "incremental";
   std::string save_dir = ".lungfish/mutants";
+  unsigned jobs = 1;
+  std::string shard;
+  double progress = -1;
 };
 
 std::string join(const std::vector<std::string> &v) {
@@ -46,18 +50,37 @@ int mutants_command(const MutantsOptions &mo) {
   o.use_z3 = !mo.no_z3;
   o.incremental = !mo.from_scratch;
   o.check = to_check_mode(mo.check);
+  Shard shard;
+  std::string error;
+  if (!resolve_shard(mo.shard, shard, error)) {
+    std::cerr << "lungfish mutants: " << error << "\n";
+    return kExitUsage;
+  }
+  o.shard_index = shard.index;
+  o.shard_count = shard.count;
+  o.jobs = mo.jobs;
+  std::vector<gen::MutantSpec> selected = gen::selected_mutants(o);
   std::cerr << "lungfish mutants: seed " << o.seed << ", budget " << o.budget_programs
-            << " programs per mutant\n";
-  bool tty = isatty(STDERR_FILENO);
+            << " programs per mutant, " << selected.size() << " mutants, " << o.jobs
+            << " at a time\n";
+  if (shard.sharded()) {
+    std::cerr << "lungfish mutants: shard " << shard.label() << " (from " << shard.source << "):";
+    for (const gen::MutantSpec &m : selected)
+      std::cerr << " " << m.name;
+    std::cerr << "\n";
+  }
+  Progress progress("mutants", "mutants", selected.size(), mo.progress);
   std::vector<gen::MutantResult> results;
   try {
     results = gen::hunt_mutants(o, [&](const gen::MutantResult &r) {
-      if (tty) std::cerr << "  " << r.spec.name << ": " << r.status << "\n";
+      progress.note("  " + r.spec.name + ": " + r.status);
+      progress.update(results.size() + 1);
     });
   } catch (const gen::CheckerBug &e) {
     std::cerr << e.what() << "\n";
     return kExitCheckerBug;
   }
+  progress.finish();
 
   std::vector<std::string> files;
   std::string timings;
@@ -80,12 +103,22 @@ int mutants_command(const MutantsOptions &mo) {
     files.push_back(file);
   }
   // Timings depend on the machine: kept out of the report so that it is a function of the seed.
-  std::string error;
+  error.clear();
   if (!gen::write_file_atomically(mo.save_dir + "/timings.txt", timings, error))
     std::cerr << "lungfish mutants: " << error << "\n";
 
   if (mo.json) {
-    std::cout << gen::mutants_json(results, o, files).dump(2) << "\n";
+    nlohmann::json j = gen::mutants_json(results, o, files);
+    j["command"] = "mutants";
+    j["version"] = lungfish_version();
+    j["outcome"] = survived ? "violation" : "ok";
+    j["campaign"] = {{"profile", profile_name(o.profile)},
+                     {"budget_programs", o.budget_programs},
+                     {"only", o.only},
+                     {"z3", o.use_z3},
+                     {"check", mo.check}};
+    if (shard.sharded()) j["shard"] = shard.to_json();
+    std::cout << j.dump(2) << "\n";
     return survived ? kExitViolation : kExitOk;
   }
   size_t killed = 0, masked = 0;
@@ -136,6 +169,13 @@ void add_mutants_command(CLI::App &app, Handler &handler) {
                 "The exhaustive engine reruns every program from its first statement instead of "
                 "resuming from its prefix's state (slower; the same report)");
   add_check_option(*sub, o->check);
+  sub->add_option("--out-dir", o->save_dir,
+                  "Where each killed mutant's program (NAME.lf) and timings.txt are written")
+      ->type_name("DIR")
+      ->capture_default_str();
+  add_jobs_option(*sub, o->jobs);
+  add_shard_option(*sub, o->shard, "the mutant list (round robin)");
+  add_progress_option(*sub, o->progress);
   sub->callback([o, &handler] { handler = [o] { return mutants_command(*o); }; });
 }
 
