@@ -29,6 +29,8 @@ std::string_view verdict_name(Verdict v) {
       return "counterexample";
     case Verdict::Unknown:
       return "unknown";
+    case Verdict::Vacuous:
+      return "vacuous";
   }
   return "unknown";
 }
@@ -258,10 +260,12 @@ void run_bmc(const VerifyOptions &o, OpKind op, VerifyReport &rep, const VerifyP
       r.seconds = all_seconds;
       r.verdict = Verdict::Proved;
       if (vr == z3::unsat) {
-        // Nothing proved about an operation no trace reaches: the pair is not claimed.
-        r.verdict = Verdict::Unknown;
+        // Nothing proved about an operation no trace reaches: the pair is not claimed, and it
+        // is not unknown either (the solver answered).
+        r.verdict = Verdict::Vacuous;
         r.classification = "vacuous: the operation is enabled on no state reachable in " +
-                           std::to_string(o.steps - 1) + " statements";
+                           std::to_string(o.steps - 1) +
+                           (o.steps == 2 ? " statement" : " statements");
       } else if (all != z3::unsat) {
         z3::solver sol(S.ctx);
         configure(sol, o);
@@ -405,7 +409,7 @@ void run_induction(const VerifyOptions &o, OpKind op, VerifyReport &rep,
       r.op = op_name(op);
       r.invariant = inv_name(inv);
       if (vr == z3::unsat) {
-        r.verdict = Verdict::Unknown;
+        r.verdict = Verdict::Vacuous;
         r.classification = "vacuous: the operation is enabled on no state satisfying the "
                            "invariants";
       } else if (all == z3::unsat) {

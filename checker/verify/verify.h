@@ -60,7 +60,9 @@ struct VerifyCounterexample {
   std::string pre_state; // induction: the symbolic pre-state, printed
 };
 
-enum class Verdict : uint8_t { Proved, Counterexample, Unknown };
+/// Proved; a counterexample; unknown (the solver gave up: a timeout); vacuous (the operation is
+/// enabled on no state within the bound, so nothing about it is claimed either way).
+enum class Verdict : uint8_t { Proved, Counterexample, Unknown, Vacuous };
 std::string_view verdict_name(Verdict v);
 
 struct VerifyResult {

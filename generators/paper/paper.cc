@@ -116,12 +116,13 @@ PaperResult write_paper(const PaperOptions &o) {
   numbers["killed_by_z3"] = by_z3;
   numbers["programs_searched"] = searched;
   numbers["max_counterexample_statements"] = max_statements;
-  size_t proved = 0, cex = 0, unknown = 0;
+  size_t proved = 0, cex = 0, unknown = 0, vacuous = 0;
   if (report)
     for (const VerifyResult &r : report->results) {
       proved += r.verdict == Verdict::Proved;
       cex += r.verdict == Verdict::Counterexample;
       unknown += r.verdict == Verdict::Unknown;
+      vacuous += r.verdict == Verdict::Vacuous;
     }
   numbers["verify_steps"] = o.verify_steps;
   numbers["verify_objects"] = o.verify_bound.objects;
@@ -129,6 +130,7 @@ PaperResult write_paper(const PaperOptions &o) {
   numbers["verify_proved"] = proved;
   numbers["verify_counterexamples"] = cex;
   numbers["verify_unknown"] = unknown;
+  numbers["verify_vacuous"] = vacuous;
   nlohmann::ordered_json per = nlohmann::ordered_json::object();
   for (const MutantResult &m : mutants)
     per[m.spec.name] = {{"status", m.status},         {"invariant", m.invariant},

@@ -235,6 +235,7 @@ std::string verify_tex(const VerifyReport *report, const PaperOptions &o) {
          << (it == cell.end()                        ? ""
              : it->second == Verdict::Proved         ? "\\checkmark"
              : it->second == Verdict::Counterexample ? "$\\times$"
+             : it->second == Verdict::Vacuous        ? "--"
                                                      : "?");
     }
     os << "\\\\\n";
@@ -246,7 +247,9 @@ std::string verify_tex(const VerifyReport *report, const PaperOptions &o) {
      << plural(b.objects, "object") << ", " << plural(b.regions, "region") << ", "
      << plural(b.fields, "field") << ", " << plural(b.vars, "variable")
      << ") ends with that operation breaking the invariant; $\\times$ a "
-        "counterexample; ? unknown. A tiny scope, for CI; larger scopes are documented "
+        "counterexample; -- vacuous (the operation is enabled on no state reached within the "
+        "bound: nothing is claimed); ? unknown (a solver timeout). A tiny scope, for CI; larger "
+        "scopes are documented "
         "commands.}\\label{tab:verify}\n\\end{table}\n";
   if (!report->encoding_bugs.empty())
     os << "\\noindent Encoding bugs reported: " << report->encoding_bugs.size() << ".\n";
