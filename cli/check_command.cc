@@ -157,10 +157,10 @@ void add_check_command(CLI::App &app, Handler &handler) {
       "check", "Generate random programs, run them and check the invariants after every "
                "statement; failing cases are shrunk and saved");
   sub->add_option("--seed", o->seed, "Random seed (printed at start; same seed, same programs)")
-      ->check(CLI::NonNegativeNumber);
-  sub->add_option("--count", o->count, "Number of programs")->check(CLI::NonNegativeNumber);
+      ->check(kCount);
+  sub->add_option("--count", o->count, "Number of programs")->check(kCount);
   sub->add_option("--max-size", o->max_size, "Maximum statements per program")
-      ->check(CLI::NonNegativeNumber)
+      ->check(kCount)
       ->type_name("K");
   add_profile_option(*sub, o->profile);
   add_disable_check_option(*sub, o->disabled);

@@ -64,9 +64,9 @@ void add_diff_command(CLI::App &app, Handler &handler) {
   sub->add_option("--cmd", o->cmd, "Command running one program; {file} is replaced by its path")
       ->type_name("'COMMAND {file}'")
       ->required();
-  sub->add_option("--count", o->count, "Number of programs")->check(kNonNegative);
+  sub->add_option("--count", o->count, "Number of programs")->check(kCount);
   CLI::Option *seed =
-      sub->add_option("--seed", o->seed, "Random seed")->check(kNonNegative)->type_name("S");
+      sub->add_option("--seed", o->seed, "Random seed")->check(kCount)->type_name("S");
   add_jobs_option(*sub, o->jobs);
   sub->add_option("--keep", o->keep,
                   "Keep every program's run in DIR/NNNNNN/ as a user has it (the program, the "

@@ -154,10 +154,10 @@ void add_mutants_command(CLI::App &app, Handler &handler) {
                  "breaks an invariant. Exit: 0 every mutant killed or documented as masked "
                  "(docs/mutants.md), 1 a mutant survived");
   add_profile_option(*sub, o->profile);
-  sub->add_option("--seed", o->seed, "Random seed")->check(kNonNegative)->type_name("S");
+  sub->add_option("--seed", o->seed, "Random seed")->check(kCount)->type_name("S");
   sub->add_option("--budget-programs", o->budget_programs,
                   "Programs tried per mutant (60% exhaustive, the rest random)")
-      ->check(kNonNegative)
+      ->check(kCount)
       ->type_name("N")
       ->capture_default_str();
   sub->add_flag("--json", o->json, "Print one JSON object (docs/json-output.md)");

@@ -63,16 +63,16 @@ void add_paper_command(CLI::App &app, Handler &handler) {
   CLI::App *sub = app.add_subcommand(
       "paper", "Regenerate the paper's tables and figures (deterministic for a seed)");
   sub->add_option("--out", o->out, "Output directory")->type_name("DIR")->capture_default_str();
-  sub->add_option("--seed", o->seed, "Random seed")->check(kNonNegative)->type_name("S");
+  sub->add_option("--seed", o->seed, "Random seed")->check(kCount)->type_name("S");
   sub->add_option("--budget-programs", o->budget_programs,
                   "Programs tried per mutant (a short budget for CI; `lungfish mutants` runs "
                   "the long campaign)")
-      ->check(kNonNegative)
+      ->check(kCount)
       ->type_name("N")
       ->capture_default_str();
   sub->add_option("--verify-steps", o->verify_steps,
                   "Statements of the bounded Z3 run in verify.tex (0: not run)")
-      ->check(kNonNegative)
+      ->check(kCount)
       ->type_name("K")
       ->capture_default_str();
   sub->add_flag("--no-z3", o->no_z3,

@@ -145,14 +145,14 @@ void add_verify_command(CLI::App &app, Handler &handler) {
   CLI::App *sub = app.add_subcommand(
       "verify", "Prove with Z3 that the rules keep the invariants within the bounds");
   sub->add_option("--objects", o->objects, "Objects in the symbolic heap")
-      ->check(kNonNegative)
+      ->check(kCount)
       ->type_name("N");
   sub->add_option("--regions", o->regions, "Regions in the symbolic heap")
-      ->check(kNonNegative)
+      ->check(kCount)
       ->type_name("R");
-  sub->add_option("--fields", o->fields, "Field names")->check(kNonNegative)->type_name("F");
+  sub->add_option("--fields", o->fields, "Field names")->check(kCount)->type_name("F");
   sub->add_option("--steps", o->steps, "Primitives per trace (bounded model checking)")
-      ->check(kNonNegative)
+      ->check(kCount)
       ->type_name("K");
   sub->add_flag("--induction", o->induction, "Prove each invariant inductive for one step");
   sub->add_option("--solver-timeout", o->solver_timeout,

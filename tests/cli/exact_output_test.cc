@@ -99,3 +99,43 @@ TEST_F(ExactOutput, VacuousVerifyPairIsNotUnknown) {
 }
 
 } // namespace
+
+namespace {
+
+// Item 4: numbers are whole, in range and never clamped, with a short message and exit 2;
+// --version works; --help shows every default.
+TEST_F(ExactOutput, NumbersAreValidatedAndHelpShowsDefaults) {
+  struct Case {
+    std::string args, message;
+  };
+  const Case bad[] = {
+      {"check --count -1", "--count: '-1' is not a whole number >= 0"},
+      {"check --seed abc", "--seed: 'abc' is not a whole number >= 0"},
+      {"check --seed 18446744073709551616",
+       "--seed: '18446744073709551616' is out of range (at most 18446744073709551615)"},
+      {"check --max-size 1e3", "--max-size: '1e3' is not a whole number >= 0"},
+  };
+  for (const Case &c : bad) {
+    Result r = run(c.args);
+    EXPECT_EQ(r.code, 2) << c.args;
+    EXPECT_EQ(r.err.rfind(c.message + "\n", 0), 0u) << c.args << "\n" << r.err;
+    EXPECT_LT(r.err.size(), 200u) << "a short message: " << r.err;
+  }
+  Result v = run("--version");
+  EXPECT_EQ(v.code, 0) << v.err;
+  EXPECT_EQ(v.out.rfind("lungfish 0.", 0), 0u) << v.out;
+  const std::pair<std::string, std::string> defaults[] = {
+      {"check", "--count UINT=1000"},      {"check", "--max-size K=20"},
+      {"check", "--seed UINT=0"},          {"verify", "--steps K=3"},
+      {"verify", "--solver-timeout S=60"}, {"diff", "--count UINT=100"},
+      {"mutants", "--seed S=0"},           {"paper", "--seed S=0"},
+      {"replay", "--max-steps UINT=0"},
+  };
+  for (const auto &[command, shown] : defaults) {
+    Result h = run(command + " --help");
+    EXPECT_NE(h.out.find(shown), std::string::npos) << command << " --help lacks " << shown << "\n"
+                                                    << h.out;
+  }
+}
+
+} // namespace
