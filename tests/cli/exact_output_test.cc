@@ -100,6 +100,7 @@ TEST_F(ExactOutput, VacuousVerifyPairIsNotUnknown) {
 
 } // namespace
 
+
 namespace {
 
 // Item 4: numbers are whole, in range and never clamped, with a short message and exit 2;
@@ -126,10 +127,9 @@ TEST_F(ExactOutput, NumbersAreValidatedAndHelpShowsDefaults) {
   EXPECT_EQ(v.out.rfind("lungfish 0.", 0), 0u) << v.out;
   const std::pair<std::string, std::string> defaults[] = {
       {"check", "--count UINT=1000"},      {"check", "--max-size K=20"},
-      {"check", "--seed UINT=0"},          {"verify", "--steps K=3"},
       {"verify", "--solver-timeout S=60"}, {"diff", "--count UINT=100"},
       {"mutants", "--seed S=0"},           {"paper", "--seed S=0"},
-      {"replay", "--max-steps UINT=0"},
+      {"run", "--max-steps N=10000000"},   {"replay", "--max-steps UINT=0"},
   };
   for (const auto &[command, shown] : defaults) {
     Result h = run(command + " --help");
@@ -139,3 +139,45 @@ TEST_F(ExactOutput, NumbersAreValidatedAndHelpShowsDefaults) {
 }
 
 } // namespace
+
+namespace {
+
+// Item 2: a freed object used inside a statement is reported at that statement (the JSON's
+// line too), and --show text shows the broken state under it.
+TEST_F(ExactOutput, FreedUseIsReportedAtItsStatement) {
+  write("a/w.lf", "a = {}\nfreeze(a)\na.f = Region()\n");
+  Result r = run("run w.lf --disable-check write.immutable");
+  EXPECT_EQ(r.code, 1) << r.out << r.err;
+  EXPECT_EQ(r.out.rfind("w.lf:3:1: violation (", 0), 0u) << r.out;
+  Result j = run("run --json w.lf --disable-check write.immutable");
+  EXPECT_EQ(j.code, 1);
+  EXPECT_EQ(Json::parse(j.out)["violations"][0]["line"], 3) << j.out;
+  Result shown = run("run --show text w.lf --disable-check write.immutable");
+  EXPECT_NE(shown.out.find("a.f = Region()"), std::string::npos) << shown.out;
+}
+
+// Items 8 and 11: a program that never ends stops at the default step limit and says how to
+// raise it; `run -` reads the program from stdin; --schedules all says how many interleavings
+// it explored.
+TEST_F(ExactOutput, RunStopsByDefaultReadsStdinAndCountsSchedules) {
+  write("a/forever.lf", "x = {}\nwhile x == x:\n    y = {}\n    drop y\n");
+  Result forever = run("run forever.lf");
+  EXPECT_EQ(forever.code, 3) << forever.out << forever.err;
+  EXPECT_NE(forever.err.find("a longer run needs --max-steps N (0: no limit)"), std::string::npos)
+      << forever.err;
+  Result in =
+      shell("printf \"r = Region()\\nx = r.f\\n\" | " + std::string(LUNGFISH_BINARY) + " run -");
+  EXPECT_EQ(in.code, 4) << in.out << in.err;
+  EXPECT_EQ(in.out.rfind("<stdin>:2:", 0), 0u) << in.out;
+  write("a/two.lf", "r = Region()\na = Cown(move r)\ns = Region()\nb = Cown(move s)\n"
+                    "when (a):\n    x = {}\nwhen (b):\n    y = {}\n");
+  Result all = run("run --schedules all two.lf");
+  EXPECT_EQ(all.code, 0) << all.out << all.err;
+  EXPECT_NE(all.out.find("schedules explored: 6\n"), std::string::npos) << all.out << all.err;
+  // The main program ended: its thread is done in the final state, not running.
+  Result j = run("run --json two.lf");
+  EXPECT_EQ(Json::parse(j.out)["state"]["threads"][0]["status"], "done") << j.out;
+}
+
+} // namespace
+
