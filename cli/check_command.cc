@@ -1,6 +1,9 @@
 // `lungfish check`: random programs through the model with the invariants checked.
 #include "cli/commands.h"
+#include "cli/envelope.h"
+#include "cli/junit.h"
 #include "cli/options.h"
+#include "cli/reproduce.h"
 #include "cli/scaling.h"
 
 #include "generators/campaigns/campaign.h"
@@ -31,6 +34,7 @@ struct CheckOptions {
   unsigned jobs = 1;
   std::string shard;
   double progress = -1;
+  std::string junit;
 };
 
 std::string percent(uint64_t a, uint64_t b) {
@@ -40,9 +44,9 @@ std::string percent(uint64_t a, uint64_t b) {
 
 void print_failure(std::ostream &os, const gen::Counterexample &c) {
   const gen::ProgramFailure &f = c.failure;
-  os << "FAILED: " << f.property << (f.property == "invariant" ? " " + f.invariant : "") << " ("
-     << c.origin << ")\n";
-  os << "minimal counterexample (" << c.statements << " statements):\n";
+  os << "FAILED: " << f.property << (f.property == "invariant" ? " " + f.invariant : "") << " in "
+     << c.origin << "\n";
+  os << "minimal counterexample (" << plural(c.statements, "statement") << "):\n";
   std::istringstream lines(c.text);
   int n = 0;
   for (std::string line; std::getline(lines, line);)
@@ -69,11 +73,13 @@ int check_command(const CheckOptions &o) {
   co.config.check = to_check_mode(o.check);
   co.disabled_names = o.disabled;
   co.save_dir = o.save_failures;
+  co.binary = self_command();
+  co.quote_path = quoted_absolute;
   Shard shard;
   std::string error;
   if (!resolve_shard(o.shard, shard, error)) {
     std::cerr << "lungfish check: " << error << "\n";
-    return kExitUsage;
+    return o.json ? json_error("check", error) : kExitUsage;
   }
   std::tie(co.begin, co.end) = shard_range(o.count, shard);
   co.jobs = o.jobs;
@@ -88,12 +94,26 @@ int check_command(const CheckOptions &o) {
   progress.finish();
   if (!r.save_error.empty()) std::cerr << "lungfish check: " << r.save_error << "\n";
 
+  if (!o.junit.empty()) {
+    // One testcase per program group: the saved failures, the biased and the raw programs.
+    std::vector<JUnitCase> cases;
+    if (r.saved) cases.push_back({"saved failures rerun (" + plural(r.saved, "program") + ")"});
+    cases.push_back({"biased programs (" + plural(r.biased.programs, "program") + ")"});
+    cases.push_back({"raw programs (" + plural(r.raw.programs, "program") + ")"});
+    for (const gen::Counterexample &c : r.failures) {
+      size_t k = c.origin.rfind("saved", 0) == 0              ? 0
+                 : c.origin.find("(raw") != std::string::npos ? cases.size() - 1
+                                                              : cases.size() - 2;
+      cases[k].status = "failure";
+      cases[k].message = c.failure.property + " " + c.failure.invariant + " in " + c.origin;
+      cases[k].detail = c.text + "reproduce: " + c.reproduce + "\n";
+    }
+    std::string error;
+    if (!write_junit(o.junit, "lungfish check --seed " + std::to_string(co.seed), cases, error))
+      r.save_error = error;
+  }
   if (o.json) {
-    nlohmann::json j;
-    j["command"] = "check";
-    j["version"] = lungfish_version();
-    j["seed"] = co.seed;
-    j["outcome"] = r.failures.empty() ? "ok" : "violation";
+    nlohmann::json j = envelope("check", co.seed, r.failures.empty() ? "ok" : "violation");
     j["campaign"] = {{"count", o.count},
                      {"max_size", o.max_size},
                      {"profile", profile_name(co.config.profile)},
@@ -169,6 +189,9 @@ void add_check_command(CLI::App &app, Handler &handler) {
       ->type_name("DIR")
       ->capture_default_str();
   add_check_option(*sub, o->check);
+  sub->add_option("--junit", o->junit,
+                  "Also write the results as JUnit XML to FILE (for CI test views)")
+      ->type_name("FILE");
   add_jobs_option(*sub, o->jobs);
   add_shard_option(*sub, o->shard, "the programs (a contiguous range of indices)");
   add_progress_option(*sub, o->progress);

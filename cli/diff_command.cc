@@ -1,6 +1,8 @@
 // `lungfish diff`: differential testing of a runtime against the model.
 #include "cli/commands.h"
+#include "cli/envelope.h"
 #include "cli/options.h"
+#include "cli/reproduce.h"
 #include "cli/scaling.h"
 #include "traces/diff/diff.h"
 
@@ -39,16 +41,30 @@ int diff_command(const DiffOptions &o) {
   c.jobs = o.jobs;
   c.keep_all = o.keep;
   try {
-    traces::DiffResult r =
-        traces::run_diff(c, [](uint64_t seed) { std::cout << "seed=" << seed << std::endl; });
-    if (o.json)
-      std::cout << traces::diff_to_json(r).dump(2) << "\n";
-    else
+    // The seed comes first; with --json on stderr, so that stdout is one JSON object.
+    traces::DiffResult r = traces::run_diff(c, [&](uint64_t seed) {
+      (o.json ? std::cerr : std::cout) << "seed=" << seed << std::endl;
+    });
+    // The library writes `lungfish replay ...`; the line must run where lungfish is not on PATH.
+    for (traces::DiffGroup &g : r.groups)
+      g.reproduce = with_self_command(g.reproduce);
+    for (traces::DiffCrash &k : r.crashes) {
+      k.reproduce = with_self_command(k.reproduce);
+      k.shrunk_reproduce = with_self_command(k.shrunk_reproduce);
+    }
+    if (o.json) {
+      nlohmann::json j = envelope("diff", r.seed, r.failed() ? "violation" : "ok");
+      nlohmann::json body = traces::diff_to_json(r); // items() must not outlive it
+      for (auto &[k, v] : body.items())
+        if (k != "seed") j[k] = v;
+      std::cout << j.dump(2) << "\n";
+    } else {
       std::cout << traces::diff_to_text(r);
+    }
     return r.failed() ? kExitViolation : kExitOk;
   } catch (const std::exception &e) {
     std::cerr << "lungfish diff: " << e.what() << "\n";
-    return kExitUsage;
+    return o.json ? json_error("diff", e.what()) : kExitUsage;
   }
 }
 

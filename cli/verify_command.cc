@@ -1,6 +1,8 @@
 // `lungfish verify`: bounded (and inductive) verification of the rules with Z3.
 #include "checker/verify/verify.h"
 #include "cli/commands.h"
+#include "cli/envelope.h"
+#include "cli/junit.h"
 #include "cli/options.h"
 #include "cli/scaling.h"
 
@@ -28,6 +30,7 @@ struct VerifyOptions {
   unsigned jobs = 1;
   std::string shard;
   double progress = -1;
+  std::string junit;
 };
 
 /// Empty if every name is in `known`, else a usage message naming the first unknown one.
@@ -71,7 +74,7 @@ int verify_command(const VerifyOptions &o) {
   std::string error;
   if (!resolve_shard(o.shard, shard, error)) {
     std::cerr << "lungfish verify: " << error << "\n";
-    return kExitUsage;
+    return o.json ? json_error("verify", error) : kExitUsage;
   }
   // A shard verifies every N-th of the selected operations (round robin: the expensive ones
   // are spread), with every invariant of each.
@@ -94,10 +97,11 @@ int verify_command(const VerifyOptions &o) {
   std::cerr << "\n";
   size_t invariants =
       o.only_invariants.empty() ? verify_invariant_names().size() : o.only_invariants.size();
-  Progress progress("verify", "pairs", mine.size() * invariants, o.progress);
+  // Counted in operations: an operation's pairs are usually proved by one query, together.
+  Progress progress("verify", "operations", mine.size(), o.progress);
   uint64_t done = 0;
   VerifyProgress on_pair = [&](const VerifyResult &r) {
-    progress.update(++done);
+    progress.update(++done / invariants);
     if (r.verdict != Verdict::Proved)
       progress.note("  " + r.op + " " + r.invariant + ": " + std::string(verdict_name(r.verdict)));
   };
@@ -115,10 +119,29 @@ int verify_command(const VerifyOptions &o) {
   }
   for (auto &[op, v] : rep.vacuity)
     unknown = unknown || v == Verdict::Unknown;
+  if (!o.junit.empty()) {
+    // One testcase per (operation, invariant) pair.
+    std::vector<JUnitCase> cases;
+    for (const VerifyResult &r : rep.results) {
+      JUnitCase c{r.op + " / " + r.invariant};
+      bool real = r.verdict == Verdict::Counterexample &&
+                  (!o.induction || r.classification.rfind("reachable", 0) == 0);
+      if (real)
+        c = {c.name, "failure", r.classification.empty() ? "counterexample" : r.classification,
+             r.counterexample ? r.counterexample->program : ""};
+      if (r.verdict == Verdict::Unknown) c = {c.name, "error", "unknown: " + r.classification};
+      if (r.verdict == Verdict::Vacuous) c = {c.name, "skipped", r.classification};
+      cases.push_back(std::move(c));
+    }
+    std::string e;
+    if (!write_junit(o.junit, "lungfish verify", cases, e)) {
+      std::cerr << "lungfish verify: " << e << "\n";
+      return kExitUsage;
+    }
+  }
   if (o.json) {
-    nlohmann::json j = nlohmann::json::parse(format_report_json(rep));
-    j["command"] = "verify";
-    j["version"] = lungfish_version();
+    nlohmann::json j = envelope("verify", std::nullopt, "");
+    j.update(nlohmann::json::parse(format_report_json(rep)));
     j["campaign"] = {{"bound", j["bound"]},
                      {"mode", j["mode"]},
                      {"disabled", o.disabled},
@@ -169,6 +192,9 @@ void add_verify_command(CLI::App &app, Handler &handler) {
   sub->add_option("--only-invariant", o->only_invariants,
                   "Repeatable; verify only this invariant (I1 ... I14, I16)")
       ->type_name("I");
+  sub->add_option("--junit", o->junit,
+                  "Also write the results as JUnit XML to FILE (for CI test views)")
+      ->type_name("FILE");
   add_jobs_option(*sub, o->jobs);
   add_shard_option(*sub, o->shard, "the operations (round robin)");
   add_progress_option(*sub, o->progress);

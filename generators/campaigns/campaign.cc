@@ -62,25 +62,31 @@ std::string flags(const CampaignOptions &o) {
   return out;
 }
 
+/// The comment that ends a saved case: after the program, so that the file's line numbers are
+/// the report's and `lungfish run` names the same line.
+std::string trailer(const Counterexample &c, const CampaignOptions &o) {
+  return "# lungfish check failure: " + c.failure.property + " " + c.failure.invariant +
+         "\n# options:" + flags(o) + "\n# origin: " + c.origin + "\n";
+}
+
+/// The command reproducing a saved case: `lungfish run FILE` for an invariant, a check of its
+/// directory alone for the other properties.
+std::string reproduce(const Counterexample &c, const CampaignOptions &o, const fs::path &file) {
+  if (c.failure.property == "invariant")
+    return o.binary + " run " + o.quote_path(file.string()) + flags(o);
+  return o.binary + " check --count 0 --save-failures " +
+         o.quote_path(file.parent_path().string()) + flags(o);
+}
+
 /// Saves a counterexample: invariant failures as DIR/<hash>.lf (reproduced by `lungfish run`),
 /// the other properties as DIR/<hash>/case.lf (reproduced by a check of that directory alone).
 void save(Counterexample &c, const CampaignOptions &o, std::string &error) {
-  std::string header = "# lungfish check failure: " + c.failure.property + " " +
-                       c.failure.invariant + "\n# options:" + flags(o) + "\n# origin: " + c.origin +
-                       "\n";
   std::string hash = hex64(fnv1a(c.text + flags(o) + c.failure.invariant));
   fs::path dir = o.save_dir.empty() ? fs::path(".lungfish/failures") : fs::path(o.save_dir);
-  if (c.failure.property == "invariant") {
-    fs::path p = dir / (hash + ".lf");
-    c.path = p.string();
-    c.reproduce = "lungfish run " + c.path + flags(o);
-    write_file_atomically(p.string(), header + c.text, error);
-  } else {
-    fs::path d = dir / hash;
-    c.path = (d / "case.lf").string();
-    c.reproduce = "lungfish check --count 0 --save-failures " + d.string() + flags(o);
-    write_file_atomically((d / "case.lf").string(), header + c.text, error);
-  }
+  fs::path file = c.failure.property == "invariant" ? dir / (hash + ".lf") : dir / hash / "case.lf";
+  c.path = file.string();
+  c.reproduce = reproduce(c, o, file);
+  write_file_atomically(file.string(), c.text + trailer(c, o), error);
 }
 
 size_t non_global_objects(const Program &p, const CheckConfig &cfg) {
@@ -125,7 +131,7 @@ Counterexample make_counterexample(const Program &p, const ProgramFailure &f,
 /// Adds one program's result; `fam` is null for a saved case (no family).
 void account(CampaignResult &r, const ProgramResult &pr, const Family *fam,
              const CheckConfig &cfg) {
-  ++r.programs;
+  if (fam) ++r.programs; // saved cases are counted apart (`saved`)
   r.steps += pr.steps;
   r.accepted_steps += pr.accepted;
   if (fam) {
@@ -178,10 +184,7 @@ CampaignResult run_campaign(const CampaignOptions &o,
     if (pr.failure) {
       Counterexample c = make_counterexample(p, *pr.failure, o, "saved " + path.string());
       c.path = path.string();
-      c.reproduce = pr.failure->property == "invariant"
-                        ? "lungfish run " + c.path + flags(o)
-                        : "lungfish check --count 0 --save-failures " +
-                              path.parent_path().string() + flags(o);
+      c.reproduce = reproduce(c, o, path);
       r.failures.push_back(std::move(c));
     }
   }

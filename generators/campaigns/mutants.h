@@ -71,6 +71,7 @@ struct MutantOptions {
   /// verdicts (a test compares), several times faster at depth 5 and more.
   bool incremental = true;
   CheckMode check = CheckMode::Incremental; // how every run checks the invariants (`--check`)
+  std::string binary = "lungfish"; // how `reproduce` invokes lungfish (a path if not on PATH)
   unsigned jobs = 1; // mutants hunted at once (threads); the results do not depend on it
   // This run's part of the (selected) mutant list: the i-th with i % shard_count == shard_index.
   size_t shard_index = 0, shard_count = 1;
@@ -162,8 +163,10 @@ std::vector<MutantResult>
 hunt_mutants(const MutantOptions &o,
              const std::function<void(const MutantResult &)> &progress = {});
 
-/// The command reproducing a killed mutant, given where its program was saved.
-std::string reproduce_command(const MutantResult &r, Profile profile, const std::string &file);
+/// The command reproducing a killed mutant, given where its program was saved (a shell word)
+/// and how to invoke lungfish.
+std::string reproduce_command(const MutantResult &r, Profile profile, const std::string &file,
+                              const std::string &binary = "lungfish");
 
 /// `{"seed", "mutants": [...]}` as docs/json-output.md describes; `files[i]` is where mutant i's
 /// program was saved (for `reproduce`). No timings: the object is a function of the seed.

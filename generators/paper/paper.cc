@@ -151,8 +151,9 @@ PaperResult write_paper(const PaperOptions &o) {
   for (const MutantResult &m : mutants) {
     if (m.status != "killed") continue;
     std::string stem = file_stem(m.spec.name);
+    // The comment follows the program: the file's lines are the figure's and the report's.
     w.put(stem + ".lf",
-          "# " + m.spec.name + " (" + m.spec.flag() + ") breaks " + m.invariant + "\n" + m.text);
+          m.text + "# " + m.spec.name + " (" + m.spec.flag() + ") breaks " + m.invariant + "\n");
     w.put(stem + "-before.tex", render_tikz(m.run.before));
     w.put(stem + "-after.tex", render_tikz(m.run.after, m.highlight));
     MermaidOptions mopts;

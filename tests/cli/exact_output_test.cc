@@ -100,6 +100,103 @@ TEST_F(ExactOutput, VacuousVerifyPairIsNotUnknown) {
 
 } // namespace
 
+namespace {
+
+// Item 1: each campaign's `reproduce:` line, run as printed from another directory where
+// `lungfish` is not on PATH, names the same line and invariant and exits 1 (a violation).
+TEST_F(ExactOutput, ReproduceLinesRunAsPrintedFromAnotherDirectory) {
+  struct Case {
+    std::string args, prefix;
+    int code; // of the campaign: a killed mutant is a success
+  };
+  const Case cases[] = {
+      {"check --seed 42 --count 2000 --disable-check barrier.has_parent --save-failures saved",
+       "reproduce: ", 1},
+      {"enumerate --depth 3 --disable-check dissolve.child --save-failures saved",
+       "reproduce: ", 1},
+      {"mutants --only cown.not_bridge --budget-programs 2000 --no-z3 --out-dir saved", "    ", 0},
+  };
+  for (const Case &c : cases) {
+    Result campaign = run(c.args);
+    ASSERT_EQ(campaign.code, c.code) << c.args << "\n" << campaign.out << campaign.err;
+    std::string line = line_after(campaign.out, c.prefix);
+    ASSERT_NE(line.find(" run "), std::string::npos) << c.args << "\n" << campaign.out;
+    Result again = shell(line, "b");
+    EXPECT_EQ(again.code, 1) << line << "\n" << again.out << again.err;
+    // check and enumerate print the failing line; mutants the invariant.
+    std::string failing = line_after(campaign.out, "failing line: ");
+    if (!failing.empty()) {
+      std::string n = failing.substr(0, failing.find(' '));
+      EXPECT_NE(again.out.find(".lf:" + n + ":1: violation"), std::string::npos) << line << "\n"
+                                                                                 << again.out;
+      std::string invariant = line_after(campaign.out, "FAILED: invariant ");
+      if (invariant.empty()) invariant = line_after(campaign.out, "VIOLATION ");
+      invariant = invariant.substr(0, invariant.find(' '));
+      EXPECT_NE(again.out.find("): " + invariant + " ("), std::string::npos) << invariant << "\n"
+                                                                             << again.out;
+    } else {
+      EXPECT_NE(again.out.find("): I3 ("), std::string::npos) << again.out;
+    }
+  }
+}
+
+// Item 5: --junit writes one testcase per program group, mutant or (operation, invariant)
+// pair, with the failure and its reproduce line.
+TEST_F(ExactOutput, JUnitHasOneTestcasePerUnit) {
+  Result check = run("check --seed 42 --count 2000 --disable-check barrier.has_parent "
+                     "--save-failures saved --junit check.xml");
+  ASSERT_EQ(check.code, 1) << check.err;
+  std::string xml = slurp(dir_ / "a" / "check.xml");
+  EXPECT_NE(xml.find("<testsuite name=\"lungfish check --seed 42\" tests=\"2\" failures=\"1\""),
+            std::string::npos)
+      << xml;
+  EXPECT_NE(xml.find("<failure message=\"invariant I12 in program #420 (biased"), std::string::npos)
+      << xml;
+  EXPECT_NE(xml.find("reproduce: "), std::string::npos) << xml;
+  Result verify = run("verify --objects 2 --regions 1 --fields 2 --steps 2 --only-op read "
+                      "--junit v.xml");
+  ASSERT_EQ(verify.code, 0) << verify.err;
+  xml = slurp(dir_ / "a" / "v.xml");
+  EXPECT_NE(xml.find("tests=\"15\" failures=\"0\" errors=\"0\" skipped=\"15\""), std::string::npos)
+      << xml;
+  EXPECT_NE(xml.find("name=\"read / I1\">\n      <skipped message=\"vacuous: "), std::string::npos)
+      << xml;
+}
+
+// Item 5: every command's --json is one object with the envelope (command, version, seed,
+// outcome), usage errors and bad programs included.
+TEST_F(ExactOutput, JsonReportsShareOneEnvelope) {
+  write("a/ok.lf", "r = Region()\n");
+  write("a/bad.lf", "r = = Region()\n");
+  struct Case {
+    std::string args, command, outcome;
+    int code;
+  };
+  const Case cases[] = {
+      {"run ok.lf --json", "run", "ok", 0},
+      {"run bad.lf --json", "run", "error", 2},
+      {"check --count 50 --json --save-failures saved", "check", "ok", 0},
+      {"check --count -1 --json", "check", "error", 2},
+      {"enumerate --depth 2 --json --save-failures saved", "enumerate", "ok", 0},
+      {"verify --objects 2 --regions 1 --fields 2 --steps 2 --only-op new --json", "verify", "ok",
+       0},
+      {"mutants --only cown.not_bridge --budget-programs 2000 --no-z3 --out-dir m --json",
+       "mutants", "ok", 0},
+  };
+  for (const Case &c : cases) {
+    Result r = run(c.args);
+    EXPECT_EQ(r.code, c.code) << c.args << "\n" << r.out << r.err;
+    Json j;
+    ASSERT_NO_THROW(j = Json::parse(r.out)) << c.args << "\n" << r.out;
+    EXPECT_EQ(j["command"], c.command) << c.args;
+    EXPECT_EQ(j["outcome"], c.outcome) << c.args;
+    EXPECT_TRUE(j["version"].is_string()) << c.args;
+    EXPECT_TRUE(j.contains("seed")) << c.args;
+    if (c.outcome == "error") EXPECT_TRUE(j["error"]["message"].is_string()) << c.args;
+  }
+}
+
+} // namespace
 
 namespace {
 
@@ -127,6 +224,8 @@ TEST_F(ExactOutput, NumbersAreValidatedAndHelpShowsDefaults) {
   EXPECT_EQ(v.out.rfind("lungfish 0.", 0), 0u) << v.out;
   const std::pair<std::string, std::string> defaults[] = {
       {"check", "--count UINT=1000"},      {"check", "--max-size K=20"},
+      {"check", "--seed UINT=0"},          {"enumerate", "--depth D=4"},
+      {"enumerate", "--objects UINT=3"},   {"verify", "--steps K=3"},
       {"verify", "--solver-timeout S=60"}, {"diff", "--count UINT=100"},
       {"mutants", "--seed S=0"},           {"paper", "--seed S=0"},
       {"run", "--max-steps N=10000000"},   {"replay", "--max-steps UINT=0"},
