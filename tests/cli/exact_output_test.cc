@@ -280,3 +280,36 @@ TEST_F(ExactOutput, RunStopsByDefaultReadsStdinAndCountsSchedules) {
 
 } // namespace
 
+namespace {
+
+// docs/cli.md is current: every flag each subcommand's --help lists appears in it, in the
+// command's row or section.
+TEST_F(ExactOutput, EveryHelpFlagIsInDocsCli) {
+  const std::string doc = slurp(fs::path(LUNGFISH_SOURCE_DIR) / "docs" / "cli.md");
+  const std::regex flag("^\\s+(--[a-z][a-z0-9-]*)");
+  size_t seen = 0;
+  for (const char *command : {"run", "check", "enumerate", "verify", "replay", "diff", "mutants",
+                              "paper", "merge", "bench"}) {
+    // The command's part of the page: its `## lungfish CMD` section or its table row.
+    std::string part;
+    size_t section = doc.find("## `lungfish " + std::string(command));
+    if (section != std::string::npos)
+      part = doc.substr(section, doc.find("\n## ", section + 1) - section);
+    size_t row = doc.find("| `" + std::string(command));
+    if (row != std::string::npos) part += doc.substr(row, doc.find('\n', row) - row);
+    part += doc.substr(doc.find("## Campaigns on every core")); // --jobs, --shard, --progress
+    Result h = run(std::string(command) + " --help");
+    ASSERT_EQ(h.code, 0) << command;
+    std::istringstream lines(h.out);
+    for (std::string line; std::getline(lines, line);) {
+      std::smatch m;
+      if (!std::regex_search(line, m, flag) || m[1] == "--help") continue;
+      ++seen;
+      EXPECT_NE(part.find("`" + m[1].str()), std::string::npos)
+          << "docs/cli.md does not document " << command << " " << m[1];
+    }
+  }
+  EXPECT_GT(seen, 60u);
+}
+
+} // namespace
