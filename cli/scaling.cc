@@ -127,59 +127,84 @@ Progress::Progress(std::string what, std::string unit, uint64_t total, double in
   tty_ = interval_seconds < 0 && isatty(STDERR_FILENO);
   interval_ = interval_seconds < 0 ? 0 : interval_seconds;
   start_ = last_ = std::chrono::steady_clock::now();
+  if (enabled()) timer_ = std::thread([this] { tick(); });
 }
 
-std::string Progress::line(uint64_t done) const {
+Progress::~Progress() {
+  {
+    std::lock_guard lock(mu_);
+    finished_ = true;
+  }
+  wake_.notify_all();
+  if (timer_.joinable()) timer_.join();
+}
+
+std::string Progress::line() const {
   double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
-  double rate = elapsed > 0 ? static_cast<double>(done) / elapsed : 0;
+  double rate = elapsed > 0 ? static_cast<double>(done_) / elapsed : 0;
   char buf[256];
-  std::string out = what_ + ": " + std::to_string(done);
+  std::string out = what_ + ": " + std::to_string(done_);
   if (total_) {
     std::snprintf(buf, sizeof buf, "/%llu %s (%.1f%%)", static_cast<unsigned long long>(total_),
-                  unit_.c_str(), 100.0 * static_cast<double>(done) / static_cast<double>(total_));
+                  unit_.c_str(), 100.0 * static_cast<double>(done_) / static_cast<double>(total_));
     out += buf;
   } else {
     out += " " + unit_;
   }
   std::snprintf(buf, sizeof buf, ", %.4g %s/s, %.0f s elapsed", rate, unit_.c_str(), elapsed);
   out += buf;
-  if (total_ && rate > 0 && done < total_) {
-    std::snprintf(buf, sizeof buf, ", ETA %.0f s", static_cast<double>(total_ - done) / rate);
+  if (total_ && rate > 0 && done_ < total_) {
+    std::snprintf(buf, sizeof buf, ", ETA %.0f s", static_cast<double>(total_ - done_) / rate);
     out += buf;
   }
   return out;
 }
 
-void Progress::update(uint64_t done) {
-  done_ = done;
-  if (!enabled()) return;
-  auto now = std::chrono::steady_clock::now();
-  double since = std::chrono::duration<double>(now - last_).count();
-  if (tty_) {
-    if (since < 0.2 && done < total_) return;
-    std::cerr << "\r" << line(done) << "\033[K" << std::flush;
-    drawn_ = true;
-  } else {
-    if (since < interval_) return;
-    std::cerr << line(done) << "\n" << std::flush;
+void Progress::tick() {
+  // A terminal line is redrawn every second (elapsed time and ETA move even when nothing
+  // finishes); elsewhere a line every interval.
+  auto period = std::chrono::duration<double>(tty_ ? 1.0 : interval_);
+  std::unique_lock lock(mu_);
+  while (!wake_.wait_for(lock, period, [&] { return finished_; })) {
+    if (tty_) {
+      std::cerr << "\r" << line() << "\033[K" << std::flush;
+      drawn_ = true;
+    } else {
+      std::cerr << line() << "\n" << std::flush;
+    }
+    last_ = std::chrono::steady_clock::now();
   }
+}
+
+void Progress::update(uint64_t done) {
+  std::lock_guard lock(mu_);
+  done_ = done;
+  if (!tty_) return; // off a terminal the timer prints
+  auto now = std::chrono::steady_clock::now();
+  if (std::chrono::duration<double>(now - last_).count() < 0.2) return;
+  std::cerr << "\r" << line() << "\033[K" << std::flush;
+  drawn_ = true;
   last_ = now;
 }
 
 void Progress::note(const std::string &text) {
   if (!enabled()) return;
+  std::lock_guard lock(mu_);
   if (tty_ && drawn_) std::cerr << "\r\033[K";
   std::cerr << text << "\n" << std::flush;
   drawn_ = false;
 }
 
 void Progress::finish() {
-  if (!enabled()) return;
-  if (tty_) {
-    std::cerr << "\r" << line(done_) << "\033[K\n" << std::flush;
-  } else {
-    std::cerr << line(done_) << "\n" << std::flush;
+  {
+    std::lock_guard lock(mu_);
+    if (finished_) return;
+    finished_ = true;
+    if (enabled())
+      std::cerr << (tty_ ? "\r" : "") << line() << (tty_ ? "\033[K\n" : "\n") << std::flush;
   }
+  wake_.notify_all();
+  if (timer_.joinable()) timer_.join();
 }
 
 std::string lungfish_version() {

@@ -7,8 +7,11 @@
 #include <nlohmann/json.hpp>
 
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
+#include <mutex>
 #include <string>
+#include <thread>
 #include <utility>
 
 namespace lungfish::cli {
@@ -45,26 +48,34 @@ CLI::Option *add_shard_option(CLI::App &app, std::string &shard, const std::stri
 CLI::Option *add_progress_option(CLI::App &app, double &seconds);
 
 /// A progress line on stderr: on a terminal, redrawn in place with the rate and the ETA; with
-/// `--progress S`, one line every S seconds wherever stderr goes (CI logs, files); else silent.
+/// `--progress S`, one line every S seconds wherever stderr goes (CI logs, files), printed by a
+/// timer even while no unit finishes (a long proof); else silent. Thread-safe.
 class Progress {
 public:
   /// `what` names the command ("check"), `unit` what is counted ("programs").
   Progress(std::string what, std::string unit, uint64_t total, double interval_seconds);
-  /// Reports `done` units finished; prints if a line is due.
+  ~Progress();
+  Progress(const Progress &) = delete;
+  Progress &operator=(const Progress &) = delete;
+  /// Reports `done` units finished; redraws the terminal line if it is due.
   void update(uint64_t done);
-  /// Prints a last line (terminal: ends the redrawn line).
+  /// Prints a last line (terminal: ends the redrawn line) and stops the timer.
   void finish();
   /// A line of text (a mutant's verdict): printed when progress is shown.
   void note(const std::string &line);
   bool enabled() const { return tty_ || interval_ > 0; }
 
 private:
-  std::string line(uint64_t done) const;
+  std::string line() const; // the caller holds mu_
+  void tick();              // the timer thread
   std::string what_, unit_;
   uint64_t total_ = 0, done_ = 0;
   double interval_ = 0;
-  bool tty_ = false, drawn_ = false;
+  bool tty_ = false, drawn_ = false, finished_ = false;
   std::chrono::steady_clock::time_point start_, last_;
+  std::mutex mu_;
+  std::condition_variable wake_;
+  std::thread timer_;
 };
 
 /// The lungfish version and the build's `git describe`: "0.1.0 (f2587ed)".

@@ -225,6 +225,19 @@ TEST_F(ScalingTest, ProgressLinesOffATerminalOnlyWhenAsked) {
   EXPECT_EQ(loud.err.find('\r'), std::string::npos); // lines, not a redrawn line
 }
 
+// A unit that takes long (one proof) still gives a line every interval: a timer prints them,
+// not the units finishing, so a CI log is never silent for a whole proof.
+TEST_F(ScalingTest, ProgressLinesComeWhileOneLongUnitRuns) {
+  Result r = run("verify --objects 2 --regions 1 --fields 2 --steps 3 --only-op new --jobs 1 "
+                 "--progress 0.05");
+  EXPECT_EQ(r.code, 0) << r.err;
+  size_t waiting = 0;
+  for (size_t at = 0; (at = r.err.find("verify: 0/1 operations", at)) != std::string::npos; ++at)
+    ++waiting;
+  EXPECT_GE(waiting, 2u) << r.err;
+  EXPECT_NE(r.err.find("verify: 1/1 operations (100.0%)"), std::string::npos) << r.err;
+}
+
 /// The fenced block of docs/scaling.md that follows the line containing `marker`.
 std::string doc_block(const std::string &marker) {
   std::string doc = slurp(fs::path(LUNGFISH_SOURCE_DIR) / "docs/scaling.md");
