@@ -45,4 +45,9 @@ struct CliFigure {
 nlohmann::ordered_json measure_cli(const std::string &lungfish, const std::string &dir,
                                    std::vector<CliFigure> &rows);
 
+/// Times `check`, `mutants` and `verify` at --jobs 1, 2 and the machine's cores (files under
+/// `dir`); appends the speed-ups to `rows` and returns the series as JSON.
+nlohmann::ordered_json measure_scaling(const std::string &lungfish, const std::string &dir,
+                                       std::vector<CliFigure> &rows);
+
 } // namespace lungfish::bench
