@@ -4,6 +4,7 @@
 #include "cli/envelope.h"
 #include "cli/options.h"
 #include "cli/run_report.h"
+#include "cli/step_pictures.h"
 
 #include "checker/monitor.h"
 #include "model/code.h"
@@ -29,6 +30,9 @@ struct RunOptions {
   std::vector<std::string> disabled;
   std::vector<std::string> mutants; // rule mutants (docs/mutants.md), for `lungfish mutants`
   std::string show;
+  std::string out_dir; // --show: one file per step
+  uint64_t step = 0;   // --show: only this step (1-based; 0: every step)
+  bool last = false;   // --show: only the last step
   std::string trace;
   uint64_t max_steps = kDefaultMaxSteps;
   double timeout = 0;
@@ -112,11 +116,25 @@ int run_command(const RunOptions &o) {
   MonitorOptions checking{to_check_mode(o.check)};
   Monitor monitor(CheckContext{mo.profile}, checking);
   monitor.attach(machine);
-  std::ostream &show_os = o.json ? std::cerr : std::cout; // --json keeps stdout one object
+  std::ostream &show_out = o.json ? std::cerr : std::cout; // --json keeps stdout one object
+  StepPictures pictures(show_out, o.show, o.out_dir,
+                        o.step ? std::optional<uint64_t>(o.step) : std::nullopt, o.last);
+  {
+    std::string error;
+    if (!pictures.open(error)) return fail(error);
+  }
+  std::ostringstream show_os; // one step's picture, handed to `pictures`
+  auto picture = [&] {
+    pictures.add(show_os.str());
+    show_os.str("");
+  };
   Observer observer = [&](const Machine &m, const Event &e) {
     if (e.kind == EventKind::Statement) {
       trace.statement(m, e);
-      if (!o.show.empty()) show_state(show_os, o.show, m, e);
+      if (!o.show.empty()) {
+        show_state(show_os, o.show, m, e);
+        picture();
+      }
     }
     return monitor.observe(m, e);
   };
@@ -125,8 +143,10 @@ int run_command(const RunOptions &o) {
   if (outcome == Outcome::Limit && o.max_steps && machine.steps() >= o.max_steps)
     std::cerr << "lungfish run: stopped after " << o.max_steps
               << " primitives (--max-steps); a longer run needs --max-steps N (0: no limit)\n";
-  if (outcome == Outcome::Rejected && machine.error() && !o.show.empty())
+  if (outcome == Outcome::Rejected && machine.error() && !o.show.empty()) {
     show_rejection(show_os, o.show, machine, *machine.error());
+    picture();
+  }
   // A run stopped inside a statement (a freed object used) never reached its boundary: the
   // broken state is shown under that statement.
   if (outcome == Outcome::Violation && !o.show.empty() && !monitor.findings().empty() &&
@@ -135,6 +155,11 @@ int run_command(const RunOptions &o) {
     at.line = monitor.findings().front().line;
     at.message = monitor.findings().front().event_message;
     show_state(show_os, o.show, machine, at);
+    picture();
+  }
+  {
+    std::string error;
+    if (!pictures.finish(error)) return fail(error);
   }
   {
     // The trace ends as the run did: the rejection, or what the checker found.
@@ -172,8 +197,9 @@ int run_command(const RunOptions &o) {
     checked.attach(*again);
     if (again->run(checked.observer()) == outcome) reported = again.get();
   }
-  print_text_report(o.show.empty() ? std::cout : std::cerr, *reported, outcome, monitor.findings(),
-                    o.program == "-" ? "<stdin>" : o.program, mo.schedules == ScheduleMode::All);
+  print_text_report(o.show.empty() || !o.out_dir.empty() ? std::cout : std::cerr, *reported,
+                    outcome, monitor.findings(), o.program == "-" ? "<stdin>" : o.program,
+                    mo.schedules == ScheduleMode::All);
   return exit_code(outcome);
 }
 
@@ -197,12 +223,29 @@ void add_run_command(CLI::App &app, Handler &handler) {
           },
           "MUTANT"))
       ->type_name("NAME");
-  sub->add_option("--show", o->show,
-                  "Print the state after every statement on stdout: text, mermaid (a "
-                  "FrankenScript-style mermaid.md), dot or json (JSON Lines); the final report "
-                  "then goes to stderr (with --json: the states go to stderr instead)")
-      ->check(CLI::IsMember({"text", "mermaid", "dot", "json"}))
-      ->type_name("FORMAT");
+  CLI::Option *show =
+      sub->add_option("--show", o->show,
+                      "Print the state after every statement on stdout: text, mermaid (a "
+                      "FrankenScript-style mermaid.md), dot (titled with the statement), tikz (a "
+                      "standalone LaTeX document) or json (JSON Lines); the final report "
+                      "then goes to stderr (with --json: the states go to stderr instead)")
+          ->check(CLI::IsMember({"text", "mermaid", "dot", "tikz", "json"}))
+          ->type_name("FORMAT");
+  CLI::Option *out_dir =
+      sub->add_option("--out-dir", o->out_dir,
+                      "With --show: write each step's picture to DIR/step-NNNN.EXT (dot, tex, md, "
+                      "txt, json) instead of stdout (DIR is created; its parent must exist)")
+          ->type_name("DIR")
+          ->needs(show);
+  CLI::Option *step =
+      sub->add_option("--step", o->step, "With --show: only step N (1 = the first statement)")
+          ->check(kPositive)
+          ->type_name("N")
+          ->needs(show);
+  sub->add_flag("--last", o->last, "With --show: only the last step (the final or broken state)")
+      ->needs(show)
+      ->excludes(step);
+  (void)out_dir;
   sub->add_option("--trace", o->trace,
                   "Write a native trace (JSON Lines: header, then one event per statement)")
       ->type_name("OUT");

@@ -27,6 +27,22 @@ uint64_t region_serial(const State &h, RegionId r) {
 
 } // namespace
 
+namespace {
+
+/// A DOT graph with a title naming the statement it shows (a rendered step says which it is).
+std::string titled_dot(const World &w, const std::string &title) {
+  std::string dot = render_dot(w);
+  std::string label;
+  for (char c : title)
+    label += c == '"' || c == '\\' ? std::string("\\") + c : std::string(1, c);
+  size_t brace = dot.find('{');
+  if (brace == std::string::npos) return dot;
+  return dot.substr(0, brace + 1) + "\n  label=\"" + label + "\";\n  labelloc=\"t\";" +
+         dot.substr(brace + 1);
+}
+
+} // namespace
+
 void show_state(std::ostream &os, const std::string &format, const Machine &m, const Event &e) {
   const World &w = m.world();
   if (format == "mermaid") {
@@ -34,7 +50,9 @@ void show_state(std::ostream &os, const std::string &format, const Machine &m, c
     opts.thread = e.thread;
     os << render_mermaid_step(w, e.message, opts);
   } else if (format == "dot") {
-    os << "// " << e.message << "\n" << render_dot(w);
+    os << "// " << e.message << "\n" << titled_dot(w, e.message);
+  } else if (format == "tikz") {
+    os << "% " << e.message << "\n" << render_tikz_document(w);
   } else if (format == "json") {
     os << nlohmann::json{{"step", e.step},
                          {"line", e.line},
@@ -105,7 +123,11 @@ void show_rejection(std::ostream &os, const std::string &format, const Machine &
     opts.error = err.objects;
     os << render_mermaid_step(w, "Error: " + frankenscript_text(err), opts);
   } else if (format == "dot") {
-    os << "// rejected at line " << err.line << ": " << err.message << "\n" << render_dot(w);
+    std::string title = "rejected at line " + std::to_string(err.line) + ": " + err.message;
+    os << "// " << title << "\n" << titled_dot(w, title);
+  } else if (format == "tikz") {
+    os << "% rejected at line " << err.line << ": " << err.message << "\n"
+       << render_tikz_document(w);
   } else if (format == "json") {
     os << nlohmann::json{{"step", m.steps()},
                          {"line", err.line},

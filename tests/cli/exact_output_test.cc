@@ -313,3 +313,35 @@ TEST_F(ExactOutput, EveryHelpFlagIsInDocsCli) {
 }
 
 } // namespace
+
+namespace {
+
+// Item 6: --show dot|tikz writes one picture per file (--out-dir) or one step (--step N,
+// --last), and a DOT picture is titled with the statement it shows.
+TEST_F(ExactOutput, ShowWritesOneStepOrOneFilePerStep) {
+  write("a/p.lf", "a = Region()\nb = {}\nfreeze(b)\n");
+  Result last = run("run --show dot --last p.lf");
+  EXPECT_EQ(last.code, 0) << last.err;
+  size_t graphs = 0;
+  for (size_t at = 0; (at = last.out.find("digraph", at)) != std::string::npos; ++at)
+    ++graphs;
+  EXPECT_EQ(graphs, 1u) << last.out;
+  EXPECT_NE(last.out.find("label=\"Line 3: freeze(b)\""), std::string::npos) << last.out;
+  Result files = run("run --show dot --out-dir pics p.lf");
+  EXPECT_EQ(files.code, 0) << files.err;
+  EXPECT_NE(files.out.find("outcome: ok"), std::string::npos) << files.out;
+  for (const char *name : {"step-0001.dot", "step-0002.dot", "step-0003.dot"})
+    EXPECT_EQ(slurp(dir_ / "a" / "pics" / name).rfind("// Line ", 0), 0u) << name;
+  EXPECT_FALSE(fs::exists(dir_ / "a" / "pics" / "step-0004.dot"));
+  Result tikz = run("run --show tikz --step 2 p.lf");
+  EXPECT_EQ(tikz.code, 0) << tikz.err;
+  EXPECT_EQ(tikz.out.rfind("% Line 2: b = {}\n", 0), 0u) << tikz.out;
+  EXPECT_NE(tikz.out.find("\\begin{tikzpicture}"), std::string::npos) << tikz.out;
+  Result beyond = run("run --show dot --step 9 p.lf");
+  EXPECT_EQ(beyond.code, 2);
+  EXPECT_NE(beyond.err.find("--step 9: the run has 3 steps"), std::string::npos) << beyond.err;
+  Result orphan = run("run --last p.lf");
+  EXPECT_EQ(orphan.code, 2) << "--last needs --show";
+}
+
+} // namespace
