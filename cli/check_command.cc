@@ -126,8 +126,8 @@ int check_command(const CheckOptions &o) {
     }
     j["programs"] = r.programs;
     j["steps"] = r.steps;
-    j["accepted_steps"] = r.accepted_steps;
-    j["rejected_steps"] = r.rejected_steps;
+    j["accepted_statements"] = r.accepted_steps;
+    j["rejected_runs"] = r.rejected_steps;
     j["rule_hits"] = r.rule_hits;
     j["saved_rerun"] = r.saved;
     for (auto [name, s] : {std::pair{"biased", r.biased}, std::pair{"raw", r.raw}})

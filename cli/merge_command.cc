@@ -94,7 +94,7 @@ std::vector<Json> check_shards(std::vector<std::pair<std::string, Json>> files) 
 
 int merge_check(const std::vector<Json> &shards, Json &out) {
   out = shards[0];
-  for (const char *k : {"programs", "steps", "accepted_steps", "rejected_steps"})
+  for (const char *k : {"programs", "steps", "accepted_statements", "rejected_runs"})
     out[k] = 0;
   for (auto &[rule, n] : out["rule_hits"].items())
     n = 0;
@@ -103,7 +103,7 @@ int merge_check(const std::vector<Json> &shards, Json &out) {
       v = 0;
   out["failures"] = Json::array();
   for (const Json &s : shards) {
-    for (const char *k : {"programs", "steps", "accepted_steps", "rejected_steps"})
+    for (const char *k : {"programs", "steps", "accepted_statements", "rejected_runs"})
       out[k] = out[k].get<uint64_t>() + s[k].get<uint64_t>();
     for (auto &[rule, n] : s["rule_hits"].items())
       out["rule_hits"][rule] = out["rule_hits"].value(rule, uint64_t{0}) + n.get<uint64_t>();

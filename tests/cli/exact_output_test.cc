@@ -153,6 +153,13 @@ TEST_F(ExactOutput, JUnitHasOneTestcasePerUnit) {
   EXPECT_NE(xml.find("<failure message=\"invariant I12 in program #420 (biased"), std::string::npos)
       << xml;
   EXPECT_NE(xml.find("reproduce: "), std::string::npos) << xml;
+  // Item 11: the saved failure is rerun first and counted apart: programs is --count.
+  Result again = run("check --count 50 --save-failures saved --json");
+  ASSERT_EQ(again.code, 0) << again.out << again.err;
+  Json j = Json::parse(again.out);
+  EXPECT_EQ(j["programs"], 50) << again.out;
+  EXPECT_EQ(j["saved_rerun"], 1) << again.out;
+  EXPECT_TRUE(j.contains("rejected_runs") && j.contains("accepted_statements")) << again.out;
   Result verify = run("verify --objects 2 --regions 1 --fields 2 --steps 2 --only-op read "
                       "--junit v.xml");
   ASSERT_EQ(verify.code, 0) << verify.err;
