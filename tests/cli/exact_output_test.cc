@@ -352,3 +352,24 @@ TEST_F(ExactOutput, ShowWritesOneStepOrOneFilePerStep) {
 }
 
 } // namespace
+
+namespace {
+
+// Item 1 for diff: its reproduce line (runtime, then replay) runs as printed from another
+// directory and finds the defect again (replay exits 1).
+TEST_F(ExactOutput, DiffReproduceLineRunsAsPrinted) {
+  const std::string L = LUNGFISH_BINARY;
+  write("a/diff.sh", L + " diff --runtime frankenscript --cmd \"" + L +
+                         " run --profile frankenscript --disable-check write.immutable --show "
+                         "mermaid {file}\" --count 30 --seed 7 --jobs 2\n");
+  Result diff = shell("sh diff.sh");
+  ASSERT_EQ(diff.code, 1) << diff.out << diff.err;
+  std::string line = line_after(diff.out, "  reproduce: ");
+  ASSERT_FALSE(line.empty()) << diff.out;
+  write("b/again.sh", line + "\n");
+  Result again = shell("sh again.sh", "b");
+  EXPECT_EQ(again.code, 1) << line << "\n" << again.out << again.err;
+  EXPECT_NE(again.out.find("divergence [outcome]"), std::string::npos) << again.out;
+}
+
+} // namespace
