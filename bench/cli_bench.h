@@ -50,4 +50,8 @@ nlohmann::ordered_json measure_cli(const std::string &lungfish, const std::strin
 nlohmann::ordered_json measure_scaling(const std::string &lungfish, const std::string &dir,
                                        std::vector<CliFigure> &rows);
 
+/// `lungfish_bench --only-scaling`: measure_scaling alone, written into the "scaling" figures and
+/// the matching table rows of `out_path` (the other sections keep their run); the exit code.
+int scaling_only(const std::string &lungfish, const std::string &out_path);
+
 } // namespace lungfish::bench

@@ -4,12 +4,16 @@
 // --json report is kept and compared with the --jobs 1 report (timings aside): a speed-up with
 // another report would not count.
 #include "bench/cli_bench.h"
+#include "bench/trace_files.h"
+
+#include "model/io/atomic_file.h"
 
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <iostream>
 #include <sstream>
 #include <thread>
 
@@ -114,6 +118,50 @@ Json measure_scaling(const std::string &lungfish, const std::string &dir,
   }
   out["load_average_after"] = load_average();
   return out;
+}
+
+/// `--only-scaling`: the campaigns' speed-ups alone, written into the "scaling" figures and the
+/// matching table rows of an existing results file (the other sections keep their run).
+int scaling_only(const std::string &lungfish, const std::string &out_path) {
+  std::vector<CliFigure> rows;
+  Json scaling = measure_scaling(lungfish, scratch_dir() + "/scaling", rows);
+  Json all = Json::object();
+  if (!out_path.empty()) {
+    std::ifstream in(out_path);
+    if (in) {
+      try {
+        all = Json::parse(in);
+      } catch (const std::exception &) {
+        all = Json::object();
+      }
+    }
+  }
+  all["figures"]["scaling"] = scaling;
+  Json table = Json::array();
+  for (const Json &r : all.value("table", Json::array()))
+    if (r.value("section", "").rfind("cli: campaigns on every core", 0) != 0) table.push_back(r);
+  std::printf("%-58s %12s %-7s %-10s %s\n", "figure", "value", "unit", "target", "verdict / note");
+  for (const CliFigure &f : rows) {
+    table.push_back({{"section", f.section},
+                     {"figure", f.figure},
+                     {"value", f.value},
+                     {"unit", f.unit},
+                     {"target", f.target},
+                     {"verdict", f.verdict}});
+    std::printf("  %-56s %12s %-7s %-10s %s\n", f.figure.c_str(), num(f.value).c_str(),
+                f.unit.c_str(), f.target.c_str(), f.verdict.c_str());
+  }
+  all["table"] = table;
+  std::error_code ec;
+  std::filesystem::remove_all(scratch_dir(), ec);
+  if (out_path.empty()) return 0;
+  std::string error;
+  if (!write_file_atomically(out_path, all.dump(2) + "\n", error)) {
+    std::cerr << "lungfish_bench: " << error << "\n";
+    return 2;
+  }
+  std::printf("results: %s\n", out_path.c_str());
+  return 0;
 }
 
 } // namespace lungfish::bench
