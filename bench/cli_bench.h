@@ -45,4 +45,13 @@ struct CliFigure {
 nlohmann::ordered_json measure_cli(const std::string &lungfish, const std::string &dir,
                                    std::vector<CliFigure> &rows);
 
+/// Times `check`, `mutants` and `verify` at --jobs 1, 2 and the machine's cores (files under
+/// `dir`); appends the speed-ups to `rows` and returns the series as JSON.
+nlohmann::ordered_json measure_scaling(const std::string &lungfish, const std::string &dir,
+                                       std::vector<CliFigure> &rows);
+
+/// `lungfish_bench --only-scaling`: measure_scaling alone, written into the "scaling" figures and
+/// the matching table rows of `out_path` (the other sections keep their run); the exit code.
+int scaling_only(const std::string &lungfish, const std::string &out_path);
+
 } // namespace lungfish::bench

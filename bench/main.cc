@@ -237,7 +237,7 @@ int bench_main(int argc, char **argv) {
   std::string out_path, frankenscript;
   bool json = false;
   double rss_budget = 60;
-  bool cli = true;
+  bool cli = true, only_scaling = false;
   std::string lungfish = LUNGFISH_BINARY; // the `lungfish` of this build (the CLI section)
   std::vector<char *> rest{argv[0]};
   for (int i = 1; i < argc; ++i) {
@@ -261,14 +261,19 @@ int bench_main(int argc, char **argv) {
       lungfish = *v;
     else if (a == "--no-cli")
       cli = false;
+    else if (a == "--only-scaling")
+      only_scaling = true;
     else if (a == "--help" || a == "-h") {
       std::cout << "usage: lungfish_bench [--json] [--out FILE] [--frankenscript PATH] "
-                   "[--rss-budget SECONDS] [--lungfish PATH | --no-cli] [Google Benchmark "
-                   "flags]\n";
+                   "[--rss-budget SECONDS] [--lungfish PATH | --no-cli] [--only-scaling] "
+                   "[Google Benchmark flags]\n"
+                   "--only-scaling: time only the campaigns at --jobs 1, 2 and all cores, and "
+                   "replace that section of --out FILE, keeping the rest\n";
       return 0;
     } else
       rest.push_back(argv[i]);
   }
+  if (only_scaling) return scaling_only(lungfish, out_path);
   int rargc = static_cast<int>(rest.size());
   benchmark::Initialize(&rargc, rest.data());
   if (benchmark::ReportUnrecognizedArguments(rargc, rest.data())) return 2;
@@ -502,6 +507,7 @@ int bench_main(int argc, char **argv) {
   if (cli) {
     std::vector<CliFigure> cli_rows;
     figures["cli"] = measure_cli(lungfish, scratch_dir() + "/cli", cli_rows);
+    figures["scaling"] = measure_scaling(lungfish, scratch_dir() + "/scaling", cli_rows);
     for (const CliFigure &f : cli_rows)
       rows.push_back({f.section, f.figure, f.value, f.unit, f.target, f.verdict});
   } else {
@@ -537,8 +543,9 @@ int bench_main(int argc, char **argv) {
   Json all;
   all["note"] = "ratios are taken within this one run; CPU time per iteration unless marked; the "
                 "machine is shared, expect 10-30% noise on absolute figures";
-  all["incremental_checking"] = "checker/incremental/incremental.h: same verdicts as the full checker "
-                                "(tests/checker/incremental/incremental_test.cc)";
+  all["incremental_checking"] =
+      "checker/incremental/incremental.h: same verdicts as the full checker "
+      "(tests/checker/incremental/incremental_test.cc)";
   all["figures"] = figures;
   Json table = Json::array();
   for (const Row &r : rows)
@@ -578,8 +585,9 @@ int bench_main(int argc, char **argv) {
       std::printf("  %-56s %12s %-7s %-22s %s\n", r.figure.c_str(), fmt(r.value).c_str(),
                   r.unit.c_str(), r.target.c_str(), r.verdict.c_str());
     }
-    std::printf("\nincremental checks: checker/incremental/incremental.h (same verdicts as check_state, "
-                "tests/checker/incremental/incremental_test.cc); full checks: check_state.\n");
+    std::printf(
+        "\nincremental checks: checker/incremental/incremental.h (same verdicts as check_state, "
+        "tests/checker/incremental/incremental_test.cc); full checks: check_state.\n");
     if (!out_path.empty()) std::printf("results: %s\n", out_path.c_str());
   }
   std::error_code ec;

@@ -1,5 +1,7 @@
 #include "checker/monitor.h"
 
+#include "model/code.h"
+
 #include <algorithm>
 #include <set>
 
@@ -238,11 +240,36 @@ void Monitor::record(const Event &e, std::vector<Violation> v) {
     findings_.push_back(Finding{std::move(x), e.line, events_, where});
 }
 
+namespace {
+
+/// The statement the machine stopped in: the next statement boundary of the stopped thread's
+/// top activation (its line and message), or the last boundary delivered if there is none.
+std::pair<uint32_t, std::string> statement_in_progress(const Machine &m) {
+  uint32_t t = m.current_thread();
+  const World &w = m.world();
+  if (t < w.threads.size() && !w.threads[t].calls.empty()) {
+    const Activation &a = w.threads[t].calls.back();
+    const Function &f = m.program().functions[a.function];
+    for (uint32_t pc = a.pc; pc < f.code.size(); ++pc)
+      if (f.code[pc].op == Op::Statement) {
+        const StatementInfo &s = m.program().statements[f.code[pc].a];
+        return {s.line, s.message};
+      }
+  }
+  return {m.last_event().line, m.last_event().message};
+}
+
+} // namespace
+
 void Monitor::finish(const Machine &m, Outcome outcome) {
   if (outcome != Outcome::Violation || !findings_.empty() || disagreement_) return;
+  // A freed object was used inside a statement: the finding is that statement's, not the last
+  // boundary's (the machine stopped before reaching the next one).
+  auto [line, message] = statement_in_progress(m);
   Violation v{Invariant::I16, m.dangling().value_or("the run stopped with a violation"), {}};
-  findings_.push_back(
-      Finding{std::move(v), m.last_event().line, events_ + 1, "use of a freed object", true});
+  findings_.push_back(Finding{
+      std::move(v), line, events_ + 1,
+      message.empty() ? "use of a freed object" : message + " (a freed object is used)", true});
 }
 
 std::string finding_text(const World &w, const Finding &f) {

@@ -1,6 +1,10 @@
 // `lungfish check`: random programs through the model with the invariants checked.
 #include "cli/commands.h"
+#include "cli/envelope.h"
+#include "cli/junit.h"
 #include "cli/options.h"
+#include "cli/reproduce.h"
+#include "cli/scaling.h"
 
 #include "generators/campaigns/campaign.h"
 
@@ -9,6 +13,7 @@
 #include <iostream>
 #include <memory>
 #include <random>
+#include <tuple>
 
 #include <unistd.h>
 
@@ -26,6 +31,10 @@ struct CheckOptions {
   std::string save_failures = ".lungfish/failures/";
   std::string check = "incremental";
   bool json = false;
+  unsigned jobs = 1;
+  std::string shard;
+  double progress = -1;
+  std::string junit;
 };
 
 std::string percent(uint64_t a, uint64_t b) {
@@ -35,9 +44,9 @@ std::string percent(uint64_t a, uint64_t b) {
 
 void print_failure(std::ostream &os, const gen::Counterexample &c) {
   const gen::ProgramFailure &f = c.failure;
-  os << "FAILED: " << f.property << (f.property == "invariant" ? " " + f.invariant : "") << " ("
-     << c.origin << ")\n";
-  os << "minimal counterexample (" << c.statements << " statements):\n";
+  os << "FAILED: " << f.property << (f.property == "invariant" ? " " + f.invariant : "") << " in "
+     << c.origin << "\n";
+  os << "minimal counterexample (" << plural(c.statements, "statement") << "):\n";
   std::istringstream lines(c.text);
   int n = 0;
   for (std::string line; std::getline(lines, line);)
@@ -64,23 +73,61 @@ int check_command(const CheckOptions &o) {
   co.config.check = to_check_mode(o.check);
   co.disabled_names = o.disabled;
   co.save_dir = o.save_failures;
+  co.binary = self_command();
+  co.quote_path = quoted_absolute;
+  Shard shard;
+  std::string error;
+  if (!resolve_shard(o.shard, shard, error)) {
+    std::cerr << "lungfish check: " << error << "\n";
+    return o.json ? json_error("check", error) : kExitUsage;
+  }
+  std::tie(co.begin, co.end) = shard_range(o.count, shard);
+  co.jobs = o.jobs;
   // The seed comes first; with --json it goes to stderr so that stdout stays one JSON object.
   (o.json ? std::cerr : std::cout) << "seed=" << co.seed << std::endl;
+  if (shard.sharded())
+    std::cerr << "lungfish check: shard " << shard.label() << " (from " << shard.source
+              << "): programs " << co.begin << " to " << co.end << " of " << o.count << "\n";
 
-  bool tty = isatty(STDERR_FILENO);
-  gen::CampaignResult r = gen::run_campaign(co, [&](uint64_t done) {
-    if (tty) std::cerr << "\rcheck: " << done << "/" << o.count << " programs" << std::flush;
-  });
-  if (tty) std::cerr << "\n";
+  Progress progress("check", "programs", co.end - co.begin, o.progress);
+  gen::CampaignResult r = gen::run_campaign(co, [&](uint64_t done) { progress.update(done); });
+  progress.finish();
   if (!r.save_error.empty()) std::cerr << "lungfish check: " << r.save_error << "\n";
 
+  if (!o.junit.empty()) {
+    // One testcase per program group: the saved failures, the biased and the raw programs.
+    std::vector<JUnitCase> cases;
+    if (r.saved) cases.push_back({"saved failures rerun (" + plural(r.saved, "program") + ")"});
+    cases.push_back({"biased programs (" + plural(r.biased.programs, "program") + ")"});
+    cases.push_back({"raw programs (" + plural(r.raw.programs, "program") + ")"});
+    for (const gen::Counterexample &c : r.failures) {
+      size_t k = c.origin.rfind("saved", 0) == 0              ? 0
+                 : c.origin.find("(raw") != std::string::npos ? cases.size() - 1
+                                                              : cases.size() - 2;
+      cases[k].status = "failure";
+      cases[k].message = c.failure.property + " " + c.failure.invariant + " in " + c.origin;
+      cases[k].detail = c.text + "reproduce: " + c.reproduce + "\n";
+    }
+    std::string error;
+    if (!write_junit(o.junit, "lungfish check --seed " + std::to_string(co.seed), cases, error))
+      r.save_error = error;
+  }
   if (o.json) {
-    nlohmann::json j;
-    j["seed"] = co.seed;
+    nlohmann::json j = envelope("check", co.seed, r.failures.empty() ? "ok" : "violation");
+    j["campaign"] = {{"count", o.count},
+                     {"max_size", o.max_size},
+                     {"profile", profile_name(co.config.profile)},
+                     {"disabled", o.disabled},
+                     {"check", o.check}};
+    if (shard.sharded()) {
+      j["shard"] = shard.to_json();
+      j["shard"]["begin"] = co.begin;
+      j["shard"]["end"] = co.end;
+    }
     j["programs"] = r.programs;
     j["steps"] = r.steps;
-    j["accepted_steps"] = r.accepted_steps;
-    j["rejected_steps"] = r.rejected_steps;
+    j["accepted_statements"] = r.accepted_steps;
+    j["rejected_runs"] = r.rejected_steps;
     j["rule_hits"] = r.rule_hits;
     j["saved_rerun"] = r.saved;
     for (auto [name, s] : {std::pair{"biased", r.biased}, std::pair{"raw", r.raw}})
@@ -130,10 +177,10 @@ void add_check_command(CLI::App &app, Handler &handler) {
       "check", "Generate random programs, run them and check the invariants after every "
                "statement; failing cases are shrunk and saved");
   sub->add_option("--seed", o->seed, "Random seed (printed at start; same seed, same programs)")
-      ->check(CLI::NonNegativeNumber);
-  sub->add_option("--count", o->count, "Number of programs")->check(CLI::NonNegativeNumber);
+      ->check(kCount);
+  sub->add_option("--count", o->count, "Number of programs")->check(kCount);
   sub->add_option("--max-size", o->max_size, "Maximum statements per program")
-      ->check(CLI::NonNegativeNumber)
+      ->check(kCount)
       ->type_name("K");
   add_profile_option(*sub, o->profile);
   add_disable_check_option(*sub, o->disabled);
@@ -142,6 +189,12 @@ void add_check_command(CLI::App &app, Handler &handler) {
       ->type_name("DIR")
       ->capture_default_str();
   add_check_option(*sub, o->check);
+  sub->add_option("--junit", o->junit,
+                  "Also write the results as JUnit XML to FILE (for CI test views)")
+      ->type_name("FILE");
+  add_jobs_option(*sub, o->jobs);
+  add_shard_option(*sub, o->shard, "the programs (a contiguous range of indices)");
+  add_progress_option(*sub, o->progress);
   sub->add_flag("--json", o->json, "Print one JSON object (docs/json-output.md)");
   sub->callback([o, sub, &handler] {
     o->seed_given = sub->count("--seed") > 0;

@@ -30,5 +30,7 @@ void add_mutants_command(CLI::App &app, Handler &handler);
 void add_paper_command(CLI::App &app, Handler &handler);
 /// `lungfish bench ...`: benchmarks (not yet implemented).
 void add_bench_command(CLI::App &app, Handler &handler);
+/// `lungfish merge FILE...`: the shards' reports of one campaign combined into one.
+void add_merge_command(CLI::App &app, Handler &handler);
 
 } // namespace lungfish::cli

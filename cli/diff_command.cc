@@ -1,6 +1,9 @@
 // `lungfish diff`: differential testing of a runtime against the model.
 #include "cli/commands.h"
+#include "cli/envelope.h"
 #include "cli/options.h"
+#include "cli/reproduce.h"
+#include "cli/scaling.h"
 #include "traces/diff/diff.h"
 
 #include <iostream>
@@ -17,7 +20,7 @@ struct DiffOptions {
   std::string cmd;
   uint64_t count = 100;
   uint64_t seed = 0;
-  uint64_t jobs = 1;
+  unsigned jobs = 1;
   bool json = false;
   bool seed_given = false;
   std::string keep;
@@ -40,16 +43,30 @@ int diff_command(const DiffOptions &o) {
   c.keep_all = o.keep;
   c.behaviours = o.when;
   try {
-    traces::DiffResult r =
-        traces::run_diff(c, [](uint64_t seed) { std::cout << "seed=" << seed << std::endl; });
-    if (o.json)
-      std::cout << traces::diff_to_json(r).dump(2) << "\n";
-    else
+    // The seed comes first; with --json on stderr, so that stdout is one JSON object.
+    traces::DiffResult r = traces::run_diff(c, [&](uint64_t seed) {
+      (o.json ? std::cerr : std::cout) << "seed=" << seed << std::endl;
+    });
+    // The library writes `lungfish replay ...`; the line must run where lungfish is not on PATH.
+    for (traces::DiffGroup &g : r.groups)
+      g.reproduce = with_self_command(g.reproduce);
+    for (traces::DiffCrash &k : r.crashes) {
+      k.reproduce = with_self_command(k.reproduce);
+      k.shrunk_reproduce = with_self_command(k.shrunk_reproduce);
+    }
+    if (o.json) {
+      nlohmann::json j = envelope("diff", r.seed, r.failed() ? "violation" : "ok");
+      nlohmann::json body = traces::diff_to_json(r); // items() must not outlive it
+      for (auto &[k, v] : body.items())
+        if (k != "seed") j[k] = v;
+      std::cout << j.dump(2) << "\n";
+    } else {
       std::cout << traces::diff_to_text(r);
+    }
     return r.failed() ? kExitViolation : kExitOk;
   } catch (const std::exception &e) {
     std::cerr << "lungfish diff: " << e.what() << "\n";
-    return kExitUsage;
+    return o.json ? json_error("diff", e.what()) : kExitUsage;
   }
 }
 
@@ -65,13 +82,10 @@ void add_diff_command(CLI::App &app, Handler &handler) {
   sub->add_option("--cmd", o->cmd, "Command running one program; {file} is replaced by its path")
       ->type_name("'COMMAND {file}'")
       ->required();
-  sub->add_option("--count", o->count, "Number of programs")->check(kNonNegative);
+  sub->add_option("--count", o->count, "Number of programs")->check(kCount);
   CLI::Option *seed =
-      sub->add_option("--seed", o->seed, "Random seed")->check(kNonNegative)->type_name("S");
-  sub->add_option("--jobs", o->jobs,
-                  "Programs run in parallel (threads; shrinking runs one group at a time)")
-      ->check(kPositive)
-      ->type_name("J");
+      sub->add_option("--seed", o->seed, "Random seed")->check(kCount)->type_name("S");
+  add_jobs_option(*sub, o->jobs);
   sub->add_option("--keep", o->keep,
                   "Keep every program's run in DIR/NNNNNN/ as a user has it (the program, the "
                   "runtime's log prog.out, its recording), with DIR/index.tsv saying what diff "

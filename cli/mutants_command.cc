@@ -1,12 +1,17 @@
 // `lungfish mutants`: switch each check off and each rule mutant on; find a program that breaks
 // an invariant.
 #include "cli/commands.h"
+#include "cli/envelope.h"
+#include "cli/junit.h"
 #include "cli/options.h"
+#include "cli/reproduce.h"
+#include "cli/scaling.h"
 
 #include "generators/campaigns/mutants.h"
 #include "generators/paper/paper.h"
 
 #include <cstdio>
+#include <filesystem>
 #include <iomanip>
 #include <iostream>
 #include <memory>
@@ -27,6 +32,10 @@ struct MutantsOptions {
   bool from_scratch = false;
   std::string check = "incremental";
   std::string save_dir = ".lungfish/mutants";
+  unsigned jobs = 1;
+  std::string shard;
+  double progress = -1;
+  std::string junit;
 };
 
 std::string join(const std::vector<std::string> &v) {
@@ -46,18 +55,38 @@ int mutants_command(const MutantsOptions &mo) {
   o.use_z3 = !mo.no_z3;
   o.incremental = !mo.from_scratch;
   o.check = to_check_mode(mo.check);
+  Shard shard;
+  std::string error;
+  if (!resolve_shard(mo.shard, shard, error)) {
+    std::cerr << "lungfish mutants: " << error << "\n";
+    return mo.json ? json_error("mutants", error) : kExitUsage;
+  }
+  o.shard_index = shard.index;
+  o.shard_count = shard.count;
+  o.jobs = mo.jobs;
+  o.binary = self_command();
+  std::vector<gen::MutantSpec> selected = gen::selected_mutants(o);
   std::cerr << "lungfish mutants: seed " << o.seed << ", budget " << o.budget_programs
-            << " programs per mutant\n";
-  bool tty = isatty(STDERR_FILENO);
+            << " programs per mutant, " << plural(selected.size(), "mutant") << ", " << o.jobs
+            << " at a time\n";
+  if (shard.sharded()) {
+    std::cerr << "lungfish mutants: shard " << shard.label() << " (from " << shard.source << "):";
+    for (const gen::MutantSpec &m : selected)
+      std::cerr << " " << m.name;
+    std::cerr << "\n";
+  }
+  Progress progress("mutants", "mutants", selected.size(), mo.progress);
   std::vector<gen::MutantResult> results;
   try {
     results = gen::hunt_mutants(o, [&](const gen::MutantResult &r) {
-      if (tty) std::cerr << "  " << r.spec.name << ": " << r.status << "\n";
+      progress.note("  " + r.spec.name + ": " + r.status);
+      progress.update(results.size() + 1);
     });
   } catch (const gen::CheckerBug &e) {
     std::cerr << e.what() << "\n";
     return kExitCheckerBug;
   }
+  progress.finish();
 
   std::vector<std::string> files;
   std::string timings;
@@ -71,21 +100,51 @@ int mutants_command(const MutantsOptions &mo) {
       files.emplace_back();
       continue;
     }
-    std::string file = mo.save_dir + "/" + r.spec.name + ".lf";
-    std::string header = "# lungfish mutants: " + r.spec.name + " breaks " + r.invariant +
-                         "\n# reproduce: " + gen::reproduce_command(r, o.profile, file) + "\n";
+    std::string file = (std::filesystem::path(mo.save_dir) / (r.spec.name + ".lf")).string();
+    std::string shown = quoted_absolute(file);
+    // The comment follows the program, so the file's lines are the report's.
+    std::string trailer =
+        "# lungfish mutants: " + r.spec.name + " breaks " + r.invariant +
+        "\n# reproduce: " + gen::reproduce_command(r, o.profile, shown, o.binary) + "\n";
     std::string error;
-    if (!gen::write_file_atomically(file, header + r.text, error))
+    if (!gen::write_file_atomically(file, r.text + trailer, error))
       std::cerr << "lungfish mutants: " << error << "\n";
-    files.push_back(file);
+    files.push_back(shown);
   }
   // Timings depend on the machine: kept out of the report so that it is a function of the seed.
-  std::string error;
+  error.clear();
   if (!gen::write_file_atomically(mo.save_dir + "/timings.txt", timings, error))
     std::cerr << "lungfish mutants: " << error << "\n";
 
+  if (!mo.junit.empty()) {
+    // One testcase per mutant: killed passes, masked is skipped (documented), survived fails.
+    std::vector<JUnitCase> cases;
+    for (size_t i = 0; i < results.size(); ++i) {
+      const gen::MutantResult &r = results[i];
+      JUnitCase c{r.spec.name};
+      if (r.status == "masked") c = {r.spec.name, "skipped", r.masked_reason};
+      if (r.status == "survived")
+        c = {r.spec.name, "failure",
+             "survived " + plural(r.searched, "program") + " (exhaustive " + r.exhaustive_bound +
+                 "; z3: " + r.z3 + ")"};
+      if (r.status == "killed")
+        c.detail = r.text + gen::reproduce_command(r, o.profile, files[i], o.binary) + "\n";
+      cases.push_back(std::move(c));
+    }
+    std::string e;
+    if (!write_junit(mo.junit, "lungfish mutants", cases, e))
+      std::cerr << "lungfish mutants: " << e << "\n";
+  }
   if (mo.json) {
-    std::cout << gen::mutants_json(results, o, files).dump(2) << "\n";
+    nlohmann::json j = envelope("mutants", o.seed, survived ? "violation" : "ok");
+    j.update(gen::mutants_json(results, o, files));
+    j["campaign"] = {{"profile", profile_name(o.profile)},
+                     {"budget_programs", o.budget_programs},
+                     {"only", o.only},
+                     {"z3", o.use_z3},
+                     {"check", mo.check}};
+    if (shard.sharded()) j["shard"] = shard.to_json();
+    std::cout << j.dump(2) << "\n";
     return survived ? kExitViolation : kExitOk;
   }
   size_t killed = 0, masked = 0;
@@ -98,8 +157,9 @@ int mutants_command(const MutantsOptions &mo) {
       ++killed;
       std::cout << r.invariant
                 << (r.also_breaks.empty() ? "" : " (also " + join(r.also_breaks) + ")") << " by "
-                << r.engine << " after " << r.searched << " programs, " << r.statements
-                << " statements\n    " << gen::reproduce_command(r, o.profile, files[i]) << "\n";
+                << r.engine << " after " << r.searched << " programs, "
+                << plural(r.statements, "statement") << "\n    "
+                << gen::reproduce_command(r, o.profile, files[i], o.binary) << "\n";
     } else {
       masked += r.status == "masked";
       std::cout << "after " << r.searched << " programs (exhaustive " << r.exhaustive_bound
@@ -121,10 +181,10 @@ void add_mutants_command(CLI::App &app, Handler &handler) {
                  "breaks an invariant. Exit: 0 every mutant killed or documented as masked "
                  "(docs/mutants.md), 1 a mutant survived");
   add_profile_option(*sub, o->profile);
-  sub->add_option("--seed", o->seed, "Random seed")->check(kNonNegative)->type_name("S");
+  sub->add_option("--seed", o->seed, "Random seed")->check(kCount)->type_name("S");
   sub->add_option("--budget-programs", o->budget_programs,
                   "Programs tried per mutant (60% exhaustive, the rest random)")
-      ->check(kNonNegative)
+      ->check(kCount)
       ->type_name("N")
       ->capture_default_str();
   sub->add_flag("--json", o->json, "Print one JSON object (docs/json-output.md)");
@@ -136,6 +196,16 @@ void add_mutants_command(CLI::App &app, Handler &handler) {
                 "The exhaustive engine reruns every program from its first statement instead of "
                 "resuming from its prefix's state (slower; the same report)");
   add_check_option(*sub, o->check);
+  sub->add_option("--out-dir", o->save_dir,
+                  "Where each killed mutant's program (NAME.lf) and timings.txt are written")
+      ->type_name("DIR")
+      ->capture_default_str();
+  sub->add_option("--junit", o->junit,
+                  "Also write the results as JUnit XML to FILE (for CI test views)")
+      ->type_name("FILE");
+  add_jobs_option(*sub, o->jobs);
+  add_shard_option(*sub, o->shard, "the mutant list (round robin)");
+  add_progress_option(*sub, o->progress);
   sub->callback([o, &handler] { handler = [o] { return mutants_command(*o); }; });
 }
 

@@ -1,5 +1,6 @@
 #include "cli/options.h"
 
+#include <algorithm>
 #include <iostream>
 #include <set>
 
@@ -24,10 +25,28 @@ CLI::Validator number_at_least(double min, const std::string &what) {
       ""); // no suffix in --help: the type name says it
 }
 
+/// A whole number in [min, 2^64 - 1], digits only (no sign, no exponent, no clamping).
+CLI::Validator whole_number_at_least(uint64_t min) {
+  return CLI::Validator(
+      [min](std::string &value) -> std::string {
+        const std::string what = min == 0 ? "a whole number >= 0" : "a whole number >= 1";
+        if (value.empty() || value.find_first_not_of("0123456789") != std::string::npos)
+          return "'" + value + "' is not " + what;
+        std::string digits = value.substr(std::min(value.find_first_not_of('0'), value.size()));
+        const std::string max = "18446744073709551615";
+        if (digits.size() > max.size() || (digits.size() == max.size() && digits > max))
+          return "'" + value + "' is out of range (at most " + max + ")";
+        if (std::stoull(value) < min) return "'" + value + "' is not " + what;
+        return "";
+      },
+      "");
+}
+
 } // namespace
 
 const CLI::Validator kNonNegative = number_at_least(0, "a number >= 0");
-const CLI::Validator kPositive = number_at_least(1, "a number >= 1");
+const CLI::Validator kPositive = whole_number_at_least(1);
+const CLI::Validator kCount = whole_number_at_least(0);
 
 CLI::Option *add_profile_option(CLI::App &app, std::string &out) {
   return app
@@ -94,6 +113,10 @@ CLI::Option *add_check_option(CLI::App &app, std::string &out) {
 
 CheckMode to_check_mode(const std::string &name) {
   return parse_check_mode(name).value_or(CheckMode::Incremental);
+}
+
+std::string plural(uint64_t n, const std::string &noun) {
+  return std::to_string(n) + " " + noun + (n == 1 ? "" : "s");
 }
 
 int not_implemented(const std::string &command) {

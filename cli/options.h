@@ -21,9 +21,12 @@ enum ExitCode : int {
   kExitCheckerBug = 5, // --check both: the incremental and full checkers disagreed (a lungfish bug)
 };
 
-/// Validator for counts, seeds and durations: a number >= 0, with a short message otherwise.
+/// Validator for durations: a number >= 0 (fractions allowed), with a short message otherwise.
 extern const CLI::Validator kNonNegative;
-/// Validator for counts that must be at least 1.
+/// Validator for counts and seeds: a whole number in [0, 2^64 - 1], digits only; a value out of
+/// range is an error, never clamped.
+extern const CLI::Validator kCount;
+/// Validator for counts that must be at least 1 (whole numbers).
 extern const CLI::Validator kPositive;
 
 /// Adds `--profile P` (lungfish|frankenscript|cpython|pep795) storing into `out`.
@@ -42,6 +45,8 @@ Profile to_profile(const std::string &name);
 CLI::Option *add_check_option(CLI::App &app, std::string &out);
 /// The mode named by a value validated by add_check_option.
 CheckMode to_check_mode(const std::string &name);
+/// "1 statement", "2 statements": a count and its noun, agreeing.
+std::string plural(uint64_t n, const std::string &noun);
 /// The handler of a subcommand that this build does not implement yet: says so, returns 2.
 int not_implemented(const std::string &command);
 

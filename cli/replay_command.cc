@@ -1,5 +1,6 @@
 // `lungfish replay TRACE`: replay a runtime's recording against the model.
 #include "cli/commands.h"
+#include "cli/envelope.h"
 #include "cli/options.h"
 
 #include "model/text/program_text.h"
@@ -26,15 +27,18 @@ int replay_command(const ReplayOptions &o) {
     ro.max_steps = o.max_steps;
     ro.timeout_seconds = o.timeout;
     traces::ReplayReport report = traces::replay_files(o.files, ro);
-    if (o.json)
-      std::cout << traces::report_to_json(report).dump(2) << "\n";
-    else
+    if (o.json) {
+      nlohmann::json body = traces::report_to_json(report);
+      nlohmann::json j = envelope("replay", std::nullopt, body.value("outcome", "ok"));
+      j.update(body);
+      std::cout << j.dump(2) << "\n";
+    } else
       std::cout << traces::report_to_text(report);
     if (report.limited) return kExitLimit;
     return report.clean() ? kExitOk : kExitViolation;
   } catch (const InputError &e) {
     std::cerr << e.what() << "\n";
-    return kExitUsage;
+    return o.json ? json_error("replay", e.what()) : kExitUsage;
   }
 }
 

@@ -1,8 +1,10 @@
 // `lungfish run PROG`: execute one program under the model, checked by the monitor
 // (checker/monitor.h): the state invariants after every statement, I15 over it, I20 at the end.
 #include "cli/commands.h"
+#include "cli/envelope.h"
 #include "cli/options.h"
 #include "cli/run_report.h"
+#include "cli/step_pictures.h"
 
 #include "checker/monitor.h"
 #include "model/code.h"
@@ -10,12 +12,17 @@
 #include "model/text/program_text.h"
 #include "model/text/python_subset.h"
 
+#include <filesystem>
 #include <iostream>
 #include <memory>
+#include <sstream>
 
 namespace lungfish::cli {
 
 namespace {
+
+/// A program that never ends (`while True:`) stops here unless --max-steps says otherwise.
+constexpr uint64_t kDefaultMaxSteps = 10'000'000;
 
 struct RunOptions {
   std::string program;
@@ -23,8 +30,11 @@ struct RunOptions {
   std::vector<std::string> disabled;
   std::vector<std::string> mutants; // rule mutants (docs/mutants.md), for `lungfish mutants`
   std::string show;
+  std::string out_dir; // --show: one file per step
+  uint64_t step = 0;   // --show: only this step (1-based; 0: every step)
+  bool last = false;   // --show: only the last step
   std::string trace;
-  uint64_t max_steps = 0;
+  uint64_t max_steps = kDefaultMaxSteps;
   double timeout = 0;
   std::string schedules = "default";
   std::string check = "incremental";
@@ -47,6 +57,11 @@ int exit_code(Outcome o) {
 
 /// Parses, compiles and runs the program; prints the report; returns the exit code.
 int run_command(const RunOptions &o) {
+  // An error: a message on stderr and, with --json, an error report on stdout; exit 2.
+  auto fail = [&](const std::string &message) {
+    std::cerr << "lungfish run: " << message << "\n";
+    return o.json ? json_error("run", "lungfish run: " + message) : int{kExitUsage};
+  };
   Program program;
   std::string source;
   bool python = false;
@@ -55,11 +70,18 @@ int run_command(const RunOptions &o) {
     bool native = o.program.ends_with(".lf") || o.program.ends_with(".frank");
     python = o.program.ends_with(".py") ||
              (!native && (o.profile == "cpython" || o.profile == "pep795"));
-    source = read_source_file(o.program);
-    program = python ? parse_python_subset(source, o.program) : parse_program(source, o.program);
+    if (o.program == "-") { // the program on stdin
+      std::ostringstream in;
+      in << std::cin.rdbuf();
+      source = in.str();
+    } else {
+      source = read_source_file(o.program);
+    }
+    std::string name = o.program == "-" ? "<stdin>" : o.program;
+    program = python ? parse_python_subset(source, name) : parse_program(source, name);
   } catch (const InputError &e) {
     std::cerr << e.what() << "\n";
-    return kExitUsage;
+    return o.json ? json_error("run", e.what()) : kExitUsage;
   }
   MachineOptions mo;
   mo.profile = o.profile.empty() && python ? Profile::Cpython : to_profile(o.profile);
@@ -72,11 +94,15 @@ int run_command(const RunOptions &o) {
 
   NativeTraceWriter trace;
   if (!o.trace.empty()) {
+    // A mistyped directory is an error, not a new directory.
+    std::filesystem::path parent = std::filesystem::path(o.trace).parent_path();
+    if (!parent.empty() && !std::filesystem::exists(parent)) {
+      return fail("--trace " + o.trace + ": directory " + parent.string() + " does not exist");
+    }
     std::string error;
     if (!trace.open(o.trace, mo.profile, o.program, source, mo.schedules == ScheduleMode::All,
                     error)) {
-      std::cerr << "lungfish run: " << error << "\n";
-      return kExitUsage;
+      return fail(error);
     }
   }
 
@@ -90,18 +116,51 @@ int run_command(const RunOptions &o) {
   MonitorOptions checking{to_check_mode(o.check)};
   Monitor monitor(CheckContext{mo.profile}, checking);
   monitor.attach(machine);
-  std::ostream &show_os = o.json ? std::cerr : std::cout; // --json keeps stdout one object
+  std::ostream &show_out = o.json ? std::cerr : std::cout; // --json keeps stdout one object
+  StepPictures pictures(show_out, o.show, o.out_dir,
+                        o.step ? std::optional<uint64_t>(o.step) : std::nullopt, o.last);
+  {
+    std::string error;
+    if (!pictures.open(error)) return fail(error);
+  }
+  std::ostringstream show_os; // one step's picture, handed to `pictures`
+  auto picture = [&] {
+    pictures.add(show_os.str());
+    show_os.str("");
+  };
   Observer observer = [&](const Machine &m, const Event &e) {
     if (e.kind == EventKind::Statement) {
       trace.statement(m, e);
-      if (!o.show.empty()) show_state(show_os, o.show, m, e);
+      if (!o.show.empty()) {
+        show_state(show_os, o.show, m, e);
+        picture();
+      }
     }
     return monitor.observe(m, e);
   };
   Outcome outcome = machine.run(observer);
   monitor.finish(machine, outcome);
-  if (outcome == Outcome::Rejected && machine.error() && !o.show.empty())
+  if (outcome == Outcome::Limit && o.max_steps && machine.steps() >= o.max_steps)
+    std::cerr << "lungfish run: stopped after " << o.max_steps
+              << " primitives (--max-steps); a longer run needs --max-steps N (0: no limit)\n";
+  if (outcome == Outcome::Rejected && machine.error() && !o.show.empty()) {
     show_rejection(show_os, o.show, machine, *machine.error());
+    picture();
+  }
+  // A run stopped inside a statement (a freed object used) never reached its boundary: the
+  // broken state is shown under that statement.
+  if (outcome == Outcome::Violation && !o.show.empty() && !monitor.findings().empty() &&
+      monitor.findings().front().freed_use) {
+    Event at = machine.last_event();
+    at.line = monitor.findings().front().line;
+    at.message = monitor.findings().front().event_message;
+    show_state(show_os, o.show, machine, at);
+    picture();
+  }
+  {
+    std::string error;
+    if (!pictures.finish(error)) return fail(error);
+  }
   {
     // The trace ends as the run did: the rejection, or what the checker found.
     const std::vector<Finding> &found = monitor.findings();
@@ -114,20 +173,22 @@ int run_command(const RunOptions &o) {
   }
   std::string trace_error;
   if (!trace.close(trace_error)) {
-    std::cerr << "lungfish run: " << trace_error << "\n";
-    return kExitUsage;
+    return fail(trace_error);
   }
   if (monitor.disagreement()) {
     std::cerr << monitor.disagreement()->describe() << "\n";
     return kExitCheckerBug;
   }
   if (o.json) {
-    std::cout << json_report(machine, outcome, monitor.findings()).dump(2) << "\n";
+    nlohmann::json j = envelope("run", std::nullopt, std::string(outcome_name(outcome)));
+    j.update(json_report(machine, outcome, monitor.findings()));
+    std::cout << j.dump(2) << "\n";
     return exit_code(outcome);
   }
   const Machine *reported = &machine;
   std::unique_ptr<Machine> again;
-  if (outcome == Outcome::Rejected) {
+  if (outcome == Outcome::Rejected || outcome == Outcome::Violation) {
+    // Rejections and violations name their objects with their histories.
     MachineOptions with_history = mo;
     with_history.record_history = true;
     with_history.timeout_seconds = 0; // the first run ended by itself: so does this one
@@ -136,7 +197,9 @@ int run_command(const RunOptions &o) {
     checked.attach(*again);
     if (again->run(checked.observer()) == outcome) reported = again.get();
   }
-  print_text_report(o.show.empty() ? std::cout : std::cerr, *reported, outcome, monitor.findings());
+  print_text_report(o.show.empty() || !o.out_dir.empty() ? std::cout : std::cerr, *reported,
+                    outcome, monitor.findings(), o.program == "-" ? "<stdin>" : o.program,
+                    mo.schedules == ScheduleMode::All);
   return exit_code(outcome);
 }
 
@@ -147,7 +210,8 @@ void add_run_command(CLI::App &app, Handler &handler) {
   CLI::App *sub = app.add_subcommand(
       "run", "Run one program under the model, checking the invariants after every statement. "
              "Exit: 0 ok, 1 invariant violation, 2 bad input, 3 limit, 4 rejected by a check");
-  sub->add_option("PROG", o->program, "Program file (docs/program-format.md)")->required();
+  sub->add_option("PROG", o->program, "Program file (docs/program-format.md); - reads stdin")
+      ->required();
   add_profile_option(*sub, o->profile);
   add_disable_check_option(*sub, o->disabled);
   sub->add_option("--mutant", o->mutants,
@@ -159,18 +223,36 @@ void add_run_command(CLI::App &app, Handler &handler) {
           },
           "MUTANT"))
       ->type_name("NAME");
-  sub->add_option("--show", o->show,
-                  "Print the state after every statement on stdout: text, mermaid (a "
-                  "FrankenScript-style mermaid.md), dot or json (JSON Lines); the final report "
-                  "then goes to stderr (with --json: the states go to stderr instead)")
-      ->check(CLI::IsMember({"text", "mermaid", "dot", "json"}))
-      ->type_name("FORMAT");
+  CLI::Option *show =
+      sub->add_option("--show", o->show,
+                      "Print the state after every statement on stdout: text, mermaid (a "
+                      "FrankenScript-style mermaid.md), dot (titled with the statement), tikz (a "
+                      "standalone LaTeX document) or json (JSON Lines); the final report "
+                      "then goes to stderr (with --json: the states go to stderr instead)")
+          ->check(CLI::IsMember({"text", "mermaid", "dot", "tikz", "json"}))
+          ->type_name("FORMAT");
+  CLI::Option *out_dir =
+      sub->add_option("--out-dir", o->out_dir,
+                      "With --show: write each step's picture to DIR/step-NNNN.EXT (dot, tex, md, "
+                      "txt, json) instead of stdout (DIR is created; its parent must exist)")
+          ->type_name("DIR")
+          ->needs(show);
+  CLI::Option *step =
+      sub->add_option("--step", o->step, "With --show: only step N (1 = the first statement)")
+          ->check(kPositive)
+          ->type_name("N")
+          ->needs(show);
+  sub->add_flag("--last", o->last, "With --show: only the last step (the final or broken state)")
+      ->needs(show)
+      ->excludes(step);
+  (void)out_dir;
   sub->add_option("--trace", o->trace,
                   "Write a native trace (JSON Lines: header, then one event per statement)")
       ->type_name("OUT");
   sub->add_option("--max-steps", o->max_steps,
-                  "Stop after N primitives with outcome limit (exit 3); 0 = unbounded")
-      ->check(kNonNegative)
+                  "Stop after N primitives with outcome limit (exit 3); 0 = unbounded. The "
+                  "default stops a program that never ends")
+      ->check(kCount)
       ->type_name("N");
   sub->add_option("--timeout", o->timeout,
                   "Stop after S seconds of wall clock with outcome limit (exit 3); 0 = unbounded")

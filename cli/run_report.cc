@@ -1,5 +1,6 @@
 #include "cli/run_report.h"
 
+#include "model/code.h"
 #include "model/io/atomic_file.h"
 #include "model/render/render.h"
 #include "traces/formats/native_trace.h"
@@ -12,12 +13,32 @@ namespace lungfish::cli {
 
 namespace {
 
+std::string plural_steps(uint64_t n) {
+  return std::to_string(n) + (n == 1 ? " step" : " steps");
+}
+
 uint64_t object_serial(const State &h, ObjectId o) {
   return o != kNone && o < h.object_end() ? h.obj(o).serial : 0;
 }
 
 uint64_t region_serial(const State &h, RegionId r) {
   return r != kNoRegion && r < h.region_end() ? h.region(r).serial : 0;
+}
+
+} // namespace
+
+namespace {
+
+/// A DOT graph with a title naming the statement it shows (a rendered step says which it is).
+std::string titled_dot(const World &w, const std::string &title) {
+  std::string dot = render_dot(w);
+  std::string label;
+  for (char c : title)
+    label += c == '"' || c == '\\' ? std::string("\\") + c : std::string(1, c);
+  size_t brace = dot.find('{');
+  if (brace == std::string::npos) return dot;
+  return dot.substr(0, brace + 1) + "\n  label=\"" + label + "\";\n  labelloc=\"t\";" +
+         dot.substr(brace + 1);
 }
 
 } // namespace
@@ -29,7 +50,9 @@ void show_state(std::ostream &os, const std::string &format, const Machine &m, c
     opts.thread = e.thread;
     os << render_mermaid_step(w, e.message, opts);
   } else if (format == "dot") {
-    os << "// " << e.message << "\n" << render_dot(w);
+    os << "// " << e.message << "\n" << titled_dot(w, e.message);
+  } else if (format == "tikz") {
+    os << "% " << e.message << "\n" << render_tikz_document(w);
   } else if (format == "json") {
     os << nlohmann::json{{"step", e.step},
                          {"line", e.line},
@@ -100,7 +123,11 @@ void show_rejection(std::ostream &os, const std::string &format, const Machine &
     opts.error = err.objects;
     os << render_mermaid_step(w, "Error: " + frankenscript_text(err), opts);
   } else if (format == "dot") {
-    os << "// rejected at line " << err.line << ": " << err.message << "\n" << render_dot(w);
+    std::string title = "rejected at line " + std::to_string(err.line) + ": " + err.message;
+    os << "// " << title << "\n" << titled_dot(w, title);
+  } else if (format == "tikz") {
+    os << "% rejected at line " << err.line << ": " << err.message << "\n"
+       << render_tikz_document(w);
   } else if (format == "json") {
     os << nlohmann::json{{"step", m.steps()},
                          {"line", err.line},
@@ -327,34 +354,69 @@ nlohmann::json violation_json(const State &h, const FoundViolation &f) {
            {{"objects", objects}, {"regions", regions}, {"path", f.violation.witness.path}}}};
 }
 
+namespace {
+
+/// The column of the statement that starts on `line` (1 if none is found).
+uint32_t column_of(const std::vector<Stmt> &body, uint32_t line) {
+  for (const Stmt &s : body) {
+    if (s.loc.line == line) return s.loc.col ? s.loc.col : 1;
+    for (const std::vector<Stmt> *b : {&s.body, &s.orelse})
+      if (uint32_t c = column_of(*b, line)) return c;
+  }
+  return 0;
+}
+
+/// `file:line:col: ` (an editor jumps there), or `line N: ` without a file.
+std::string where(const Machine &m, const std::string &file, uint32_t line) {
+  if (file.empty()) return "line " + std::to_string(line) + ": ";
+  uint32_t col = column_of(m.program().ast.body, line);
+  return file + ":" + std::to_string(line) + ":" + std::to_string(col ? col : 1) + ": ";
+}
+
+/// The history of object `o` (created, moved, frozen, sent ...), one indented line each.
+void print_history(std::ostream &os, const Machine &m, ObjectId o) {
+  const State &h = m.heap();
+  if (!h.is_live(o)) return;
+  os << "  object " << object_name(h, o) << ": " << m.describe(o) << "\n";
+  for (const HistoryEntry &he : m.history())
+    if (!he.region && he.serial == object_serial(h, o))
+      os << "    line " << he.line << ": " << he.what << "\n";
+}
+
+} // namespace
+
 void print_text_report(std::ostream &os, const Machine &m, Outcome outcome,
-                       const std::vector<FoundViolation> &found) {
+                       const std::vector<FoundViolation> &found, const std::string &file,
+                       bool all_schedules) {
   const State &h = m.heap();
   if (outcome == Outcome::Rejected && m.error()) {
     const RuleError &err = *m.error();
-    os << "rejected at line " << err.line << ": " << rule_info(err.rule).name << " ("
+    os << where(m, file, err.line) << "rejected: " << rule_info(err.rule).name << " ("
        << error_code_name(err.code) << "): " << err.message << "\n";
-    for (ObjectId o : err.objects) {
-      os << "  object " << object_name(h, o) << ": " << m.describe(o) << "\n";
-      for (const HistoryEntry &he : m.history())
-        if (!he.region && he.serial == object_serial(h, o))
-          os << "    line " << he.line << ": " << he.what << "\n";
-    }
+    for (ObjectId o : err.objects)
+      print_history(os, m, o);
     for (RegionId r : err.regions)
       os << "  region " << region_name(h, r) << ": " << m.describe_region(r) << "\n";
   }
   for (const FoundViolation &f : found) {
-    os << "violation at line " << f.line << " (" << f.event_message
+    os << where(m, file, f.line) << "violation (" << f.event_message
        << "): " << format_violation(m.world(), f.violation) << "\n";
     if (!f.violation.witness.path.empty()) os << "  path: " << f.violation.witness.path << "\n";
+    // The objects of the witness with their histories, as a rejection names its objects.
+    for (ObjectId o : f.violation.witness.objects)
+      print_history(os, m, o);
   }
-  if (m.options().schedules == ScheduleMode::All && outcome != Outcome::Ok) {
-    os << "schedule:";
-    for (uint32_t t : m.schedule())
-      os << " " << t;
-    os << "\n";
+  // The machine's own options say Default once a leaf schedule ran: the caller says.
+  if (all_schedules) {
+    os << "schedules explored: " << m.schedules_explored() << "\n";
+    if (outcome != Outcome::Ok) {
+      os << "schedule:";
+      for (uint32_t t : m.schedule())
+        os << " " << t;
+      os << "\n";
+    }
   }
-  os << "outcome: " << outcome_name(outcome) << " (" << m.steps() << " steps)\n";
+  os << "outcome: " << outcome_name(outcome) << " (" << plural_steps(m.steps()) << ")\n";
 }
 
 nlohmann::json json_report(const Machine &m, Outcome outcome,
@@ -364,11 +426,17 @@ nlohmann::json json_report(const Machine &m, Outcome outcome,
     violations.push_back(violation_json(m.heap(), f));
   nlohmann::json error = nullptr;
   if (outcome == Outcome::Rejected && m.error()) error = error_json(*m.error());
+  nlohmann::json state = state_to_json(m.world());
+  // A run that ended `ok` ran the main program to its end: its thread is done, although the
+  // machine keeps its activation (the globals' frame) for the final state.
+  if (outcome == Outcome::Ok && state.contains("threads"))
+    for (nlohmann::json &t : state["threads"])
+      if (t["id"] == 0) t["status"] = "done";
   return {{"outcome", outcome_name(outcome)},
           {"steps", m.steps()},
           {"error", error},
           {"violations", violations},
-          {"state", state_to_json(m.world())}};
+          {"state", state}};
 }
 
 } // namespace lungfish::cli

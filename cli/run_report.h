@@ -52,9 +52,13 @@ private:
   std::unique_ptr<Impl> impl_;
 };
 
-/// The text report: outcome line, rejection or violations with the objects involved.
+/// The text report: `FILE:LINE:COL: rejected: ...` or `FILE:LINE:COL: violation (...): ...`
+/// with the objects involved and their histories, then the outcome line. Without `file`, the
+/// location is `line N`. With `all_schedules` (`--schedules all`), how many schedules were
+/// explored and, on a failure, the failing one.
 void print_text_report(std::ostream &os, const Machine &m, Outcome outcome,
-                       const std::vector<FoundViolation> &found);
+                       const std::vector<FoundViolation> &found, const std::string &file = "",
+                       bool all_schedules = false);
 /// The --json report: {"outcome","steps","error","violations","state"}.
 nlohmann::json json_report(const Machine &m, Outcome outcome,
                            const std::vector<FoundViolation> &found);

@@ -1,7 +1,12 @@
 // `lungfish verify`: bounded (and inductive) verification of the rules with Z3.
 #include "checker/verify/verify.h"
 #include "cli/commands.h"
+#include "cli/envelope.h"
+#include "cli/junit.h"
 #include "cli/options.h"
+#include "cli/scaling.h"
+
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <cstdio>
@@ -22,6 +27,10 @@ struct VerifyOptions {
   std::string dump_smt;
   std::vector<std::string> only_ops, only_invariants;
   bool json = false;
+  unsigned jobs = 1;
+  std::string shard;
+  double progress = -1;
+  std::string junit;
 };
 
 /// Empty if every name is in `known`, else a usage message naming the first unknown one.
@@ -61,18 +70,46 @@ int verify_command(const VerifyOptions &o) {
   vo.dump_smt = o.dump_smt;
   vo.only_ops = o.only_ops;
   vo.only_invariants = o.only_invariants;
-  std::cerr << "lungfish verify: z3 random seed 0\n";
-  VerifyProgress progress;
-  if (isatty(fileno(stderr)))
-    progress = [](const VerifyResult &r) {
-      std::fprintf(stderr, "  %-11s %-4s %-14s %8.2f s\n", r.op.c_str(), r.invariant.c_str(),
-                   std::string(verdict_name(r.verdict)).c_str(), r.seconds);
-    };
-  VerifyReport rep = run_verify(vo, progress);
-  if (o.json)
-    std::cout << format_report_json(rep) << "\n";
-  else
-    std::cout << format_report_text(rep);
+  Shard shard;
+  std::string error;
+  if (!resolve_shard(o.shard, shard, error)) {
+    std::cerr << "lungfish verify: " << error << "\n";
+    return o.json ? json_error("verify", error) : kExitUsage;
+  }
+  // A shard verifies every N-th of the selected operations (round robin: the expensive ones
+  // are spread), with every invariant of each.
+  std::vector<std::string> ops;
+  for (const std::string &op : verify_operation_names())
+    if (o.only_ops.empty() ||
+        std::find(o.only_ops.begin(), o.only_ops.end(), op) != o.only_ops.end())
+      ops.push_back(op);
+  std::vector<std::string> mine;
+  for (size_t i = 0; i < ops.size(); ++i)
+    if (in_shard(i, shard)) mine.push_back(ops[i]);
+  vo.only_ops = mine;
+  vo.jobs = o.jobs;
+  std::cerr << "lungfish verify: z3 random seed 0";
+  if (shard.sharded()) {
+    std::cerr << "; shard " << shard.label() << " (from " << shard.source << "):";
+    for (const std::string &op : mine)
+      std::cerr << " " << op;
+  }
+  std::cerr << "\n";
+  size_t invariants =
+      o.only_invariants.empty() ? verify_invariant_names().size() : o.only_invariants.size();
+  // Counted in operations: an operation's pairs are usually proved by one query, together.
+  Progress progress("verify", "operations", mine.size(), o.progress);
+  uint64_t done = 0;
+  VerifyProgress on_pair = [&](const VerifyResult &r) {
+    progress.update(++done / invariants);
+    if (r.verdict != Verdict::Proved)
+      progress.note("  " + r.op + " " + r.invariant + ": " + std::string(verdict_name(r.verdict)));
+  };
+  VerifyReport rep;
+  rep.options = vo;
+  if (!mine.empty()) rep = run_verify(vo, on_pair);
+  progress.finish();
+  rep.options.only_ops = o.only_ops;
   bool bad = !rep.encoding_bugs.empty(), unknown = false;
   for (const VerifyResult &r : rep.results) {
     if (r.verdict == Verdict::Unknown) unknown = true;
@@ -82,6 +119,44 @@ int verify_command(const VerifyOptions &o) {
   }
   for (auto &[op, v] : rep.vacuity)
     unknown = unknown || v == Verdict::Unknown;
+  if (!o.junit.empty()) {
+    // One testcase per (operation, invariant) pair.
+    std::vector<JUnitCase> cases;
+    for (const VerifyResult &r : rep.results) {
+      JUnitCase c{r.op + " / " + r.invariant};
+      bool real = r.verdict == Verdict::Counterexample &&
+                  (!o.induction || r.classification.rfind("reachable", 0) == 0);
+      if (real)
+        c = {c.name, "failure", r.classification.empty() ? "counterexample" : r.classification,
+             r.counterexample ? r.counterexample->program : ""};
+      if (r.verdict == Verdict::Unknown) c = {c.name, "error", "unknown: " + r.classification};
+      if (r.verdict == Verdict::Vacuous) c = {c.name, "skipped", r.classification};
+      cases.push_back(std::move(c));
+    }
+    std::string e;
+    if (!write_junit(o.junit, "lungfish verify", cases, e)) {
+      std::cerr << "lungfish verify: " << e << "\n";
+      return kExitUsage;
+    }
+  }
+  if (o.json) {
+    nlohmann::json j = envelope("verify", std::nullopt, "");
+    j.update(nlohmann::json::parse(format_report_json(rep)));
+    j["campaign"] = {{"bound", j["bound"]},
+                     {"mode", j["mode"]},
+                     {"disabled", o.disabled},
+                     {"only_ops", o.only_ops},
+                     {"only_invariants", o.only_invariants},
+                     {"solver_timeout", o.solver_timeout}};
+    if (shard.sharded()) {
+      j["shard"] = shard.to_json();
+      j["shard"]["ops"] = mine;
+    }
+    j["outcome"] = bad ? "violation" : unknown ? "limit" : "ok";
+    std::cout << j.dump(2) << "\n";
+  } else {
+    std::cout << format_report_text(rep);
+  }
   if (bad) return kExitViolation;
   return unknown ? kExitLimit : kExitOk;
 }
@@ -93,14 +168,14 @@ void add_verify_command(CLI::App &app, Handler &handler) {
   CLI::App *sub = app.add_subcommand(
       "verify", "Prove with Z3 that the rules keep the invariants within the bounds");
   sub->add_option("--objects", o->objects, "Objects in the symbolic heap")
-      ->check(kNonNegative)
+      ->check(kCount)
       ->type_name("N");
   sub->add_option("--regions", o->regions, "Regions in the symbolic heap")
-      ->check(kNonNegative)
+      ->check(kCount)
       ->type_name("R");
-  sub->add_option("--fields", o->fields, "Field names")->check(kNonNegative)->type_name("F");
+  sub->add_option("--fields", o->fields, "Field names")->check(kCount)->type_name("F");
   sub->add_option("--steps", o->steps, "Primitives per trace (bounded model checking)")
-      ->check(kNonNegative)
+      ->check(kCount)
       ->type_name("K");
   sub->add_flag("--induction", o->induction, "Prove each invariant inductive for one step");
   sub->add_option("--solver-timeout", o->solver_timeout,
@@ -117,6 +192,12 @@ void add_verify_command(CLI::App &app, Handler &handler) {
   sub->add_option("--only-invariant", o->only_invariants,
                   "Repeatable; verify only this invariant (I1 ... I14, I16)")
       ->type_name("I");
+  sub->add_option("--junit", o->junit,
+                  "Also write the results as JUnit XML to FILE (for CI test views)")
+      ->type_name("FILE");
+  add_jobs_option(*sub, o->jobs);
+  add_shard_option(*sub, o->shard, "the operations (round robin)");
+  add_progress_option(*sub, o->progress);
   sub->add_flag("--json", o->json, "Print one JSON object (docs/json-output.md)");
   sub->callback([o, &handler] { handler = [o] { return verify_command(*o); }; });
 }

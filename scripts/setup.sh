@@ -7,7 +7,8 @@ cd "$(dirname "$0")/.."
 packages=(build-essential cmake ninja-build pkg-config libz3-dev librapidcheck-dev
   nlohmann-json3-dev libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev clang llvm
   libclang-rt-14-dev python3 latexmk texlive-latex-recommended texlive-latex-extra
-  texlive-pictures texlive-fonts-recommended)
+  texlive-pictures texlive-fonts-recommended parallel python3-yaml
+  python3-jsonschema)
 
 missing=()
 for p in "${packages[@]}"; do

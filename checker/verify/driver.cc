@@ -9,9 +9,13 @@
 #include "checker/verify/model.h"
 #include "model/io/atomic_file.h"
 
+#include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <memory>
+#include <mutex>
+#include <thread>
 
 namespace lungfish {
 
@@ -25,6 +29,8 @@ std::string_view verdict_name(Verdict v) {
       return "counterexample";
     case Verdict::Unknown:
       return "unknown";
+    case Verdict::Vacuous:
+      return "vacuous";
   }
   return "unknown";
 }
@@ -42,8 +48,12 @@ struct Session {
   Bound bound;
   std::unique_ptr<Encoder> enc;
   explicit Session(const VerifyOptions &o) : bound(o.bound) {
-    z3::set_param("smt.random_seed", 0);
-    z3::set_param("sat.random_seed", 0);
+    // Z3's global parameters are set once, before any thread builds a context.
+    static std::once_flag seeds;
+    std::call_once(seeds, [] {
+      z3::set_param("smt.random_seed", 0);
+      z3::set_param("sat.random_seed", 0);
+    });
     enc = std::make_unique<Encoder>(ctx, o.bound, o.disabled);
   }
 };
@@ -210,10 +220,11 @@ Trace bmc_query(Session &S, z3::solver &sol, int steps, OpKind op) {
   return tr;
 }
 
-void run_bmc(const VerifyOptions &o, VerifyReport &rep, const VerifyProgress &progress) {
+/// BMC of one operation's pairs into `rep` (its results, vacuity and encoding bugs).
+void run_bmc(const VerifyOptions &o, OpKind op, VerifyReport &rep, const VerifyProgress &progress) {
   Session S(o);
   Encoder &e = *S.enc;
-  for (OpKind op : selected_ops(o)) {
+  {
     z3::check_result vr;
     {
       z3::solver sol(S.ctx);
@@ -249,10 +260,12 @@ void run_bmc(const VerifyOptions &o, VerifyReport &rep, const VerifyProgress &pr
       r.seconds = all_seconds;
       r.verdict = Verdict::Proved;
       if (vr == z3::unsat) {
-        // Nothing proved about an operation no trace reaches: the pair is not claimed.
-        r.verdict = Verdict::Unknown;
+        // Nothing proved about an operation no trace reaches: the pair is not claimed, and it
+        // is not unknown either (the solver answered).
+        r.verdict = Verdict::Vacuous;
         r.classification = "vacuous: the operation is enabled on no state reachable in " +
-                           std::to_string(o.steps - 1) + " statements";
+                           std::to_string(o.steps - 1) +
+                           (o.steps == 2 ? " statement" : " statements");
       } else if (all != z3::unsat) {
         z3::solver sol(S.ctx);
         configure(sol, o);
@@ -357,10 +370,12 @@ void classify_induction_pair(Session &S, const VerifyOptions &o, OpKind op, Inv 
   r.counterexample = c;
 }
 
-void run_induction(const VerifyOptions &o, VerifyReport &rep, const VerifyProgress &progress) {
+/// Induction for one operation's pairs into `rep`.
+void run_induction(const VerifyOptions &o, OpKind op, VerifyReport &rep,
+                   const VerifyProgress &progress) {
   Session S(o);
   Encoder &e = *S.enc;
-  for (OpKind op : selected_ops(o)) {
+  {
     z3::check_result vr;
     {
       z3::solver sol(S.ctx);
@@ -394,7 +409,7 @@ void run_induction(const VerifyOptions &o, VerifyReport &rep, const VerifyProgre
       r.op = op_name(op);
       r.invariant = inv_name(inv);
       if (vr == z3::unsat) {
-        r.verdict = Verdict::Unknown;
+        r.verdict = Verdict::Vacuous;
         r.classification = "vacuous: the operation is enabled on no state satisfying the "
                            "invariants";
       } else if (all == z3::unsat) {
@@ -432,10 +447,50 @@ VerifyReport run_verify(const VerifyOptions &options, const VerifyProgress &prog
   VerifyReport rep;
   rep.options = options;
   auto t0 = Clock::now();
-  if (options.induction)
-    run_induction(options, rep, progress);
-  else
-    run_bmc(options, rep, progress);
+  // One operation per task, each with its own Z3 context; the parts are joined in the
+  // operations' order, so the report is the same for any number of threads.
+  std::vector<OpKind> ops = selected_ops(options);
+  std::vector<VerifyReport> parts(ops.size());
+  std::vector<std::exception_ptr> errors(ops.size());
+  std::mutex mu;
+  VerifyProgress serial;
+  if (progress)
+    serial = [&](const VerifyResult &r) {
+      std::lock_guard lock(mu);
+      progress(r);
+    };
+  std::atomic<size_t> next{0};
+  auto worker = [&] {
+    for (size_t i = next++; i < ops.size(); i = next++) {
+      try {
+        if (options.induction)
+          run_induction(options, ops[i], parts[i], serial);
+        else
+          run_bmc(options, ops[i], parts[i], serial);
+      } catch (...) {
+        errors[i] = std::current_exception();
+      }
+    }
+  };
+  size_t jobs = std::max<size_t>(1, std::min<size_t>(options.jobs, ops.size()));
+  if (jobs == 1) {
+    worker();
+  } else {
+    std::vector<std::thread> threads;
+    for (size_t t = 0; t < jobs; ++t)
+      threads.emplace_back(worker);
+    for (std::thread &t : threads)
+      t.join();
+  }
+  for (size_t i = 0; i < ops.size(); ++i) {
+    if (errors[i]) std::rethrow_exception(errors[i]);
+    for (VerifyResult &r : parts[i].results)
+      rep.results.push_back(std::move(r));
+    for (auto &v : parts[i].vacuity)
+      rep.vacuity.push_back(std::move(v));
+    for (std::string &b : parts[i].encoding_bugs)
+      rep.encoding_bugs.push_back(std::move(b));
+  }
   rep.seconds = since(t0);
   return rep;
 }

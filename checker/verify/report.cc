@@ -106,6 +106,8 @@ std::string format_report_text(const VerifyReport &r) {
           mark = x->classification.find("auxiliary") != std::string::npos ? "P+" : "P";
         else if (x->verdict == Verdict::Unknown)
           mark = "?";
+        else if (x->verdict == Verdict::Vacuous)
+          mark = "v";
         else
           mark = x->counterexample && !x->counterexample->program.empty() ? "C" : "c";
       }
@@ -116,7 +118,8 @@ std::string format_report_text(const VerifyReport &r) {
     o << buf << "\n";
   }
   o << "P proved, P+ proved with auxiliary invariants, C counterexample (a trace), "
-       "c counterexample to induction from an unreachable state, ? unknown\n";
+       "c counterexample to induction from an unreachable state, ? unknown (solver timeout), "
+       "v vacuous (the operation is enabled on no state within the bound: nothing claimed)\n";
   for (auto &[op, v] : r.vacuity)
     if (v != Verdict::Proved)
       o << "vacuity: " << op << " is "
@@ -124,7 +127,7 @@ std::string format_report_text(const VerifyReport &r) {
             : r.options.induction
                 ? std::string("never enabled on a state satisfying the invariants")
                 : "not enabled on any state reachable in " + std::to_string(r.options.steps - 1) +
-                      " statements")
+                      (r.options.steps == 2 ? " statement" : " statements"))
         << "\n";
   for (const VerifyResult &x : r.results) {
     if (!x.counterexample) continue;

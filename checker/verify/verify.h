@@ -40,10 +40,14 @@ struct VerifyOptions {
   std::string dump_smt; // directory; empty = none
   /// Restricts the run to these operations / invariants (names); empty = all.
   std::vector<std::string> only_ops, only_invariants;
+  /// Operations verified at once (threads, one Z3 context each); the report does not depend on
+  /// it (timings aside).
+  unsigned jobs = 1;
 };
 
 struct VerifyResult;
-/// Called after each query (progress lines).
+/// Called after each query (progress lines); with jobs > 1 from the worker threads, one call at
+/// a time.
 using VerifyProgress = std::function<void(const VerifyResult &)>;
 
 /// A decoded counterexample: the statements after the variable prelude.
@@ -56,7 +60,9 @@ struct VerifyCounterexample {
   std::string pre_state; // induction: the symbolic pre-state, printed
 };
 
-enum class Verdict : uint8_t { Proved, Counterexample, Unknown };
+/// Proved; a counterexample; unknown (the solver gave up: a timeout); vacuous (the operation is
+/// enabled on no state within the bound, so nothing about it is claimed either way).
+enum class Verdict : uint8_t { Proved, Counterexample, Unknown, Vacuous };
 std::string_view verdict_name(Verdict v);
 
 struct VerifyResult {

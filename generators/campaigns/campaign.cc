@@ -1,16 +1,19 @@
 #include "generators/campaigns/campaign.h"
 
+#include "generators/campaigns/parallel.h"
+
 #include "checker/monitor.h"
 #include "generators/ast_build.h"
 #include "generators/rng.h"
 #include "generators/shrink.h"
-#include "model/io/atomic_file.h"
 #include "model/code.h"
+#include "model/io/atomic_file.h"
 #include "model/text/program_text.h"
 
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
+#include <optional>
 #include <sstream>
 
 namespace lungfish::gen {
@@ -59,25 +62,31 @@ std::string flags(const CampaignOptions &o) {
   return out;
 }
 
+/// The comment that ends a saved case: after the program, so that the file's line numbers are
+/// the report's and `lungfish run` names the same line.
+std::string trailer(const Counterexample &c, const CampaignOptions &o) {
+  return "# lungfish check failure: " + c.failure.property + " " + c.failure.invariant +
+         "\n# options:" + flags(o) + "\n# origin: " + c.origin + "\n";
+}
+
+/// The command reproducing a saved case: `lungfish run FILE` for an invariant, a check of its
+/// directory alone for the other properties.
+std::string reproduce(const Counterexample &c, const CampaignOptions &o, const fs::path &file) {
+  if (c.failure.property == "invariant")
+    return o.binary + " run " + o.quote_path(file.string()) + flags(o);
+  return o.binary + " check --count 0 --save-failures " +
+         o.quote_path(file.parent_path().string()) + flags(o);
+}
+
 /// Saves a counterexample: invariant failures as DIR/<hash>.lf (reproduced by `lungfish run`),
 /// the other properties as DIR/<hash>/case.lf (reproduced by a check of that directory alone).
 void save(Counterexample &c, const CampaignOptions &o, std::string &error) {
-  std::string header = "# lungfish check failure: " + c.failure.property + " " +
-                       c.failure.invariant + "\n# options:" + flags(o) + "\n# origin: " + c.origin +
-                       "\n";
   std::string hash = hex64(fnv1a(c.text + flags(o) + c.failure.invariant));
   fs::path dir = o.save_dir.empty() ? fs::path(".lungfish/failures") : fs::path(o.save_dir);
-  if (c.failure.property == "invariant") {
-    fs::path p = dir / (hash + ".lf");
-    c.path = p.string();
-    c.reproduce = "lungfish run " + c.path + flags(o);
-    write_file_atomically(p.string(), header + c.text, error);
-  } else {
-    fs::path d = dir / hash;
-    c.path = (d / "case.lf").string();
-    c.reproduce = "lungfish check --count 0 --save-failures " + d.string() + flags(o);
-    write_file_atomically((d / "case.lf").string(), header + c.text, error);
-  }
+  fs::path file = c.failure.property == "invariant" ? dir / (hash + ".lf") : dir / hash / "case.lf";
+  c.path = file.string();
+  c.reproduce = reproduce(c, o, file);
+  write_file_atomically(file.string(), c.text + trailer(c, o), error);
 }
 
 size_t non_global_objects(const Program &p, const CheckConfig &cfg) {
@@ -122,7 +131,7 @@ Counterexample make_counterexample(const Program &p, const ProgramFailure &f,
 /// Adds one program's result; `fam` is null for a saved case (no family).
 void account(CampaignResult &r, const ProgramResult &pr, const Family *fam,
              const CheckConfig &cfg) {
-  ++r.programs;
+  if (fam) ++r.programs; // saved cases are counted apart (`saved`)
   r.steps += pr.steps;
   r.accepted_steps += pr.accepted;
   if (fam) {
@@ -161,7 +170,7 @@ CampaignResult run_campaign(const CampaignOptions &o,
     r.rule_hits[std::string(rule_info(id).name)] = 0;
 
   // Saved failures first: each is rerun as it is (it is already minimal).
-  for (const fs::path &path : saved_cases(o.save_dir)) {
+  for (const fs::path &path : o.begin == 0 ? saved_cases(o.save_dir) : std::vector<fs::path>{}) {
     Program p;
     try {
       p = parse_program_file(path.string());
@@ -175,24 +184,53 @@ CampaignResult run_campaign(const CampaignOptions &o,
     if (pr.failure) {
       Counterexample c = make_counterexample(p, *pr.failure, o, "saved " + path.string());
       c.path = path.string();
-      c.reproduce = pr.failure->property == "invariant"
-                        ? "lungfish run " + c.path + flags(o)
-                        : "lungfish check --count 0 --save-failures " +
-                              path.parent_path().string() + flags(o);
+      c.reproduce = reproduce(c, o, path);
       r.failures.push_back(std::move(c));
     }
   }
   if (!r.failures.empty()) return r;
 
-  for (uint64_t i = 0; i < o.count; ++i) {
-    if (progress && i % 500 == 0) progress(i);
+  // Programs in blocks: each block is generated and checked on a worker, the blocks are
+  // accounted in index order here, and the first failure (by index) stops the campaign, so
+  // every number is the one a sequential run gives.
+  const uint64_t begin = std::min(o.begin, o.count), end = std::min(o.end, o.count);
+  constexpr uint64_t kBlock = 128;
+  const uint64_t blocks = (end - begin + kBlock - 1) / kBlock;
+  using Block = std::vector<ProgramResult>;
+  std::function<Block(uint64_t)> work = [&](uint64_t b) {
+    Block out;
+    for (uint64_t i = begin + b * kBlock; i < std::min(end, begin + (b + 1) * kBlock); ++i) {
+      Program p = generate_program(derive_seed(o.seed, i), o.max_size, campaign_family(i),
+                                   o.config.profile);
+      out.push_back(check_program(p, o.config));
+      if (out.back().failure) break; // the rest of the block would be discarded
+    }
+    return out;
+  };
+  std::optional<uint64_t> failing;
+  std::optional<ProgramFailure> failure;
+  std::function<bool(uint64_t, Block &)> consume = [&](uint64_t b, Block &results) {
+    for (size_t k = 0; k < results.size(); ++k) {
+      uint64_t i = begin + b * kBlock + k;
+      Family fam = campaign_family(i);
+      account(r, results[k], &fam, o.config);
+      if (results[k].failure) {
+        failing = i;
+        failure = results[k].failure;
+        return false;
+      }
+    }
+    if (progress) progress(std::min(end, begin + (b + 1) * kBlock) - begin);
+    return true;
+  };
+  if (progress) progress(0);
+  ordered_parallel<Block>(blocks, o.jobs, work, consume);
+  if (failing) {
+    // Shrinking is deterministic, on this thread.
+    uint64_t i = *failing;
     Family fam = campaign_family(i);
-    uint64_t seed = derive_seed(o.seed, i);
-    Program p = generate_program(seed, o.max_size, fam, o.config.profile);
-    ProgramResult pr = check_program(p, o.config);
-    account(r, pr, &fam, o.config);
-    if (!pr.failure) continue;
-    ProgramFailure want = *pr.failure;
+    Program p = generate_program(derive_seed(o.seed, i), o.max_size, fam, o.config.profile);
+    ProgramFailure want = *failure;
     Program small = shrink_program(p, [&](const Program &c) {
       ProgramResult cr = check_program(c, o.config);
       return cr.failure && cr.failure->same_kind(want);
@@ -200,7 +238,7 @@ CampaignResult run_campaign(const CampaignOptions &o,
     ProgramResult fr = check_program(small, o.config);
     if (!fr.failure) { // cannot happen (the shrinker keeps failing programs); be safe
       small = p;
-      fr = pr;
+      fr = check_program(p, o.config);
     }
     Counterexample c =
         make_counterexample(small, *fr.failure, o,
@@ -208,9 +246,8 @@ CampaignResult run_campaign(const CampaignOptions &o,
                                 ", --seed " + std::to_string(o.seed) + ")");
     save(c, o, r.save_error);
     r.failures.push_back(std::move(c));
-    break;
   }
-  if (progress) progress(o.count);
+  if (progress && !failing) progress(end - begin);
   return r;
 }
 

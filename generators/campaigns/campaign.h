@@ -1,10 +1,12 @@
 // The `lungfish check` campaign: saved failures first, then generated programs, each checked
-// against every property (generators/campaigns/properties.h); the first failure is shrunk and saved.
+// against every property (generators/campaigns/properties.h); the first failure is shrunk and
+// saved.
 #pragma once
 
-#include "generators/program_gen.h"
 #include "generators/campaigns/properties.h"
+#include "generators/program_gen.h"
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -20,6 +22,16 @@ struct CampaignOptions {
   CheckConfig config;
   std::vector<std::string> disabled_names; // as given on the command line (for `reproduce`)
   std::string save_dir = ".lungfish/failures/";
+  // How `reproduce` invokes lungfish (the CLI passes a path that works where `lungfish` is not
+  // on PATH) and how it writes a path (quoted, absolute: it runs from any directory).
+  std::string binary = "lungfish";
+  std::function<std::string(const std::string &)> quote_path = [](const std::string &p) {
+    return p;
+  };
+  unsigned jobs = 1; // threads; the result is the same for any number
+  // This run's part of the programs: indices [begin, end) of [0, count) (a shard); the saved
+  // failures are rerun only by the part that starts at 0.
+  uint64_t begin = 0, end = UINT64_MAX;
 };
 
 /// A shrunk failing program, where it was saved and the one command that reproduces it.
@@ -39,7 +51,7 @@ struct FamilyStats {
 };
 
 struct CampaignResult {
-  uint64_t programs = 0;       // saved reruns included
+  uint64_t programs = 0;       // generated programs (saved reruns are `saved`)
   uint64_t saved = 0;          // saved failures rerun first
   uint64_t steps = 0;          // primitives executed (first run of each program)
   uint64_t accepted_steps = 0; // top-level statements that completed
@@ -50,7 +62,8 @@ struct CampaignResult {
   std::string save_error; // a failure could not be saved
 };
 
-/// Runs the campaign; `progress(done)` is called every few hundred programs.
+/// Runs the campaign; `progress(done)` is called every few hundred programs (on the calling
+/// thread), with `done` counted from `begin`.
 CampaignResult run_campaign(const CampaignOptions &o,
                             const std::function<void(uint64_t)> &progress = {});
 

@@ -3,11 +3,13 @@
 #include "checker/monitor.h"
 #include "generators/alphabet.h"
 #include "generators/ast_build.h"
+#include "generators/campaigns/parallel.h"
 #include "generators/campaigns/properties.h"
 #include "model/code.h"
 
 #include <algorithm>
 #include <map>
+#include <optional>
 #include <set>
 #include <unordered_set>
 
@@ -226,8 +228,32 @@ std::string canonical_state(const World &w, size_t fields) {
   return best;
 }
 
-ExploreResult explore(const ExploreOptions &o,
-                      const std::function<void(size_t, uint64_t)> &progress) {
+namespace {
+
+/// What a transition contributes to the search: computed on a worker, accounted in order.
+struct Step {
+  bool rejected = false, main_done = false, pruned = false;
+  std::optional<ExploreViolation> violation;
+  std::string canonical; // of the state at the sentinel, if reached within the bound
+  std::string disagreement;
+};
+
+Step step(const std::vector<Stmt> &body, const ExploreOptions &o) {
+  Transition t = run_transition(body, o);
+  Step s;
+  s.rejected = t.rejected;
+  s.main_done = t.main_done;
+  s.violation = std::move(t.violation);
+  s.disagreement = std::move(t.disagreement);
+  if (s.violation || !s.main_done || !s.disagreement.empty()) return s;
+  s.pruned = live_objects(t.state.heap) > o.objects || live_regions(t.state.heap) > o.regions;
+  if (!s.pruned) s.canonical = canonical_state(t.state, o.fields);
+  return s;
+}
+
+} // namespace
+
+ExploreResult explore(const ExploreOptions &o, const ExploreProgress &progress) {
   ExploreResult res;
   std::vector<Stmt> alphabet = statement_alphabet(o.fields);
   std::unordered_set<std::string> seen;
@@ -238,19 +264,34 @@ ExploreResult explore(const ExploreOptions &o,
   std::set<std::string> reported; // invariants already reported (at a shorter depth)
   for (size_t depth = 1; depth <= o.depth && !frontier.empty(); ++depth) {
     std::vector<std::vector<Stmt>> next;
-    bool found_new = false;
-    for (const std::vector<Stmt> &prog : frontier) {
+    bool found_new = false, stopped = false;
+    // The transitions of one frontier program run on a worker; they are accounted here in
+    // (program, statement) order, so the states kept, the counts and the counterexample of
+    // each invariant are those of a sequential search.
+    using Steps = std::vector<Step>;
+    std::function<Steps(uint64_t)> work = [&](uint64_t i) {
+      Steps out;
+      out.reserve(alphabet.size());
       for (const Stmt &s : alphabet) {
-        std::vector<Stmt> body = prog;
+        std::vector<Stmt> body = frontier[i];
         body.push_back(s);
-        Transition t = run_transition(body, o);
+        out.push_back(step(body, o));
+      }
+      return out;
+    };
+    std::function<bool(uint64_t, Steps &)> consume = [&](uint64_t i, Steps &steps) {
+      for (size_t k = 0; k < steps.size(); ++k) {
+        Step &t = steps[k];
         ++res.transitions;
         if (!t.disagreement.empty()) {
           res.checker_bug = t.disagreement;
           res.complete = false;
-          return res;
+          stopped = true;
+          return false;
         }
         if (t.rejected && !t.main_done) ++res.rejected;
+        std::vector<Stmt> body = frontier[i];
+        body.push_back(alphabet[k]);
         if (t.violation) {
           if (reported.insert(t.violation->invariant).second) {
             if (o.disabled.any()) {
@@ -265,21 +306,25 @@ ExploreResult explore(const ExploreOptions &o,
           continue; // a broken state is not explored further
         }
         if (!t.main_done) continue;
-        if (live_objects(t.state.heap) > o.objects || live_regions(t.state.heap) > o.regions) {
+        if (t.pruned) {
           ++res.pruned;
           continue;
         }
-        if (!seen.insert(canonical_state(t.state, o.fields)).second) continue;
+        if (!seen.insert(std::move(t.canonical)).second) continue;
         ++res.states;
         res.depth_reached = depth;
         if (res.states >= o.max_states) {
           res.complete = false;
-          return res;
+          stopped = true;
+          return false;
         }
         next.push_back(std::move(body));
       }
-    }
-    if (progress) progress(depth, res.states);
+      if (progress) progress(depth, res.states, i + 1, frontier.size());
+      return true;
+    };
+    ordered_parallel<Steps>(frontier.size(), o.jobs, work, consume, 4 * o.jobs);
+    if (stopped) return res;
     // With a check disabled, the first level with a counterexample of its own ends the search;
     // otherwise every level is explored (one shortest counterexample per invariant).
     if (found_new && o.disabled.any()) break;

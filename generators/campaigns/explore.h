@@ -30,6 +30,7 @@ struct ExploreOptions {
   ScheduleMode schedules = ScheduleMode::Default;
   CheckMode check = CheckMode::Incremental; // how the monitor checks every transition
   uint64_t max_states = 5'000'000; // a memory guard: the search stops (incomplete) beyond it
+  unsigned jobs = 1;               // threads running transitions; the result does not depend on it
 };
 
 /// A state that breaks an invariant, with the shortest program reaching it.
@@ -63,8 +64,11 @@ std::vector<Stmt> statement_alphabet(size_t fields);
 /// minimised over permutations of the variables a, b, c and of the alphabet's field names.
 std::string canonical_state(const World &w, size_t fields);
 
-/// Runs the search; `progress(depth, states)` after each level.
-ExploreResult explore(const ExploreOptions &o,
-                      const std::function<void(size_t, uint64_t)> &progress = {});
+/// `progress(depth, states, done, total)`: `done` of the `total` programs of the level at
+/// `depth` have had every statement of the alphabet appended; `states` found so far.
+using ExploreProgress = std::function<void(size_t, uint64_t, uint64_t, uint64_t)>;
+
+/// Runs the search, `o.jobs` transitions at a time; `progress` on the calling thread.
+ExploreResult explore(const ExploreOptions &o, const ExploreProgress &progress = {});
 
 } // namespace lungfish::gen

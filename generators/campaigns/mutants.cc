@@ -6,6 +6,7 @@
 #include "generators/ast_build.h"
 #include "generators/campaigns/campaign.h"
 #include "generators/campaigns/explore.h"
+#include "generators/campaigns/parallel.h"
 #include "generators/program_gen.h"
 #include "generators/rng.h"
 #include "generators/shrink.h"
@@ -329,15 +330,31 @@ MutantResult hunt_mutant(const MutantSpec &spec, const MutantOptions &o) {
   return Hunter(spec, o).run();
 }
 
-std::vector<MutantResult> hunt_mutants(const MutantOptions &o,
-                                       const std::function<void(const MutantResult &)> &progress) {
-  std::vector<MutantResult> out;
+std::vector<MutantSpec> selected_mutants(const MutantOptions &o) {
+  std::vector<MutantSpec> out;
+  size_t i = 0;
   for (const MutantSpec &s : all_mutant_specs()) {
     if (!o.only.empty() && std::find(o.only.begin(), o.only.end(), s.name) == o.only.end())
       continue;
-    out.push_back(hunt_mutant(s, o));
-    if (progress) progress(out.back());
+    if (i++ % o.shard_count == o.shard_index) out.push_back(s);
   }
+  return out;
+}
+
+std::vector<MutantResult> hunt_mutants(const MutantOptions &o,
+                                       const std::function<void(const MutantResult &)> &progress) {
+  // Each hunt is a function of its mutant and the options alone: the mutants run on the
+  // workers, the results come back here in the list's order.
+  std::vector<MutantSpec> specs = selected_mutants(o);
+  std::vector<MutantResult> out;
+  ordered_parallel<MutantResult>(
+      specs.size(), o.jobs, [&](uint64_t i) { return hunt_mutant(specs[i], o); },
+      [&](uint64_t, MutantResult &r) {
+        out.push_back(std::move(r));
+        if (progress) progress(out.back());
+        return true;
+      },
+      specs.size());
   return out;
 }
 

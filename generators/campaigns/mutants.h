@@ -7,7 +7,8 @@
 //               fields f, g, plus `value` and `__proto__`), depth 1, 2, 3, ..., states deduplicated
 //               up to renaming (generators/campaigns/explore.h canonical_state);
 //   random:     seeded programs of generators/program_gen.h (biased and raw families);
-//   z3:         checker/verify/verify.h find_any_counterexample at a tiny bound (check mutants only).
+//   z3:         checker/verify/verify.h find_any_counterexample at a tiny bound (check mutants
+//   only).
 // Budgets are counted in programs, never in seconds, so a seed reproduces every number. The
 // counterexample found is shrunk (fewest statements, then fewest objects) before it is reported.
 #pragma once
@@ -52,7 +53,8 @@ struct MaskedEntry {
   std::string name;
   std::string reason;
 };
-/// The documented table (docs/mutants.md mirrors it; tests/generators/campaigns/mutants_test.cc compares).
+/// The documented table (docs/mutants.md mirrors it; tests/generators/campaigns/mutants_test.cc
+/// compares).
 const std::vector<MaskedEntry> &documented_masked(Profile profile);
 
 struct MutantOptions {
@@ -69,6 +71,10 @@ struct MutantOptions {
   /// verdicts (a test compares), several times faster at depth 5 and more.
   bool incremental = true;
   CheckMode check = CheckMode::Incremental; // how every run checks the invariants (`--check`)
+  std::string binary = "lungfish"; // how `reproduce` invokes lungfish (a path if not on PATH)
+  unsigned jobs = 1; // mutants hunted at once (threads); the results do not depend on it
+  // This run's part of the (selected) mutant list: the i-th with i % shard_count == shard_index.
+  size_t shard_index = 0, shard_count = 1;
 };
 
 /// One run of a program under the invariant checker.
@@ -148,13 +154,19 @@ struct MutantResult {
 /// Hunts one mutant with every engine that applies.
 MutantResult hunt_mutant(const MutantSpec &spec, const MutantOptions &o);
 
-/// Hunts every mutant; `progress(result)` after each.
+/// The mutants `o` selects (`only`, then the shard), in the list's order.
+std::vector<MutantSpec> selected_mutants(const MutantOptions &o);
+
+/// Hunts every selected mutant, `o.jobs` at a time; `progress(result)` after each, in the list's
+/// order, on the calling thread.
 std::vector<MutantResult>
 hunt_mutants(const MutantOptions &o,
              const std::function<void(const MutantResult &)> &progress = {});
 
-/// The command reproducing a killed mutant, given where its program was saved.
-std::string reproduce_command(const MutantResult &r, Profile profile, const std::string &file);
+/// The command reproducing a killed mutant, given where its program was saved (a shell word)
+/// and how to invoke lungfish.
+std::string reproduce_command(const MutantResult &r, Profile profile, const std::string &file,
+                              const std::string &binary = "lungfish");
 
 /// `{"seed", "mutants": [...]}` as docs/json-output.md describes; `files[i]` is where mutant i's
 /// program was saved (for `reproduce`). No timings: the object is a function of the seed.

@@ -254,8 +254,9 @@ std::optional<TikzEdge> offending_edge(const World &before, const World &after) 
   return preferred ? preferred : first;
 }
 
-std::string reproduce_command(const MutantResult &r, Profile profile, const std::string &file) {
-  std::string cmd = "lungfish run " + file;
+std::string reproduce_command(const MutantResult &r, Profile profile, const std::string &file,
+                              const std::string &binary) {
+  std::string cmd = binary + " run " + file;
   if (profile != Profile::Lungfish) cmd += " --profile " + std::string(profile_name(profile));
   return cmd + " " + r.spec.flag();
 }
@@ -287,7 +288,7 @@ nlohmann::json mutants_json(const std::vector<MutantResult> &results, const Muta
         {"event", killed ? nlohmann::json(r.run.event) : nlohmann::json(nullptr)},
         {"message", killed ? nlohmann::json(r.run.message) : nlohmann::json(nullptr)},
         {"reproduce", killed && i < files.size()
-                          ? nlohmann::json(reproduce_command(r, o.profile, files[i]))
+                          ? nlohmann::json(reproduce_command(r, o.profile, files[i], o.binary))
                           : nlohmann::json(nullptr)},
     };
     if (r.status == "masked") j["reason"] = r.masked_reason;

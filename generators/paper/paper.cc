@@ -64,7 +64,8 @@ PaperResult write_paper(const PaperOptions &o) {
   mo.seed = o.seed;
   mo.budget_programs = o.budget_programs;
   mo.use_z3 = o.use_z3;
-  std::vector<MutantResult> mutants = hunt_mutants(mo);
+  mo.jobs = o.jobs;
+  std::vector<MutantResult> mutants = hunt_mutants(mo, o.on_mutant);
 
   std::optional<VerifyReport> report;
   if (o.run_verify) {
@@ -72,6 +73,7 @@ PaperResult write_paper(const PaperOptions &o) {
     vo.bound = o.verify_bound;
     vo.steps = o.verify_steps;
     vo.solver_timeout = 0; // bounded by the scope, never by time: the table is reproducible
+    vo.jobs = o.jobs;
     report = run_verify(vo);
   }
 
@@ -114,12 +116,13 @@ PaperResult write_paper(const PaperOptions &o) {
   numbers["killed_by_z3"] = by_z3;
   numbers["programs_searched"] = searched;
   numbers["max_counterexample_statements"] = max_statements;
-  size_t proved = 0, cex = 0, unknown = 0;
+  size_t proved = 0, cex = 0, unknown = 0, vacuous = 0;
   if (report)
     for (const VerifyResult &r : report->results) {
       proved += r.verdict == Verdict::Proved;
       cex += r.verdict == Verdict::Counterexample;
       unknown += r.verdict == Verdict::Unknown;
+      vacuous += r.verdict == Verdict::Vacuous;
     }
   numbers["verify_steps"] = o.verify_steps;
   numbers["verify_objects"] = o.verify_bound.objects;
@@ -127,6 +130,7 @@ PaperResult write_paper(const PaperOptions &o) {
   numbers["verify_proved"] = proved;
   numbers["verify_counterexamples"] = cex;
   numbers["verify_unknown"] = unknown;
+  numbers["verify_vacuous"] = vacuous;
   nlohmann::ordered_json per = nlohmann::ordered_json::object();
   for (const MutantResult &m : mutants)
     per[m.spec.name] = {{"status", m.status},         {"invariant", m.invariant},
@@ -147,8 +151,9 @@ PaperResult write_paper(const PaperOptions &o) {
   for (const MutantResult &m : mutants) {
     if (m.status != "killed") continue;
     std::string stem = file_stem(m.spec.name);
+    // The comment follows the program: the file's lines are the figure's and the report's.
     w.put(stem + ".lf",
-          "# " + m.spec.name + " (" + m.spec.flag() + ") breaks " + m.invariant + "\n" + m.text);
+          m.text + "# " + m.spec.name + " (" + m.spec.flag() + ") breaks " + m.invariant + "\n");
     w.put(stem + "-before.tex", render_tikz(m.run.before));
     w.put(stem + "-after.tex", render_tikz(m.run.after, m.highlight));
     MermaidOptions mopts;

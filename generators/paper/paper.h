@@ -12,6 +12,7 @@
 #include "model/io/atomic_file.h"
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -26,6 +27,8 @@ struct PaperOptions {
   bool run_verify = true;             // verify.tex from a Z3 run (else it says "not run")
   Bound verify_bound{2, 1, 1, 2};     // objects, regions, fields, variables: a tiny scope
   int verify_steps = 2;
+  unsigned jobs = 1; // threads for the hunt and the verification; the files do not depend on it
+  std::function<void(const MutantResult &)> on_mutant; // after each mutant, in the list's order
 };
 
 struct PaperResult {

@@ -191,14 +191,19 @@ std::string figures_tex(const std::vector<MutantResult> &results, const MutantOp
                                                                    intern(r.highlight->field));
                       return f && f->value != kNone && !r.run.after.heap.is_live(f->value);
                     }();
+    // The caption promises a red edge only if the figure draws one (the highlighted edge may
+    // not be drawn, e.g. a field whose target is not shown).
+    bool drawn_red =
+        r.highlight &&
+        render_tikz(r.run.after, r.highlight).find("\\draw[highlighted]") != std::string::npos;
     std::string engine = r.engine == "exhaustive" ? "exhaustive enumeration"
                          : r.engine == "random"   ? "random testing"
                                                   : "Z3";
     os << ". " << text(message) << ". Found by " << engine << " after " << grouped(r.searched)
        << " programs."
-       << (!r.highlight ? ""
-           : dangling   ? " The red edge refers to an object the step freed."
-                        : " The red edge is the one the step created.")
+       << (!drawn_red ? ""
+           : dangling ? " The red edge refers to an object the step freed."
+                      : " The red edge is the one the step created.")
        << "}\\label{fig:" << stem << "}" << (first ? "\\label{fig:first}" : "")
        << "\n\\end{figure}\n\n";
     first = false; // main.tex refers to the first figure as fig:first
@@ -235,6 +240,7 @@ std::string verify_tex(const VerifyReport *report, const PaperOptions &o) {
          << (it == cell.end()                        ? ""
              : it->second == Verdict::Proved         ? "\\checkmark"
              : it->second == Verdict::Counterexample ? "$\\times$"
+             : it->second == Verdict::Vacuous        ? "--"
                                                      : "?");
     }
     os << "\\\\\n";
@@ -246,7 +252,9 @@ std::string verify_tex(const VerifyReport *report, const PaperOptions &o) {
      << plural(b.objects, "object") << ", " << plural(b.regions, "region") << ", "
      << plural(b.fields, "field") << ", " << plural(b.vars, "variable")
      << ") ends with that operation breaking the invariant; $\\times$ a "
-        "counterexample; ? unknown. A tiny scope, for CI; larger scopes are documented "
+        "counterexample; -- vacuous (the operation is enabled on no state reached within the "
+        "bound: nothing is claimed); ? unknown (a solver timeout). A tiny scope, for CI; larger "
+        "scopes are documented "
         "commands.}\\label{tab:verify}\n\\end{table}\n";
   if (!report->encoding_bugs.empty())
     os << "\\noindent Encoding bugs reported: " << report->encoding_bugs.size() << ".\n";

@@ -74,7 +74,8 @@ TEST_F(CliTest, OkProgramExitsZero) {
 TEST_F(CliTest, RejectionExitsFourAndNamesTheRule) {
   Result r = run("run " + write("rej.lf", kDoubleOwner));
   EXPECT_EQ(r.code, 4) << r.out << r.err;
-  EXPECT_NE(r.out.find("rejected at line 5: barrier.has_parent (E_HAS_PARENT): "),
+  // file:line:col, so an editor jumps to it.
+  EXPECT_NE(r.out.find("rej.lf:5:1: rejected: barrier.has_parent (E_HAS_PARENT): "),
             std::string::npos)
       << r.out;
   EXPECT_NE(r.out.find("object #"), std::string::npos) << "objects involved: " << r.out;
@@ -85,7 +86,10 @@ TEST_F(CliTest, DisabledCheckGivesViolationExitOne) {
   for (const char *what : {"barrier.has_parent", "E_HAS_PARENT"}) {
     Result r = run("run --disable-check " + std::string(what) + " " + prog);
     EXPECT_EQ(r.code, 1) << what << ": " << r.out << r.err;
-    EXPECT_NE(r.out.find("violation at line 5"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("rej.lf:5:1: violation"), std::string::npos) << r.out;
+    // The objects of the violation carry their histories, as a rejection's do.
+    EXPECT_NE(r.out.find("    line 3: created as the bridge of a new region"), std::string::npos)
+        << r.out;
   }
 }
 
@@ -143,6 +147,13 @@ TEST_F(CliTest, ReplayHonoursTimeout) {
 TEST_F(CliTest, TraceFileIsWrittenAtomically) {
   std::string prog = write("forever.lf", kForever);
   fs::path sub = dir_ / "out" / "deeper";
+  // A directory that does not exist is a mistyped path: exit 2, nothing created.
+  Result missing = run("run --max-steps 500 --trace " + (sub / "t.jsonl").string() + " " + prog);
+  EXPECT_EQ(missing.code, 2) << missing.out << missing.err;
+  EXPECT_NE(missing.err.find("directory " + sub.string() + " does not exist"), std::string::npos)
+      << missing.err;
+  EXPECT_FALSE(fs::exists(dir_ / "out"));
+  fs::create_directories(sub);
   Result ok = run("run --max-steps 500 --trace " + (sub / "t.jsonl").string() + " " + prog);
   EXPECT_EQ(ok.code, 3) << ok.err;
   std::vector<std::string> names;

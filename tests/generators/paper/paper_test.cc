@@ -61,6 +61,18 @@ TEST(Paper, RerunningWithTheSameSeedGivesByteIdenticalFiles) {
        {"cown-not-bridge-before.tex", "cown-not-bridge-after.tex", "cown-not-bridge-after.mmd",
         "cown-not-bridge-after.dot", "cown-not-bridge.lf"})
     EXPECT_EQ(fa.count(f), 1u) << f;
+  // A caption that promises a red edge has a figure that draws one.
+  const std::string &figures = fa["figures.tex"];
+  size_t promised = 0;
+  for (size_t at = 0; (at = figures.find("The red edge", at)) != std::string::npos; ++at) {
+    size_t input = figures.rfind("\\input{generated/", at);
+    ASSERT_NE(input, std::string::npos);
+    std::string after = figures.substr(input + 17, figures.find('}', input) - input - 17);
+    ASSERT_EQ(fa.count(after + ".tex"), 1u) << after;
+    EXPECT_NE(fa[after + ".tex"].find("\\draw[highlighted]"), std::string::npos) << after;
+    ++promised;
+  }
+  EXPECT_GT(promised, 0u) << figures;
   fs::remove_all(base);
 }
 
