@@ -17,6 +17,8 @@ const char *const kCpythonDictTeardownDefect =
     "freeze tears its SCC down after an instance __dict__ was materialised";
 const char *const kCpythonDictCrashDefect =
     "crash in or after a freeze of an instance whose __dict__ was materialised";
+const char *const kCpythonUndrawnHolderGap =
+    "lungfish gap: count above the references drawn (an undrawn frozen holder, I18)";
 const char *const kCpythonRollbackCountDefect =
     "failed freeze leaves wrong counts behind (rollback, I16)";
 
@@ -416,6 +418,22 @@ std::optional<std::string> classify_cpython_death(const std::string &stmt, const
     if (has_dict(h, o)) return kCpythonDictCrashDefect;
     for (const Field &f : h.obj(o).fields)
       todo.push_back(f.value);
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> classify_cpython_scc_count_high(const Violation &v) {
+  // "the count of the frozen SCC represented by X is C but N references point into the SCC ..."
+  const std::string &m = v.message;
+  size_t is = m.find(" is "), but = m.find(" but ");
+  if (v.invariant != Invariant::I18 || is == std::string::npos || but == std::string::npos ||
+      but < is)
+    return std::nullopt;
+  try {
+    long long count = std::stoll(m.substr(is + 4)), refs = std::stoll(m.substr(but + 5));
+    if (count >= (1LL << 31)) return std::nullopt; // wrapped below 0: too low
+    if (count > refs) return kCpythonUndrawnHolderGap;
+  } catch (const std::exception &) {
   }
   return std::nullopt;
 }

@@ -44,6 +44,14 @@ extern const char *const kCpythonDictCrashDefect;
 /// materialised instance dict on the cycle, the dict is left one high (I16).
 extern const char *const kCpythonRollbackCountDefect;
 
+/// Not a runtime defect but a lungfish gap, named so that it is not mistaken for one: a frozen
+/// SCC's count above the references the recorder draws. Frozen objects are not tracked by the
+/// cycle collector, so gc.get_referrers cannot see a frozen holder that only uncollected cyclic
+/// garbage keeps alive (an unreachable cycle still holding a frozen dict that holds the SCC).
+extern const char *const kCpythonUndrawnHolderGap;
+/// I18 with the count above the references drawn: kCpythonUndrawnHolderGap.
+std::optional<std::string> classify_cpython_scc_count_high(const Violation &v);
+
 /// The runtime died in `stmt`: the materialised-dict defect if `stmt` is a freeze whose graph in
 /// the model's state `before` (from its roots through fields, not into frozen objects) reaches an
 /// instance whose dict was materialised (its field `__dict__` set), or if some frozen instance

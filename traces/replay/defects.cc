@@ -147,7 +147,7 @@ std::optional<std::string> classify_violation(const Violation &v, const Recorded
       // that dict's entries subtracted twice, so its count is too low.
       if (scc_count_too_low(v.message) && any_materialised_dict(w, v.witness.objects))
         return kCpythonMaterialisedDictDefect;
-      return std::nullopt;
+      return classify_cpython_scc_count_high(v); // a recorder gap, named as such
     default:
       return std::nullopt;
   }
