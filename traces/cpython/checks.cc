@@ -410,7 +410,7 @@ std::optional<std::string> classify_cpython_death(const std::string &stmt, const
     for (const Field &f : h.obj(frame).fields) // the roots cannot be named: all the globals
       if (f.value != kNone) todo.push_back(f.value);
   }
-  std::unordered_set<ObjectId> seen;
+  std::unordered_set<ObjectId> roots_set(todo.begin(), todo.end()), seen;
   while (!todo.empty()) {
     ObjectId o = todo.back();
     todo.pop_back();
@@ -418,6 +418,28 @@ std::optional<std::string> classify_cpython_death(const std::string &stmt, const
     if (has_dict(h, o)) return kCpythonDictCrashDefect;
     for (const Field &f : h.obj(o).fields)
       todo.push_back(f.value);
+  }
+  // A freeze that must fail (an object of freezability no, or explicit and not a root) over a
+  // graph with a cycle: its rollback leaves the cycle's counts wrong (two objects: garbage), and
+  // the runtime dies reading them.
+  bool fails = std::any_of(seen.begin(), seen.end(), [&](ObjectId o) {
+    Freezability f = h.obj(o).freezable;
+    return f == Freezability::No || (f == Freezability::Explicit && !roots_set.count(o));
+  });
+  if (!fails) return std::nullopt;
+  for (ObjectId start : seen) { // does some object reach itself (through local objects)?
+    std::vector<ObjectId> stack;
+    std::unordered_set<ObjectId> visited;
+    for (const Field &f : h.obj(start).fields)
+      stack.push_back(f.value);
+    while (!stack.empty()) {
+      ObjectId o = stack.back();
+      stack.pop_back();
+      if (o == start) return kCpythonRollbackCountDefect;
+      if (!seen.count(o) || !visited.insert(o).second) continue;
+      for (const Field &f : h.obj(o).fields)
+        stack.push_back(f.value);
+    }
   }
   return std::nullopt;
 }

@@ -289,6 +289,32 @@ TEST(CpythonRecorderReplay, ACrashInAFreezeIsTheDictDefectOnlyIfTheFreezeReaches
       << report_to_text(no_dict.report);
 }
 
+TEST(CpythonRecorderReplay, ACrashInAFailingFreezeOverACycleIsTheRollbackDefect) {
+  Replayed r = replay(dir() + "/failed_freeze_two_cycle_crash.jsonl");
+  ASSERT_EQ(r.report.divergences.size(), 1u) << report_to_text(r.report);
+  EXPECT_EQ(r.report.divergences[0].defect,
+            std::optional<std::string>(kCpythonRollbackCountDefect));
+  // Without the explicit freezability the freeze would succeed: the crash stays unclassified.
+  std::ifstream in(dir() + "/failed_freeze_two_cycle_crash.jsonl");
+  std::string path = ::testing::TempDir() + "/crash_freezable.jsonl";
+  std::ofstream out(path);
+  for (std::string l; std::getline(in, l);) {
+    auto e = nlohmann::json::parse(l);
+    if (e.value("stmt", "").starts_with("set_freezable(")) {
+      e["stmt"] = "pass";
+      e["message"] = "Line " + std::to_string(e["line"].get<int>()) + ": pass";
+    }
+    if (e.contains("snapshot"))
+      for (auto &o : e["snapshot"]["objects"])
+        o.erase("freezable");
+    out << e.dump() << "\n";
+  }
+  out.close();
+  Replayed yes = replay(path);
+  ASSERT_FALSE(yes.report.divergences.empty()) << report_to_text(yes.report);
+  EXPECT_EQ(yes.report.divergences.back().defect, std::nullopt) << report_to_text(yes.report);
+}
+
 RecordedStep step(uint32_t line, const std::string &stmt, std::optional<Snapshot> snap = {}) {
   RecordedStep s;
   s.index = line;
