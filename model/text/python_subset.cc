@@ -6,6 +6,7 @@
 
 #include "model/text/program_lexer.h"
 
+#include <algorithm>
 #include <cctype>
 #include <fstream>
 #include <map>
@@ -711,10 +712,15 @@ void PyParser::assignment() {
     is_var = false;
     is_attr = true;
   } else if (at("[")) {
-    next();
+    Tok open = next();
     field = key();
     expect("]");
     is_var = false;
+    // Python raises TypeError for `xs["k"] = v` on a list; the model's list would take the field.
+    if (tobj >= 0 && list_len_.count(tobj) &&
+        (field.empty() ||
+         !std::all_of(field.begin(), field.end(), [](char c) { return c >= '0' && c <= '9'; })))
+      error(open.col, "a list index that is not an integer is outside the subset");
   }
   if (!is_var && dict_views_.count(tobj))
     error(t0.col, "writing through an instance's __dict__ is outside the subset");

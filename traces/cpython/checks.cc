@@ -13,6 +13,14 @@ namespace lungfish::traces {
 
 const char *const kCpythonMaterialisedDictDefect =
     "SCC count too low after an instance __dict__ was materialised (I18)";
+const char *const kCpythonDictTeardownDefect =
+    "freeze tears its SCC down after an instance __dict__ was materialised";
+const char *const kCpythonDictCrashDefect =
+    "crash in or after a freeze of an instance whose __dict__ was materialised";
+const char *const kCpythonUndrawnHolderGap =
+    "lungfish gap: count above the references drawn (an undrawn frozen holder, I18)";
+const char *const kCpythonRollbackCountDefect =
+    "failed freeze leaves wrong counts behind (rollback, I16)";
 
 namespace {
 
@@ -374,6 +382,108 @@ std::vector<CpythonFinding> check_cpython_recording(const CpythonRecording &r) {
   StepChecker c{r, {}, {}, false, {}};
   c.run();
   return std::move(c.out);
+}
+
+namespace {
+/// An instance whose dict was materialised: its field `__dict__` holds one.
+bool has_dict(const State &h, ObjectId o) {
+  const Field *f = h.find_field(o, intern("__dict__"));
+  return f && f->value != kNone;
+}
+} // namespace
+
+std::optional<std::string> classify_cpython_death(const std::string &stmt, const World &before) {
+  const State &h = before.heap;
+  for (ObjectId o = 1; o < h.object_end(); ++o)
+    if (h.is_live(o) && h.obj(o).loc.is_immutable() && has_dict(h, o))
+      return kCpythonDictCrashDefect; // a frozen SCC with a dict: its count is short
+  bool all_named = true, called = false;
+  std::vector<std::string> roots = freeze_root_names(stmt, &all_named, &called);
+  if (!called || before.threads.empty() || before.threads[0].calls.empty()) return std::nullopt;
+  ObjectId frame = before.threads[0].calls.back().frame;
+  std::vector<ObjectId> todo;
+  if (all_named) {
+    for (const std::string &n : roots)
+      if (const Field *f = h.find_field(frame, intern(n)); f && f->value != kNone)
+        todo.push_back(f->value);
+  } else {
+    for (const Field &f : h.obj(frame).fields) // the roots cannot be named: all the globals
+      if (f.value != kNone) todo.push_back(f.value);
+  }
+  std::unordered_set<ObjectId> roots_set(todo.begin(), todo.end()), seen;
+  while (!todo.empty()) {
+    ObjectId o = todo.back();
+    todo.pop_back();
+    if (o == kNone || !h.is_live(o) || !h.obj(o).loc.is_local() || !seen.insert(o).second) continue;
+    if (has_dict(h, o)) return kCpythonDictCrashDefect;
+    for (const Field &f : h.obj(o).fields)
+      todo.push_back(f.value);
+  }
+  // A freeze that must fail (an object of freezability no, or explicit and not a root) over a
+  // graph with a cycle: its rollback leaves the cycle's counts wrong (two objects: garbage), and
+  // the runtime dies reading them.
+  bool fails = std::any_of(seen.begin(), seen.end(), [&](ObjectId o) {
+    Freezability f = h.obj(o).freezable;
+    return f == Freezability::No || (f == Freezability::Explicit && !roots_set.count(o));
+  });
+  if (!fails) return std::nullopt;
+  for (ObjectId start : seen) { // does some object reach itself (through local objects)?
+    std::vector<ObjectId> stack;
+    std::unordered_set<ObjectId> visited;
+    for (const Field &f : h.obj(start).fields)
+      stack.push_back(f.value);
+    while (!stack.empty()) {
+      ObjectId o = stack.back();
+      stack.pop_back();
+      if (o == start) return kCpythonRollbackCountDefect;
+      if (!seen.count(o) || !visited.insert(o).second) continue;
+      for (const Field &f : h.obj(o).fields)
+        stack.push_back(f.value);
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> classify_cpython_scc_count_high(const Violation &v) {
+  // "the count of the frozen SCC represented by X is C but N references point into the SCC ..."
+  const std::string &m = v.message;
+  size_t is = m.find(" is "), but = m.find(" but ");
+  if (v.invariant != Invariant::I18 || is == std::string::npos || but == std::string::npos ||
+      but < is)
+    return std::nullopt;
+  try {
+    long long count = std::stoll(m.substr(is + 4)), refs = std::stoll(m.substr(but + 5));
+    if (count >= (1LL << 31)) return std::nullopt; // wrapped below 0: too low
+    if (count > refs) return kCpythonUndrawnHolderGap;
+  } catch (const std::exception &) {
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> classify_cpython_count(const Violation &v, const RecordedStep &step) {
+  bool called = false;
+  freeze_root_names(step.stmt, nullptr, &called);
+  if (v.invariant == Invariant::I16 && called && step.outcome != "ok")
+    return kCpythonRollbackCountDefect;
+  return std::nullopt;
+}
+
+std::optional<std::string> classify_cpython_difference(const std::vector<Difference> &diffs,
+                                                       const RecordedStep &step) {
+  bool called = false;
+  freeze_root_names(step.stmt, nullptr, &called);
+  if (!called || step.outcome != "ok") return std::nullopt;
+  // An object the model froze is mutable in the runtime, and a materialised dict the model has
+  // on it or below it (the freeze's SCC) is gone in the runtime (torn down: its fields cleared).
+  for (const Difference &loc : diffs) {
+    if (loc.kind != DiffKind::Location || loc.expected != "local" || loc.actual != "imm") continue;
+    for (const Difference &f : diffs)
+      if ((f.kind == DiffKind::Field || f.kind == DiffKind::ExtraObject) &&
+          f.path.starts_with(loc.path + ".") && f.path.ends_with(".__dict__") &&
+          f.expected.empty() && !f.actual.empty())
+        return kCpythonDictTeardownDefect;
+  }
+  return std::nullopt;
 }
 
 } // namespace lungfish::traces

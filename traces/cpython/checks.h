@@ -1,6 +1,6 @@
 // Checks of a reference CPython recording against the cpython profile's rules, on the runtime's
-// own snapshots (docs/semantics.md 4 and 7, notes/cpython-immutability.md 8). They run on every step,
-// opaque ones included, because they need nothing from the model's run:
+// own snapshots (docs/semantics.md 4 and 7, notes/cpython-immutability.md 8). They run on every
+// step, opaque ones included, because they need nothing from the model's run:
 //
 //   I19 freezability: no frozen node whose get_freezable is NO; a node with EXPLICIT that this
 //       step froze must be a root of the step's `freeze(...)` (roots: its plain-name arguments,
@@ -33,6 +33,38 @@ namespace lungfish::traces {
 
 /// The defect name for an SCC count that a materialised instance dict made too low.
 extern const char *const kCpythonMaterialisedDictDefect;
+/// The same defect when the count reaches 0 inside the freeze: the runtime tears the SCC down at
+/// once (its objects mutable again, their attributes cleared) where the model freezes it.
+extern const char *const kCpythonDictTeardownDefect;
+/// The same defect when the runtime dies in the freeze (or in the snapshot right after it).
+extern const char *const kCpythonDictCrashDefect;
+/// A failed freeze (`undo_freeze`) leaves counts wrong: it restores the counts of completed SCCs
+/// but not of the objects still pending (an edge to a pending object already took one off its
+/// count), so a list on a cycle the freeze entered before it failed is left one short; with a
+/// materialised instance dict on the cycle, the dict is left one high (I16).
+extern const char *const kCpythonRollbackCountDefect;
+
+/// Not a runtime defect but a lungfish gap, named so that it is not mistaken for one: a frozen
+/// SCC's count above the references the recorder draws. Frozen objects are not tracked by the
+/// cycle collector, so gc.get_referrers cannot see a frozen holder that only uncollected cyclic
+/// garbage keeps alive (an unreachable cycle still holding a frozen dict that holds the SCC).
+extern const char *const kCpythonUndrawnHolderGap;
+/// I18 with the count above the references drawn: kCpythonUndrawnHolderGap.
+std::optional<std::string> classify_cpython_scc_count_high(const Violation &v);
+
+/// The runtime died in `stmt`: the materialised-dict defect if `stmt` is a freeze whose graph in
+/// the model's state `before` (from its roots through fields, not into frozen objects) reaches an
+/// instance whose dict was materialised (its field `__dict__` set), or if some frozen instance
+/// already has one (the torn-down SCC is freed later).
+std::optional<std::string> classify_cpython_death(const std::string &stmt, const World &before);
+/// I16 broken by the runtime's snapshot of a freeze that failed (`outcome` not ok): the rollback
+/// defect.
+std::optional<std::string> classify_cpython_count(const Violation &v, const RecordedStep &step);
+/// A freeze statement after which the model has an object frozen that the runtime shows mutable,
+/// and a materialised `__dict__` at or below it that the runtime no longer shows: the SCC was
+/// torn down inside the freeze.
+std::optional<std::string> classify_cpython_difference(const std::vector<Difference> &diffs,
+                                                       const RecordedStep &step);
 
 struct CpythonFinding {
   uint32_t step = 0;     // the recording's step index

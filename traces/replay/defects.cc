@@ -108,7 +108,10 @@ bool scc_count_too_low(const std::string &message) {
   size_t is = message.find(" is "), but = message.find(" but ");
   if (is == std::string::npos || but == std::string::npos || but < is) return false;
   try {
-    return std::stoll(message.substr(is + 4)) < std::stoll(message.substr(but + 5));
+    long long count = std::stoll(message.substr(is + 4));
+    // Patched CPython adds to a frozen SCC's count in 32 bits: 2^32 - 5 is a count wrapped below 0.
+    if (count >= (1LL << 31) && count < (1LL << 32)) count -= 1LL << 32;
+    return count < std::stoll(message.substr(but + 5));
   } catch (const std::exception &) {
     return false;
   }
@@ -147,12 +150,14 @@ std::optional<std::string> classify_violation(const Violation &v, const Recorded
       return std::nullopt;
     case Invariant::I20:
       return kLeak;
+    case Invariant::I16:
+      return classify_cpython_count(v, step); // patched CPython: a failed freeze's rollback
     case Invariant::I18:
       // Patched CPython: an SCC whose member has a materialised dict (a field __dict__) has
       // that dict's entries subtracted twice, so its count is too low.
       if (scc_count_too_low(v.message) && any_materialised_dict(w, v.witness.objects))
         return kCpythonMaterialisedDictDefect;
-      return std::nullopt;
+      return classify_cpython_scc_count_high(v); // a recorder gap, named as such
     default:
       return std::nullopt;
   }
@@ -162,6 +167,7 @@ std::optional<std::string> classify_violation(const Violation &v, const Recorded
 std::optional<std::string> classify_difference(const std::vector<Difference> &diffs,
                                                const RecordedStep &step,
                                                const std::vector<Violation> &violations) {
+  if (auto d = classify_cpython_difference(diffs, step)) return d;
   for (const Difference &d : diffs) {
     if (d.kind == DiffKind::Status && d.expected == "Pending" && d.actual == "Released")
       return kCownLatch;
@@ -384,7 +390,7 @@ std::optional<std::string> classify_death(const std::string &text, const std::st
     return kIsClosedNone;
   if (text.empty() && model && model->rule == RuleId::ReadUndefinedField && has_proto_cycle(w))
     return kProtoCycle;
-  return std::nullopt;
+  return classify_cpython_death(stmt, before);
 }
 
 std::optional<std::string> classify_abort(const std::string &message) {

@@ -528,7 +528,7 @@ private:
       ++report_.modelled;
       std::string text = s.detail.empty() ? s.message : s.detail;
       runtime_died(i, s.outcome == "abort" ? "aborted" : "crashed", s.stmt, text,
-                   classify_abort(text));
+                   classify_death(text, s.stmt, std::nullopt, machine_->world(), 0));
       return;
     }
     // FrankenScript does not record the statement that failed, so only its code is known; a
@@ -550,7 +550,9 @@ private:
                    "the runtime's outcome is " + s.outcome + ", the model's " + model);
       if (s.snapshot) {
         // The runtime went on after the error (CPython catches exceptions per step): abandon the
-        // rest of the model's failed statement and continue from the runtime's state.
+        // rest of the model's failed statement and continue from the runtime's state, judged
+        // first (a failed freeze must leave the counts as they were).
+        check_snapshot(i);
         if (paused_code()) finish_code();
         adopt(i, *machine_);
         trim_saved();

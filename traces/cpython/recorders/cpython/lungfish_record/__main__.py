@@ -1,5 +1,11 @@
-"""python3 -m lungfish_record [--keep-going] PROG.py > trace.jsonl
+"""python3 -m lungfish_record [--keep-going] [--no-snapshots] [--observations FILE] PROG.py > trace.jsonl
 (or python3 path/to/lungfish_record ...)
+
+--no-snapshots: events carry no snapshot (the heap is never walked).
+--observations FILE: after each statement, before its snapshot, one JSON line to FILE with the
+statement's outcome and sys.getrefcount of each global list, dict, set and instance (the
+recorder's references discounted): what the program itself could observe. Recording twice,
+with and without snapshots, must give the same lines (the recorder's observer-effect test).
 
 --keep-going: a statement's exception is recorded and the program goes on with the next top-level
 statement, as if each were wrapped in `try: ... except Exception: pass` (how a test's
@@ -66,12 +72,38 @@ def supervise(path, options):
     return rc
 
 
+USAGE = ("usage: python3 -m lungfish_record [--keep-going] [--no-snapshots] "
+         "[--observations FILE] PROG.py > trace.jsonl\n")
+
+
+def parse(argv):
+    """(options to pass on, keep_going, snapshots, observations path, program), or None."""
+    options, keep_going, snapshots, observations = [], False, True, None
+    args = argv[1:]
+    while len(args) > 1:
+        a = args.pop(0)
+        if a == "--keep-going":
+            keep_going = True
+            options.append(a)
+        elif a == "--no-snapshots":
+            snapshots = False
+            options.append(a)
+        elif a == "--observations" and len(args) > 1:
+            observations = args.pop(0)
+            options += [a, observations]
+        else:
+            return None
+    if len(args) != 1 or args[0].startswith("-"):
+        return None
+    return options, keep_going, snapshots, observations, args[0]
+
+
 def main(argv):
-    options = [a for a in argv[1:-1] if a == "--keep-going"]
-    if len(argv) != 2 + len(options) or argv[-1].startswith("-"):
-        sys.stderr.write("usage: python3 -m lungfish_record [--keep-going] PROG.py > trace.jsonl\n")
+    parsed = parse(argv)
+    if parsed is None:
+        sys.stderr.write(USAGE)
         return 2
-    path = argv[-1]
+    options, keep_going, snapshots, observations, path = parsed
     try:
         if os.environ.get(CHILD) != "1":
             return supervise(path, options)
@@ -80,7 +112,13 @@ def main(argv):
         sys.stdout.flush()
         os.dup2(2, 1)
         sys.stdout = sys.stderr
-        return record(path, trace, keep_going=bool(options))
+        obs = open(observations, "w", encoding="utf-8") if observations else None
+        try:
+            return record(path, trace, keep_going=keep_going, snapshots=snapshots,
+                          observations=obs)
+        finally:
+            if obs:
+                obs.close()
     except OSError as e:
         sys.stderr.write("lungfish_record: %s\n" % e)
         return 2

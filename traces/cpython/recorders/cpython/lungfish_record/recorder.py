@@ -116,8 +116,10 @@ def classify(exc, node, code=None, globals_=None):
 
 
 class Recorder:
-    def __init__(self, source, path, out, keep_going=False):
+    def __init__(self, source, path, out, keep_going=False, snapshots=True, observations=None):
         self.keep_going = keep_going
+        self.snapshots = snapshots
+        self.observations = observations
         self.source = source
         self.path = path
         self.out = out
@@ -370,20 +372,40 @@ class Recorder:
             event["outcome"] = outcome
             if detail:
                 event["detail"] = detail
-            event["snapshot"] = self.snapshot()
+            if self.observations is not None:
+                self.observe(step, outcome)
+            if self.snapshots:
+                event["snapshot"] = self.snapshot()
             self.write(event)
             if detail and not self.keep_going:
                 break  # a rejection ends the run, as in the model
         return 0
 
 
-def record_source(source, path, out, keep_going=False):
-    """Records `source` (named `path` in messages) as a native trace on `out`."""
-    return Recorder(source, path, out, keep_going).run()
+    def observe(self, step, outcome):
+        """What the program itself could see after a statement, taken before any snapshot of
+        it: the outcome and sys.getrefcount of each global list, dict, set and instance (the
+        recorder's references discounted). Recorded with and without snapshots, the two must
+        be equal, or the snapshots disturbed the program (the observer-effect test)."""
+        counts = {}
+        for name in sorted(k for k in self.globals if not k.startswith("__")):
+            v = self.globals[name]
+            if isinstance(v, (list, dict, set)) or self.user_class(type(v)):
+                counts[name] = sys.getrefcount(v) - self.discount
+            del v
+        self.observations.write(json.dumps({"step": step, "outcome": outcome,
+                                            "counts": counts}, separators=(",", ":")) + "\n")
+        self.observations.flush()
 
 
-def record(path, out, keep_going=False):
+def record_source(source, path, out, keep_going=False, snapshots=True, observations=None):
+    """Records `source` (named `path` in messages) as a native trace on `out`; without
+    `snapshots` its events carry none; `observations` (a file) gets one line per statement."""
+    return Recorder(source, path, out, keep_going, snapshots, observations).run()
+
+
+def record(path, out, keep_going=False, snapshots=True, observations=None):
     """Records the program in file `path` as a native trace on `out`."""
     with open(path, encoding="utf-8") as f:
         source = f.read()
-    return record_source(source, path, out, keep_going)
+    return record_source(source, path, out, keep_going, snapshots, observations)
