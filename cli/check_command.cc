@@ -180,17 +180,19 @@ void add_check_command(CLI::App &app, Handler &handler) {
       ->check(kCount);
   sub->add_option("--count", o->count, "Number of programs")->check(kCount);
   sub->add_option("--max-size", o->max_size, "Maximum statements per program")
-      ->check(kCount)
+      ->check(whole_number_between(0, 1000000))
       ->type_name("K");
   add_profile_option(*sub, o->profile);
   add_disable_check_option(*sub, o->disabled);
   sub->add_option("--save-failures", o->save_failures,
                   "Directory keeping failing cases (run first next time)")
+      ->check(kOutputDir)
       ->type_name("DIR")
       ->capture_default_str();
   add_check_option(*sub, o->check);
   sub->add_option("--junit", o->junit,
                   "Also write the results as JUnit XML to FILE (for CI test views)")
+      ->check(kOutputFile)
       ->type_name("FILE");
   add_jobs_option(*sub, o->jobs);
   add_shard_option(*sub, o->shard, "the programs (a contiguous range of indices)");

@@ -90,6 +90,7 @@ void add_diff_command(CLI::App &app, Handler &handler) {
                   "Keep every program's run in DIR/NNNNNN/ as a user has it (the program, the "
                   "runtime's log prog.out, its recording), with DIR/index.tsv saying what diff "
                   "found in each; `lungfish replay DIR/NNNNNN/mermaid.md` replays one")
+      ->check(kOutputDir)
       ->type_name("DIR");
   sub->add_flag(
       "--when", o->when,

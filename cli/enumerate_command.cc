@@ -171,9 +171,11 @@ void add_enumerate_command(CLI::App &app, Handler &handler) {
   add_check_option(*sub, o->check);
   sub->add_option("--save-failures", o->save_dir,
                   "Directory the counterexamples are saved to (enum-<hash>.lf)")
+      ->check(kOutputDir)
       ->type_name("DIR");
   sub->add_option("--junit", o->junit,
                   "Also write the results as JUnit XML to FILE (for CI test views)")
+      ->check(kOutputFile)
       ->type_name("FILE");
   add_jobs_option(*sub, o->jobs);
   add_progress_option(*sub, o->progress);

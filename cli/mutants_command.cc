@@ -190,6 +190,16 @@ void add_mutants_command(CLI::App &app, Handler &handler) {
   sub->add_flag("--json", o->json, "Print one JSON object (docs/json-output.md)");
   sub->add_option("--only", o->only,
                   "Repeatable; hunt only this mutant (a switchable rule id or a rule mutant)")
+      ->check(CLI::Validator(
+          [](std::string &v) -> std::string {
+            for (const RuleInfo &r : all_rules())
+              if (r.switchable && r.name == v) return "";
+            for (const MutantInfo &m : all_mutants())
+              if (m.name == v) return "";
+            return "unknown mutant '" + v +
+                   "' (a switchable rule id, as --disable-check lists them, or a rule mutant)";
+          },
+          ""))
       ->type_name("NAME");
   sub->add_flag("--no-z3", o->no_z3, "Do not try Z3 on the check mutants the others missed");
   sub->add_flag("--from-scratch", o->from_scratch,
@@ -198,10 +208,12 @@ void add_mutants_command(CLI::App &app, Handler &handler) {
   add_check_option(*sub, o->check);
   sub->add_option("--out-dir", o->save_dir,
                   "Where each killed mutant's program (NAME.lf) and timings.txt are written")
+      ->check(kOutputDir)
       ->type_name("DIR")
       ->capture_default_str();
   sub->add_option("--junit", o->junit,
                   "Also write the results as JUnit XML to FILE (for CI test views)")
+      ->check(kOutputFile)
       ->type_name("FILE");
   add_jobs_option(*sub, o->jobs);
   add_shard_option(*sub, o->shard, "the mutant list (round robin)");

@@ -1,8 +1,13 @@
 #include "cli/options.h"
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
 #include <iostream>
 #include <set>
+
+#include <unistd.h>
 
 namespace lungfish::cli {
 
@@ -43,6 +48,54 @@ CLI::Validator whole_number_at_least(uint64_t min) {
 }
 
 } // namespace
+
+CLI::Validator whole_number_between(uint64_t min, uint64_t max) {
+  CLI::Validator base = whole_number_at_least(min);
+  return CLI::Validator(
+      [base, min, max](std::string &value) -> std::string {
+        std::string err = base(value);
+        if (!err.empty()) return err;
+        if (std::stoull(value) > max)
+          return "'" + value + "' is out of range (" + std::to_string(min) + " to " +
+                 std::to_string(max) + ")";
+        return "";
+      },
+      "");
+}
+
+std::string output_path_problem(const std::string &path, bool directory) {
+  namespace fs = std::filesystem;
+  if (path.empty()) return "an empty path names no file";
+  std::error_code ec;
+  fs::path p(path);
+  fs::file_status st = fs::status(p, ec);
+  if (fs::exists(st)) {
+    if (directory && !fs::is_directory(st)) return path + " exists and is not a directory";
+    if (!directory && fs::is_directory(st)) return path + " is a directory";
+  }
+  // The deepest existing directory on the way must be a directory we may write in.
+  fs::path q = directory && fs::is_directory(st) ? p : p.parent_path();
+  while (!q.empty() && !fs::exists(q, ec))
+    q = q.parent_path();
+  if (q.empty()) q = ".";
+  if (!fs::is_directory(q, ec)) return q.string() + " is not a directory";
+  if (::access(q.c_str(), W_OK | X_OK) != 0)
+    return "cannot write in " + q.string() + ": " + std::strerror(errno);
+  return "";
+}
+
+const CLI::Validator kOutputFile(
+    [](std::string &value) {
+      std::string why = output_path_problem(value, false);
+      return why.empty() ? why : "cannot write " + value + ": " + why;
+    },
+    "");
+const CLI::Validator kOutputDir(
+    [](std::string &value) {
+      std::string why = output_path_problem(value, true);
+      return why.empty() ? why : "cannot write " + value + ": " + why;
+    },
+    "");
 
 const CLI::Validator kNonNegative = number_at_least(0, "a number >= 0");
 const CLI::Validator kPositive = whole_number_at_least(1);

@@ -28,6 +28,16 @@ extern const CLI::Validator kNonNegative;
 extern const CLI::Validator kCount;
 /// Validator for counts that must be at least 1 (whole numbers).
 extern const CLI::Validator kPositive;
+/// Validator for a whole number in [min, max] (the range is named in the error).
+CLI::Validator whole_number_between(uint64_t min, uint64_t max);
+/// Validators for output paths, checked before any work: not empty, no existing file where a
+/// directory is needed (or a directory where a file is), and the deepest existing directory
+/// writable. The error names the path and the reason (errno of the check that failed).
+extern const CLI::Validator kOutputFile;
+extern const CLI::Validator kOutputDir;
+/// Why an output file (or directory) cannot be made at `path`; "" if it can, as far as can be
+/// told before writing.
+std::string output_path_problem(const std::string &path, bool directory);
 
 /// Adds `--profile P` (lungfish|frankenscript|cpython|pep795) storing into `out`.
 CLI::Option *add_profile_option(CLI::App &app, std::string &out);

@@ -62,7 +62,10 @@ void add_paper_command(CLI::App &app, Handler &handler) {
   auto o = std::make_shared<PaperOptions>();
   CLI::App *sub = app.add_subcommand(
       "paper", "Regenerate the paper's tables and figures (deterministic for a seed)");
-  sub->add_option("--out", o->out, "Output directory")->type_name("DIR")->capture_default_str();
+  sub->add_option("--out", o->out, "Output directory")
+      ->check(kOutputDir)
+      ->type_name("DIR")
+      ->capture_default_str();
   sub->add_option("--seed", o->seed, "Random seed")->check(kCount)->type_name("S");
   sub->add_option("--budget-programs", o->budget_programs,
                   "Programs tried per mutant (a short budget for CI; `lungfish mutants` runs "

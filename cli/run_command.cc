@@ -235,6 +235,7 @@ void add_run_command(CLI::App &app, Handler &handler) {
       sub->add_option("--out-dir", o->out_dir,
                       "With --show: write each step's picture to DIR/step-NNNN.EXT (dot, tex, md, "
                       "txt, json) instead of stdout (DIR is created; its parent must exist)")
+          ->check(kOutputDir)
           ->type_name("DIR")
           ->needs(show);
   CLI::Option *step =
@@ -248,6 +249,7 @@ void add_run_command(CLI::App &app, Handler &handler) {
   (void)out_dir;
   sub->add_option("--trace", o->trace,
                   "Write a native trace (JSON Lines: header, then one event per statement)")
+      ->check(kOutputFile)
       ->type_name("OUT");
   sub->add_option("--max-steps", o->max_steps,
                   "Stop after N primitives with outcome limit (exit 3); 0 = unbounded. The "

@@ -168,14 +168,16 @@ void add_verify_command(CLI::App &app, Handler &handler) {
   CLI::App *sub = app.add_subcommand(
       "verify", "Prove with Z3 that the rules keep the invariants within the bounds");
   sub->add_option("--objects", o->objects, "Objects in the symbolic heap")
-      ->check(kCount)
+      ->check(whole_number_between(1, 12))
       ->type_name("N");
   sub->add_option("--regions", o->regions, "Regions in the symbolic heap")
-      ->check(kCount)
+      ->check(whole_number_between(1, 8))
       ->type_name("R");
-  sub->add_option("--fields", o->fields, "Field names")->check(kCount)->type_name("F");
+  sub->add_option("--fields", o->fields, "Field names")
+      ->check(whole_number_between(1, 6))
+      ->type_name("F");
   sub->add_option("--steps", o->steps, "Primitives per trace (bounded model checking)")
-      ->check(kCount)
+      ->check(whole_number_between(1, 32))
       ->type_name("K");
   sub->add_flag("--induction", o->induction, "Prove each invariant inductive for one step");
   sub->add_option("--solver-timeout", o->solver_timeout,
@@ -184,6 +186,7 @@ void add_verify_command(CLI::App &app, Handler &handler) {
       ->type_name("S");
   add_disable_check_option(*sub, o->disabled);
   sub->add_option("--dump-smt", o->dump_smt, "Write every query as SMT-LIB to DIR")
+      ->check(kOutputDir)
       ->type_name("DIR");
   sub->add_option("--only-op", o->only_ops,
                   "Repeatable; verify only this operation (new, region, copy, read, drop, move, "
@@ -194,6 +197,7 @@ void add_verify_command(CLI::App &app, Handler &handler) {
       ->type_name("I");
   sub->add_option("--junit", o->junit,
                   "Also write the results as JUnit XML to FILE (for CI test views)")
+      ->check(kOutputFile)
       ->type_name("FILE");
   add_jobs_option(*sub, o->jobs);
   add_shard_option(*sub, o->shard, "the operations (round robin)");
