@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite: setup + Release build (build/), a Debug build with AddressSanitizer and
 # UndefinedBehaviorSanitizer (build-asan/), ctest in both, every libFuzzer target for 60 s
-# (build-fuzz/, clang), the bundled examples, and a consumer project built against a temporary
-# `cmake --install` of the libraries.
+# (build-fuzz/, clang), the main job (scripts/main-job.sh), and a consumer project built against
+# a temporary `cmake --install` of the libraries.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,8 +19,8 @@ ctest --test-dir build-asan --output-on-failure -j2
 echo "== fuzz (each libFuzzer target for 60 s, clang + ASan/UBSan; issue 9)"
 ./fuzz/run-all.sh "${LUNGFISH_FUZZ_SECONDS:-60}"
 
-echo "== examples"
-./scripts/run-examples.sh
+echo "== the main job (README's first command): check, replay of the bundled recordings, examples"
+./scripts/main-job.sh
 
 echo "== install consumer"
 tmp=$(mktemp -d)
