@@ -302,7 +302,7 @@ TEST(Diff, BehavioursAreAnsweredFromASchedule) {
 
 TEST(Diff, ARuntimePromptingForEverIsCutOff) {
   // pldi27 at the end of its answers asks again for ever (about 8 MB/s): the output cap stops
-  // it long before the timeout.
+  // it long before the timeout (the crash's reason says which of the two stopped it).
   DiffConfig c;
   c.count = 1;
   c.behaviours = true;
@@ -310,11 +310,9 @@ TEST(Diff, ARuntimePromptingForEverIsCutOff) {
   c.max_output_bytes = 1u << 20;
   c.timeout_seconds = 30;
   c.cmd = "/bin/sh " + script("prompt.sh", "yes '> Available behaviors:'\n") + " {file}";
-  auto start = std::chrono::steady_clock::now();
   DiffResult r = run_diff(c);
   ASSERT_EQ(r.crashes.size(), 1u) << diff_to_text(r);
   EXPECT_EQ(r.crashes[0].reason.rfind("output over 1 MB", 0), 0u) << r.crashes[0].reason;
-  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(20));
   std::string dir = r.crashes[0].reproduce.substr(3, r.crashes[0].reproduce.find(" &&") - 3);
   std::filesystem::remove_all(dir);
 }
